@@ -1,0 +1,377 @@
+/**
+ * The scene format, as TypeScript types: the original ray tracer's JSON format plus raypool's
+ * optional extensions (`camera`, `samples`). A value of {@linkcode SceneDescription} is exactly
+ * what a scene file holds, so `JSON.stringify` of one is a scene file.
+ *
+ * @module
+ */
+
+/**
+ * A point in space (f64 in the renderer).
+ *
+ * @example
+ * ```ts
+ * import type { Point } from "./types.ts";
+ * const center: Point = { x: 0, y: 0, z: -5 };
+ * ```
+ */
+export interface Point {
+  /** Right of the default camera. */
+  x: number;
+  /** Up. */
+  y: number;
+  /** Towards the default camera (it looks down −z). */
+  z: number;
+}
+
+/**
+ * A direction; need not be normalised (the renderer normalises plane normals and light
+ * directions), but must not be zero where a direction is needed.
+ *
+ * @example
+ * ```ts
+ * import type { Vector } from "./types.ts";
+ * const down: Vector = { x: 0, y: -1, z: 0 };
+ * ```
+ */
+export interface Vector {
+  /** x component. */
+  x: number;
+  /** y component. */
+  y: number;
+  /** z component. */
+  z: number;
+}
+
+/**
+ * A linear RGB colour (f32 in the renderer); channels are ≥ 0, usually at most 1.
+ *
+ * @example
+ * ```ts
+ * import type { Color } from "./types.ts";
+ * const green: Color = { red: 0.2, green: 1, blue: 0.2 };
+ * ```
+ */
+export interface Color {
+  /** Red channel, linear. */
+  red: number;
+  /** Green channel, linear. */
+  green: number;
+  /** Blue channel, linear. */
+  blue: number;
+}
+
+/**
+ * Where a surface takes its colour from: a solid colour or an image texture. A texture path
+ * is resolved against the scene file's folder first, then the current directory.
+ *
+ * @example
+ * ```ts
+ * import type { Coloration } from "./types.ts";
+ * const solid: Coloration = { Color: { red: 1, green: 1, blue: 1 } };
+ * const textured: Coloration = { Texture: { path: "scenes/checkerboard.png" } };
+ * ```
+ */
+export type Coloration =
+  | { Color: Color }
+  | { Texture: { path: string } };
+
+/**
+ * How light leaves a surface.
+ *
+ * @example
+ * ```ts
+ * import type { Surface } from "./types.ts";
+ * const mirror: Surface = { Reflective: { reflectivity: 0.7 } };
+ * const glass: Surface = { Refractive: { index: 1.5, transparency: 1 } };
+ * const matte: Surface = "Diffuse";
+ * ```
+ */
+export type Surface =
+  | "Diffuse"
+  | { Reflective: { reflectivity: number } }
+  | { Refractive: { index: number; transparency: number } };
+
+/**
+ * A surface's material.
+ *
+ * @example
+ * ```ts
+ * import type { Material } from "./types.ts";
+ * const material: Material = {
+ *   coloration: { Color: { red: 0.2, green: 1, blue: 0.2 } },
+ *   albedo: 0.18,
+ *   surface: "Diffuse",
+ * };
+ * ```
+ */
+export interface Material {
+  /** The surface colour. */
+  coloration: Coloration;
+  /** The fraction of light reflected diffusely (≥ 0). */
+  albedo: number;
+  /** Diffuse, reflective or refractive. */
+  surface: Surface;
+}
+
+/**
+ * A sphere.
+ *
+ * @example
+ * ```ts
+ * import type { Sphere } from "./types.ts";
+ * const sphere: Sphere = {
+ *   center: { x: 0, y: 0, z: -5 },
+ *   radius: 1,
+ *   material: { coloration: { Color: { red: 1, green: 0, blue: 0 } }, albedo: 0.18, surface: "Diffuse" },
+ * };
+ * ```
+ */
+export interface Sphere {
+  /** Centre of the sphere. */
+  center: Point;
+  /** Radius (> 0). */
+  radius: number;
+  /** Its material. */
+  material: Material;
+}
+
+/**
+ * A one-sided infinite plane. The side that is seen is the one the normal points *away* from
+ * (the original's convention: a floor below the camera has normal (0, −1, 0)).
+ *
+ * @example
+ * ```ts
+ * import type { Plane } from "./types.ts";
+ * const floor: Plane = {
+ *   origin: { x: 0, y: -2, z: -5 },
+ *   normal: { x: 0, y: -1, z: 0 },
+ *   material: { coloration: { Color: { red: 1, green: 1, blue: 1 } }, albedo: 0.18, surface: "Diffuse" },
+ * };
+ * ```
+ */
+export interface Plane {
+  /** Any point on the plane. */
+  origin: Point;
+  /** The plane's normal (non-zero; normalised when loaded). */
+  normal: Vector;
+  /** Its material. */
+  material: Material;
+}
+
+/**
+ * A scene element, externally tagged as in the original's JSON.
+ *
+ * @example
+ * ```ts
+ * import type { Element } from "./types.ts";
+ * const element: Element = {
+ *   Sphere: {
+ *     center: { x: 0, y: 0, z: -5 },
+ *     radius: 1,
+ *     material: { coloration: { Color: { red: 1, green: 1, blue: 1 } }, albedo: 0.18, surface: "Diffuse" },
+ *   },
+ * };
+ * ```
+ */
+export type Element = { Sphere: Sphere } | { Plane: Plane };
+
+/**
+ * A light infinitely far away, shining along `direction`.
+ *
+ * @example
+ * ```ts
+ * import type { DirectionalLight } from "./types.ts";
+ * const sun: DirectionalLight = {
+ *   direction: { x: 0, y: -1, z: -1 },
+ *   color: { red: 1, green: 1, blue: 1 },
+ *   intensity: 2,
+ * };
+ * ```
+ */
+export interface DirectionalLight {
+  /** The direction the light travels (non-zero; normalised when loaded). */
+  direction: Vector;
+  /** Its colour. */
+  color: Color;
+  /** Its intensity (≥ 0). */
+  intensity: number;
+}
+
+/**
+ * A point light whose intensity falls off with the square of the distance.
+ *
+ * @example
+ * ```ts
+ * import type { SphericalLight } from "./types.ts";
+ * const bulb: SphericalLight = {
+ *   position: { x: -2, y: 10, z: -3 },
+ *   color: { red: 1, green: 1, blue: 1 },
+ *   intensity: 10000,
+ * };
+ * ```
+ */
+export interface SphericalLight {
+  /** Where the light is. */
+  position: Point;
+  /** Its colour. */
+  color: Color;
+  /** Its intensity (≥ 0), divided by 4π·r² at distance r. */
+  intensity: number;
+}
+
+/**
+ * A light, externally tagged as in the original's JSON.
+ *
+ * @example
+ * ```ts
+ * import type { Light } from "./types.ts";
+ * const light: Light = {
+ *   Spherical: { position: { x: 0, y: 5, z: 0 }, color: { red: 1, green: 1, blue: 1 }, intensity: 1000 },
+ * };
+ * ```
+ */
+export type Light = { Directional: DirectionalLight } | {
+  Spherical: SphericalLight;
+};
+
+/**
+ * An extension: a free camera. Absent, the camera is the original's (at the origin, looking
+ * at (0, 0, −1), up (0, 1, 0)), and an explicit camera equal to that renders identically.
+ *
+ * @example
+ * ```ts
+ * import type { Camera } from "./types.ts";
+ * const camera: Camera = {
+ *   position: { x: 0, y: 4, z: 4 },
+ *   look_at: { x: 0, y: 0, z: -5 },
+ *   up: { x: 0, y: 1, z: 0 },
+ * };
+ * ```
+ */
+export interface Camera {
+  /** Where the eye is. */
+  position: Point;
+  /** The point at the centre of the image (≠ position). */
+  look_at: Point;
+  /** Which way is up (not parallel to the view direction). */
+  up: Vector;
+}
+
+/**
+ * A whole scene, as a scene file holds it.
+ *
+ * @example
+ * ```ts
+ * import type { SceneDescription } from "./types.ts";
+ * const scene: SceneDescription = {
+ *   width: 320,
+ *   height: 240,
+ *   fov: 90,
+ *   elements: [],
+ *   lights: [],
+ *   shadow_bias: 1e-13,
+ *   max_recursion_depth: 10,
+ * };
+ * ```
+ */
+export interface SceneDescription {
+  /** Image width in pixels (≥ 1). */
+  width: number;
+  /** Image height in pixels (≥ 1). */
+  height: number;
+  /** Vertical field of view in degrees (0 < fov < 180). */
+  fov: number;
+  /** Spheres and planes; on equal distance the earlier element is the one seen. */
+  elements: Element[];
+  /** Directional and spherical lights. */
+  lights: Light[];
+  /** How far secondary rays start off the surface, to avoid self-intersection (≥ 0). */
+  shadow_bias: number;
+  /** Rays deeper than this are black. */
+  max_recursion_depth: number;
+  /** Extension: a free camera. */
+  camera?: Camera;
+  /** Extension: anti-aliasing samples per pixel, a perfect square (1, 4, 9, …); default 1. */
+  samples?: number;
+}
+
+/**
+ * A decoded image texture: `width × height` RGBA8 pixels, row-major, top row first.
+ *
+ * @example
+ * ```ts
+ * import type { TextureImage } from "./types.ts";
+ * const white: TextureImage = { width: 1, height: 1, data: new Uint8Array([255, 255, 255, 255]) };
+ * ```
+ */
+export interface TextureImage {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** `width * height * 4` bytes. */
+  data: Uint8Array;
+}
+
+/**
+ * A validated scene ready to render: its description and its decoded textures, keyed by the
+ * texture path exactly as written in the description. Made by `loadScene`, `parseScene` or
+ * `prepareScene`.
+ *
+ * @example
+ * ```ts
+ * import type { Scene } from "./types.ts";
+ * const scene: Scene = {
+ *   description: {
+ *     width: 4, height: 4, fov: 90, elements: [], lights: [],
+ *     shadow_bias: 1e-13, max_recursion_depth: 10,
+ *   },
+ *   textures: new Map(),
+ * };
+ * ```
+ */
+export interface Scene {
+  /** The validated description, as it would be written to JSON. */
+  readonly description: SceneDescription;
+  /** Decoded textures, keyed by path as written in `description`. */
+  readonly textures: ReadonlyMap<string, TextureImage>;
+}
+
+/**
+ * A rendered image: `width × height` RGBA8 pixels, row-major, top row first, alpha 255.
+ *
+ * @example
+ * ```ts
+ * import type { RenderedImage } from "./types.ts";
+ * const image: RenderedImage = { width: 1, height: 1, data: new Uint8Array(4) };
+ * ```
+ */
+export interface RenderedImage {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** `width * height * 4` bytes of RGBA. */
+  data: Uint8Array;
+}
+
+/**
+ * A rectangle of the full image, in pixels; `x + width ≤ image width`, likewise for y.
+ *
+ * @example
+ * ```ts
+ * import type { Region } from "./types.ts";
+ * const topLeftQuarter: Region = { x: 0, y: 0, width: 400, height: 300 };
+ * ```
+ */
+export interface Region {
+  /** Left edge. */
+  x: number;
+  /** Top edge. */
+  y: number;
+  /** Width (≥ 1). */
+  width: number;
+  /** Height (≥ 1). */
+  height: number;
+}
