@@ -1,0 +1,530 @@
+import type {
+  Camera,
+  Color,
+  Coloration,
+  DirectionalLight,
+  Element,
+  Light,
+  Material,
+  Plane,
+  Point,
+  SceneDescription,
+  Sphere,
+  SphericalLight,
+  Surface,
+  Vector,
+} from "../types.ts";
+import { checkImageSize } from "./check_image_size.ts";
+import { describe, orList, suggest } from "./_describe.ts";
+
+/** Colours, albedo, intensities and surface parameters are f32 in the renderer. */
+const F32_MAX = 3.4028234663852886e38;
+const U32_MAX = 4294967295;
+
+type Fields = Record<string, unknown>;
+
+/**
+ * Checks that a value is a scene in the scene file format (the original's format plus the
+ * `camera` and `samples` extensions) and returns a clean deep copy holding only the known
+ * fields. Synchronous; reads no files (textures are checked by `prepareScene`).
+ *
+ * Every message starts with the JSON path of the offending value and quotes it, e.g.
+ * `elements[2].Sphere.radius must be a positive number, got -1`. Unknown fields are named
+ * with the nearest known one: `unknown field "widht" at top level, did you mean "width"?`.
+ *
+ * @param value Anything, typically the result of `JSON.parse`.
+ * @returns A fresh {@linkcode SceneDescription} sharing nothing with `value`.
+ * @throws {TypeError} A value of the wrong type, a missing or unknown field, an unknown variant
+ * or a variant object without exactly one key.
+ * @throws {RangeError} A value of the right type out of range: a non-finite number, a
+ * non-positive size or radius, a negative colour, a zero direction, an image too large to
+ * allocate, a camera looking at itself, `samples` not a perfect square, and so on.
+ *
+ * @example Usage
+ * ```ts
+ * import { validateScene } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const scene = validateScene(JSON.parse(`{
+ *   "width": 64, "height": 48, "fov": 90, "elements": [], "lights": [],
+ *   "shadow_bias": 1e-13, "max_recursion_depth": 10
+ * }`));
+ * assert.equal(scene.width, 64);
+ *
+ * assert.throws(
+ *   () => validateScene({ ...scene, widht: 64 }),
+ *   { name: "TypeError", message: 'unknown field "widht" at top level, did you mean "width"?' },
+ * );
+ * assert.throws(
+ *   () => validateScene({ ...scene, fov: 180 }),
+ *   { name: "RangeError", message: "fov must be a number greater than 0 and less than 180, got 180" },
+ * );
+ * ```
+ */
+export function validateScene(value: unknown): SceneDescription {
+  const root = fields(value, "", [
+    "width",
+    "height",
+    "fov",
+    "elements",
+    "lights",
+    "shadow_bias",
+    "max_recursion_depth",
+    "camera",
+    "samples",
+  ], "an object");
+  const width = u32(required(root, "", "width"), "width", 1);
+  const height = u32(required(root, "", "height"), "height", 1);
+  checkImageSize(width, height);
+  const scene: SceneDescription = {
+    width,
+    height,
+    fov: number(
+      required(root, "", "fov"),
+      "fov",
+      "a number greater than 0 and less than 180",
+      (n) => n > 0 && n < 180,
+    ),
+    elements: list(required(root, "", "elements"), "elements", element),
+    lights: list(required(root, "", "lights"), "lights", light),
+    shadow_bias: number(
+      required(root, "", "shadow_bias"),
+      "shadow_bias",
+      "a non-negative number",
+      (n) => n >= 0,
+    ),
+    max_recursion_depth: u32(
+      required(root, "", "max_recursion_depth"),
+      "max_recursion_depth",
+      0,
+    ),
+  };
+  if (root.camera !== undefined) scene.camera = camera(root.camera, "camera");
+  if (root.samples !== undefined) scene.samples = samples(root.samples);
+  return scene;
+}
+
+function element(value: unknown, path: string): Element {
+  const [name, data, at] = variant(value, path, ["Sphere", "Plane"]);
+  if (name === "Sphere") return { Sphere: sphere(data, at) };
+  return { Plane: plane(data, at) };
+}
+
+function sphere(value: unknown, path: string): Sphere {
+  const o = fields(value, path, ["center", "radius", "material"]);
+  return {
+    center: point(required(o, path, "center"), join(path, "center")),
+    radius: number(
+      required(o, path, "radius"),
+      join(path, "radius"),
+      "a positive number",
+      (n) => n > 0,
+    ),
+    material: material(required(o, path, "material"), join(path, "material")),
+  };
+}
+
+function plane(value: unknown, path: string): Plane {
+  const o = fields(value, path, ["origin", "normal", "material"]);
+  return {
+    origin: point(required(o, path, "origin"), join(path, "origin")),
+    normal: direction(required(o, path, "normal"), join(path, "normal")),
+    material: material(required(o, path, "material"), join(path, "material")),
+  };
+}
+
+function light(value: unknown, path: string): Light {
+  const [name, data, at] = variant(value, path, ["Directional", "Spherical"]);
+  if (name === "Directional") return { Directional: directional(data, at) };
+  return { Spherical: spherical(data, at) };
+}
+
+function directional(value: unknown, path: string): DirectionalLight {
+  const o = fields(value, path, ["direction", "color", "intensity"]);
+  return {
+    direction: direction(
+      required(o, path, "direction"),
+      join(path, "direction"),
+    ),
+    color: color(required(o, path, "color"), join(path, "color")),
+    intensity: f32(
+      required(o, path, "intensity"),
+      join(path, "intensity"),
+      "a non-negative number",
+      (n) => n >= 0,
+    ),
+  };
+}
+
+function spherical(value: unknown, path: string): SphericalLight {
+  const o = fields(value, path, ["position", "color", "intensity"]);
+  return {
+    position: point(required(o, path, "position"), join(path, "position")),
+    color: color(required(o, path, "color"), join(path, "color")),
+    intensity: f32(
+      required(o, path, "intensity"),
+      join(path, "intensity"),
+      "a non-negative number",
+      (n) => n >= 0,
+    ),
+  };
+}
+
+function material(value: unknown, path: string): Material {
+  const o = fields(value, path, ["coloration", "albedo", "surface"]);
+  return {
+    coloration: coloration(
+      required(o, path, "coloration"),
+      join(path, "coloration"),
+    ),
+    albedo: f32(
+      required(o, path, "albedo"),
+      join(path, "albedo"),
+      "a non-negative number",
+      (n) => n >= 0,
+    ),
+    surface: surface(required(o, path, "surface"), join(path, "surface")),
+  };
+}
+
+function coloration(value: unknown, path: string): Coloration {
+  const [name, data, at] = variant(value, path, ["Color", "Texture"]);
+  if (name === "Color") return { Color: color(data, at) };
+  const o = fields(data, at, ["path"]);
+  const file = required(o, at, "path");
+  const filePath = join(at, "path");
+  if (typeof file !== "string") {
+    throw new TypeError(
+      `${filePath} must be a non-empty string, got ${describe(file)}`,
+    );
+  }
+  if (file === "") {
+    throw new RangeError(`${filePath} must be a non-empty string, got ""`);
+  }
+  return { Texture: { path: file } };
+}
+
+function surface(value: unknown, path: string): Surface {
+  const names = ["Diffuse", "Reflective", "Refractive"];
+  if (typeof value === "string") {
+    if (value === "Diffuse") return "Diffuse";
+    if (names.includes(value)) {
+      throw new TypeError(
+        `${path} must be an object {${
+          JSON.stringify(value)
+        }: {…}} (only "Diffuse" is a bare string), got ${describe(value)}`,
+      );
+    }
+    throw new TypeError(unknownVariant(path, value, names));
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(
+      `${path} must be "Diffuse" or an object with one key, "Reflective" or "Refractive", got ${
+        describe(value)
+      }`,
+    );
+  }
+  const [name, data, at] = variant(value, path, names);
+  if (name === "Diffuse") {
+    throw new TypeError(
+      `${path} must be the string "Diffuse", not an object with the key "Diffuse"`,
+    );
+  }
+  if (name === "Reflective") {
+    const o = fields(data, at, ["reflectivity"]);
+    return {
+      Reflective: {
+        reflectivity: f32(
+          required(o, at, "reflectivity"),
+          join(at, "reflectivity"),
+          "a number from 0 to 1",
+          (n) => n >= 0 && n <= 1,
+        ),
+      },
+    };
+  }
+  const o = fields(data, at, ["index", "transparency"]);
+  return {
+    Refractive: {
+      index: f32(
+        required(o, at, "index"),
+        join(at, "index"),
+        "a positive number",
+        (n) => n > 0,
+      ),
+      transparency: f32(
+        required(o, at, "transparency"),
+        join(at, "transparency"),
+        "a non-negative number",
+        (n) => n >= 0,
+      ),
+    },
+  };
+}
+
+function camera(value: unknown, path: string): Camera {
+  const o = fields(value, path, ["position", "look_at", "up"]);
+  const position = point(
+    required(o, path, "position"),
+    join(path, "position"),
+  );
+  const lookAt = point(required(o, path, "look_at"), join(path, "look_at"));
+  const up = direction(required(o, path, "up"), join(path, "up"));
+  const view = {
+    x: lookAt.x - position.x,
+    y: lookAt.y - position.y,
+    z: lookAt.z - position.z,
+  };
+  if (view.x === 0 && view.y === 0 && view.z === 0) {
+    throw new RangeError(
+      `${path}.look_at must differ from ${path}.position, both are ${
+        vectorText(position)
+      }`,
+    );
+  }
+  const viewLength = Math.hypot(view.x, view.y, view.z);
+  if (!Number.isFinite(viewLength)) {
+    throw new RangeError(
+      `${path}.look_at is too far from ${path}.position to give a view direction, got ${
+        vectorText(lookAt)
+      } and ${vectorText(position)}`,
+    );
+  }
+  // Compare unit vectors so the test does not depend on the scale of the scene.
+  const upLength = Math.hypot(up.x, up.y, up.z);
+  const v = scale(view, 1 / viewLength);
+  const u = scale(up, 1 / upLength);
+  const sine = Math.hypot(
+    u.y * v.z - u.z * v.y,
+    u.z * v.x - u.x * v.z,
+    u.x * v.y - u.y * v.x,
+  );
+  if (sine < 1e-9) {
+    throw new RangeError(
+      `${path}.up must not be parallel to the view direction (look_at − position = ${
+        vectorText(view)
+      }), got ${vectorText(up)}`,
+    );
+  }
+  return { position, look_at: lookAt, up };
+}
+
+function samples(value: unknown): number {
+  const what = "a positive integer that is a perfect square (1, 4, 9, 16, …)";
+  const n = u32(value, "samples", 1, what);
+  const root = Math.round(Math.sqrt(n));
+  if (root * root !== n) {
+    throw new RangeError(
+      `samples must be a perfect square (1, 4, 9, 16, …), got ${n}`,
+    );
+  }
+  return n;
+}
+
+function color(value: unknown, path: string): Color {
+  const o = fields(value, path, ["red", "green", "blue"]);
+  const channel = (name: string) =>
+    f32(
+      required(o, path, name),
+      join(path, name),
+      "a non-negative number",
+      (n) => n >= 0,
+    );
+  return {
+    red: channel("red"),
+    green: channel("green"),
+    blue: channel("blue"),
+  };
+}
+
+function point(value: unknown, path: string): Point {
+  const o = fields(value, path, ["x", "y", "z"]);
+  const coordinate = (name: string) =>
+    number(required(o, path, name), join(path, name), "a number", () => true);
+  return { x: coordinate("x"), y: coordinate("y"), z: coordinate("z") };
+}
+
+/** A vector the renderer will normalise, so its length must be a usable divisor. */
+function direction(value: unknown, path: string): Vector {
+  const v = point(value, path);
+  if (v.x === 0 && v.y === 0 && v.z === 0) {
+    throw new RangeError(
+      `${path} must be a non-zero vector, got ${vectorText(v)}`,
+    );
+  }
+  const squared = v.x * v.x + v.y * v.y + v.z * v.z;
+  if (squared === 0 || !Number.isFinite(squared)) {
+    throw new RangeError(
+      `${path} is too ${
+        squared === 0 ? "short" : "long"
+      } to normalise (its squared length is ${squared}), got ${vectorText(v)}`,
+    );
+  }
+  return v;
+}
+
+function list<T>(
+  value: unknown,
+  path: string,
+  item: (value: unknown, path: string) => T,
+): T[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`${path} must be an array, got ${describe(value)}`);
+  }
+  // A plain loop rather than map(), which would skip the holes of a sparse array.
+  const out: T[] = [];
+  for (let i = 0; i < value.length; i++) {
+    out.push(item(value[i], `${path}[${i}]`));
+  }
+  return out;
+}
+
+/**
+ * The one key of an externally tagged variant object, its value and the value's path.
+ */
+function variant(
+  value: unknown,
+  path: string,
+  names: readonly string[],
+): [string, unknown, string] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(
+      `${path} must be an object with one key, ${orList(names)}, got ${
+        describe(value)
+      }`,
+    );
+  }
+  const keys = Object.keys(value);
+  if (keys.length !== 1) {
+    throw new TypeError(
+      `${path} must have exactly one key, ${orList(names)}, got ${
+        keys.length === 0
+          ? "an empty object"
+          : `${keys.length} keys: ${
+            keys.map((k) => JSON.stringify(k)).join(", ")
+          }`
+      }`,
+    );
+  }
+  const name = keys[0];
+  if (!names.includes(name)) {
+    throw new TypeError(unknownVariant(path, name, names));
+  }
+  return [name, (value as Fields)[name], join(path, name)];
+}
+
+function unknownVariant(
+  path: string,
+  name: string,
+  names: readonly string[],
+): string {
+  const guess = suggest(name, names);
+  return `${path} has unknown variant ${JSON.stringify(name)}, expected ${
+    orList(names)
+  }${guess === undefined ? "" : `; did you mean ${JSON.stringify(guess)}?`}`;
+}
+
+/** The value as an object, after rejecting any field not in `known`. */
+function fields(
+  value: unknown,
+  path: string,
+  known: readonly string[],
+  what = `an object with the fields ${orList(known).replace(" or ", " and ")}`,
+): Fields {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(
+      `${path === "" ? "the scene" : path} must be ${what}, got ${
+        describe(value)
+      }`,
+    );
+  }
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const where = path === "" ? "at top level" : `at ${path}`;
+    const guess = suggest(key, known);
+    throw new TypeError(
+      `unknown field ${JSON.stringify(key)} ${where}, ${
+        guess === undefined
+          ? `expected ${orList(known)}`
+          : `did you mean ${JSON.stringify(guess)}?`
+      }`,
+    );
+  }
+  return value as Fields;
+}
+
+function required(o: Fields, path: string, key: string): unknown {
+  const value = o[key];
+  if (value === undefined) {
+    throw new TypeError(`${join(path, key)} is missing`);
+  }
+  return value;
+}
+
+/** A finite JavaScript number (JSON can still hold 1e999, which parses as Infinity). */
+function number(
+  value: unknown,
+  path: string,
+  what: string,
+  ok: (n: number) => boolean,
+): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`${path} must be ${what}, got ${describe(value)}`);
+  }
+  if (!Number.isFinite(value)) {
+    throw new RangeError(
+      `${path} must be a finite number, got ${describe(value)}`,
+    );
+  }
+  if (!ok(value)) {
+    throw new RangeError(`${path} must be ${what}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A number the renderer keeps as f32, so it must not overflow to infinity there. */
+function f32(
+  value: unknown,
+  path: string,
+  what: string,
+  ok: (n: number) => boolean,
+): number {
+  const n = number(value, path, what, ok);
+  if (Math.abs(n) > F32_MAX) {
+    throw new RangeError(
+      `${path} must be at most ${F32_MAX} (it is a 32-bit float), got ${
+        describe(n)
+      }`,
+    );
+  }
+  return n;
+}
+
+function u32(
+  value: unknown,
+  path: string,
+  min: 0 | 1,
+  what = min === 1 ? "a positive integer" : "a non-negative integer",
+): number {
+  const n = number(value, path, what, (n) => Number.isInteger(n) && n >= min);
+  if (n > U32_MAX) {
+    throw new RangeError(
+      `${path} must be at most ${U32_MAX} (it is a 32-bit unsigned integer), got ${n}`,
+    );
+  }
+  return n;
+}
+
+function join(path: string, key: string): string {
+  return path === "" ? key : `${path}.${key}`;
+}
+
+function scale(v: Vector, factor: number): Vector {
+  return { x: v.x * factor, y: v.y * factor, z: v.z * factor };
+}
+
+function vectorText(v: Vector): string {
+  return `{"x": ${describe(v.x)}, "y": ${describe(v.y)}, "z": ${
+    describe(v.z)
+  }}`;
+}
