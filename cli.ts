@@ -1,0 +1,135 @@
+/**
+ * The raypool command line: renders a scene file to a PNG or JPEG image.
+ *
+ * ```sh
+ * deno task render scene.json -o out/scene.png
+ * ```
+ *
+ * This file is the only part of the CLI that prints or exits; the work is in `src/cli/`.
+ * Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted.
+ *
+ * @module
+ */
+
+import denoJson from "./deno.json" with { type: "json" };
+import * as raypool from "./mod.ts";
+import { parseCliArgs } from "./src/cli/args.ts";
+import {
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  exitCodeFor,
+  oneLineMessage,
+} from "./src/cli/errors.ts";
+import { ProgressDisplay } from "./src/cli/progress.ts";
+import { runRender } from "./src/cli/run.ts";
+import { formatSummaryLine } from "./src/cli/summary.ts";
+import { usage } from "./src/cli/usage.ts";
+
+const encoder = new TextEncoder();
+
+function writeAll(
+  stream: typeof Deno.stdout | typeof Deno.stderr,
+  text: string,
+): void {
+  const bytes = encoder.encode(text);
+  for (let written = 0; written < bytes.length;) {
+    written += stream.writeSync(bytes.subarray(written));
+  }
+}
+
+/** Asking for a permission that was not granted would prompt; without one, no debugging. */
+function debugEnabled(): boolean {
+  const variable = "RAYPOOL_DEBUG";
+  if (
+    Deno.permissions.querySync({ name: "env", variable }).state !== "granted"
+  ) return false;
+  return Deno.env.get(variable) === "1";
+}
+
+function describeForDebugging(error: unknown): string {
+  let text = "";
+  for (
+    let cause = error, depth = 0;
+    cause !== undefined && depth < 5;
+    depth++
+  ) {
+    text += `${depth === 0 ? "" : "caused by: "}${
+      cause instanceof Error ? cause.stack ?? cause.message : String(cause)
+    }\n`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
+}
+
+/** A pseudo-terminal may report 0 columns; assume the classic 80 then. */
+function terminalColumns(): number {
+  try {
+    const { columns } = Deno.consoleSize();
+    return columns > 0 ? columns : 80;
+  } catch {
+    return 80;
+  }
+}
+
+/** Runs the CLI with `args` and returns the exit status. */
+async function main(args: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    // A second Ctrl-C means "now", even if cleaning up is somehow stuck.
+    if (controller.signal.aborted) Deno.exit(EXIT_INTERRUPTED);
+    controller.abort(new DOMException("interrupted", "AbortError"));
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  let progress: ProgressDisplay | undefined;
+  try {
+    const command = parseCliArgs(args);
+    if (command.kind === "help") {
+      writeAll(Deno.stdout, usage(denoJson.version));
+      return EXIT_OK;
+    }
+    if (command.kind === "version") {
+      writeAll(Deno.stdout, `raypool ${denoJson.version}\n`);
+      return EXIT_OK;
+    }
+    const showProgress = !command.quiet && !command.json;
+    const summary = await runRender(command, raypool, {
+      signal: controller.signal,
+      onStart: ({ scene, output, width, height, workers }) => {
+        if (!showProgress) return;
+        progress = new ProgressDisplay({
+          write: (text) => writeAll(Deno.stderr, text),
+          terminal: Deno.stderr.isTerminal(),
+          pixelsTotal: width * height,
+          columns: terminalColumns,
+        });
+        progress.start(
+          `Rendering ${scene} at ${width}×${height} with ${workers} worker` +
+            `${workers === 1 ? "" : "s"} to ${output}`,
+        );
+      },
+      onProgress: (report) => progress?.update(report),
+    });
+    progress?.clear();
+    if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
+    else if (!command.quiet) {
+      writeAll(Deno.stderr, `${formatSummaryLine(summary)}\n`);
+    }
+    return EXIT_OK;
+  } catch (error) {
+    progress?.clear();
+    const code = exitCodeFor(error, controller.signal);
+    const message = code === EXIT_INTERRUPTED
+      ? "interrupted"
+      : oneLineMessage(error);
+    writeAll(Deno.stderr, `raypool: ${message}\n`);
+    if (debugEnabled()) writeAll(Deno.stderr, describeForDebugging(error));
+    return code;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}
+
+if (import.meta.main) {
+  // Exiting also ends any workers an interrupted or failed render left behind.
+  Deno.exit(await main(Deno.args));
+}

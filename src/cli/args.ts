@@ -1,0 +1,257 @@
+/**
+ * The CLI's command line, parsed with `node:util`'s `parseArgs` and checked strictly: every
+ * problem is an {@linkcode InputError} with a message naming the option and the bad value.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { Region } from "../types.ts";
+import { InputError } from "./errors.ts";
+
+/** What the user asked for when it is a render. */
+export interface RenderCommand {
+  /** Discriminant. */
+  kind: "render";
+  /** The scene file. */
+  scene: string;
+  /** `-o, --output`: the image file; absent means `<scene name>.png`. */
+  output?: string;
+  /** `--width`: overrides the scene's. */
+  width?: number;
+  /** `--height`: overrides the scene's. */
+  height?: number;
+  /** `--workers`: worker count. */
+  workers?: number;
+  /** `--tile`: tile size in pixels. */
+  tileSize?: number;
+  /** `--samples`: anti-aliasing samples per pixel, a perfect square. */
+  samples?: number;
+  /** `--region`: only this rectangle of the full image. */
+  region?: Region;
+  /** `--quality`: JPEG quality, 1–100. */
+  quality?: number;
+  /** `--json`: a JSON summary on stdout instead of progress. */
+  json: boolean;
+  /** `--quiet`: no progress and no summary line. */
+  quiet: boolean;
+}
+
+/** What the command line asks for. */
+export type Command = { kind: "help" } | { kind: "version" } | RenderCommand;
+
+const OPTIONS = {
+  output: { type: "string", short: "o" },
+  width: { type: "string" },
+  height: { type: "string" },
+  workers: { type: "string" },
+  tile: { type: "string" },
+  samples: { type: "string" },
+  region: { type: "string" },
+  quality: { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+/** Caps beyond which a value is surely a typo; they also keep the numbers within u32. */
+const MAX_SIDE = 1_000_000;
+const MAX_WORKERS = 256; // the renderer's own limit
+const MAX_SAMPLES = 65_536;
+
+/**
+ * Parses the arguments after `cli.ts`. `--help` and `--version` win over everything else that
+ * parses; a render needs exactly one scene file.
+ *
+ * @throws {InputError} for an unknown option, a missing or bad value, a repeated option, or a
+ * missing or extra scene file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCliArgs } from "./args.ts";
+ * const command = parseCliArgs(["scene.json", "--width", "640", "--region", "0,0,64,48"]);
+ * assert.ok(command.kind === "render" && command.width === 640);
+ * assert.ok(command.kind === "render" && command.region?.height === 48);
+ * assert.equal(parseCliArgs(["--version"]).kind, "version");
+ * ```
+ */
+export function parseCliArgs(args: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+  } catch (error) {
+    throw new InputError(describeParseError(error), { cause: error });
+  }
+  const { values, positionals, tokens } = parsed;
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (seen.has(token.name)) {
+      throw new InputError(`--${token.name} is given more than once`);
+    }
+    seen.add(token.name);
+  }
+  if (positionals.length === 0) {
+    throw new InputError("no scene file given (try --help)");
+  }
+  if (positionals.length > 1) {
+    throw new InputError(
+      `expected one scene file, got ${positionals.length}: ${
+        positionals.join(" ")
+      }`,
+    );
+  }
+  const scene = positionals[0];
+  if (scene === "") throw new InputError("the scene file name is empty");
+  if (values.output === "") throw new InputError("--output is empty");
+
+  const command: RenderCommand = {
+    kind: "render",
+    scene,
+    json: values.json ?? false,
+    quiet: values.quiet ?? false,
+  };
+  if (values.output !== undefined) command.output = values.output;
+  if (values.width !== undefined) {
+    command.width = parseInteger("--width", values.width, 1, MAX_SIDE);
+  }
+  if (values.height !== undefined) {
+    command.height = parseInteger("--height", values.height, 1, MAX_SIDE);
+  }
+  if (values.workers !== undefined) {
+    command.workers = parseInteger("--workers", values.workers, 1, MAX_WORKERS);
+  }
+  if (values.tile !== undefined) {
+    command.tileSize = parseInteger("--tile", values.tile, 1, MAX_SIDE);
+  }
+  if (values.samples !== undefined) {
+    command.samples = parseSamples(values.samples);
+  }
+  if (values.region !== undefined) command.region = parseRegion(values.region);
+  if (values.quality !== undefined) {
+    command.quality = parseInteger("--quality", values.quality, 1, 100);
+  }
+  return command;
+}
+
+/**
+ * Parses a whole decimal integer within `[min, max]`; no signs, fractions, exponents or spaces.
+ *
+ * @throws {InputError} naming `name` and the value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseInteger } from "./args.ts";
+ * assert.equal(parseInteger("--quality", "90", 1, 100), 90);
+ * ```
+ */
+export function parseInteger(
+  name: string,
+  text: string,
+  min: number,
+  max: number,
+): number {
+  const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(value)) {
+    throw new InputError(`${name} must be a whole number, got ${quote(text)}`);
+  }
+  if (value < min || value > max) {
+    throw new InputError(
+      `${name} must be between ${min} and ${max}, got ${text}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Parses `--samples`: a perfect square (1, 4, 9, …), since samples are laid on an n×n grid.
+ *
+ * @throws {InputError} when it is not.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSamples } from "./args.ts";
+ * assert.equal(parseSamples("16"), 16);
+ * ```
+ */
+export function parseSamples(text: string): number {
+  const samples = parseInteger("--samples", text, 1, MAX_SAMPLES);
+  const side = Math.round(Math.sqrt(samples));
+  if (side * side !== samples) {
+    throw new InputError(
+      `--samples must be a perfect square (1, 4, 9, 16, …), got ${samples}`,
+    );
+  }
+  return samples;
+}
+
+/**
+ * Parses `--region x,y,w,h`. Whether it fits the image is checked later, once the image size
+ * is known.
+ *
+ * @throws {InputError} unless it is four whole numbers with a width and height of at least 1.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRegion } from "./args.ts";
+ * const region = parseRegion("10,20,30,40");
+ * assert.deepEqual(region, { x: 10, y: 20, width: 30, height: 40 });
+ * ```
+ */
+export function parseRegion(text: string): Region {
+  const parts = text.split(",");
+  if (parts.length !== 4) {
+    throw new InputError(
+      `--region must be x,y,width,height, got ${quote(text)}`,
+    );
+  }
+  const [x, y, width, height] = parts.map((part, i) => {
+    const label = ["x", "y", "width", "height"][i];
+    return parseInteger(
+      `--region ${label}`,
+      part.trim(),
+      i < 2 ? 0 : 1,
+      MAX_SIDE,
+    );
+  });
+  return { x, y, width, height };
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+/** parseArgs' own messages are long and suggest `--` tricks; these name just the option. */
+function describeParseError(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? "";
+  const option = /--[\w-]+/.exec(quoted)?.[0] ?? /-\w/.exec(quoted)?.[0] ??
+    "an option";
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option ${option} (try --help)`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return message.includes("does not take an argument")
+        ? `${option} does not take a value`
+        : `${option} needs a value`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument ${option}`;
+    default:
+      return message.split("\n")[0];
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Writing a file so that it appears whole or not at all: the bytes go to a temporary file
+ * beside the target, which is renamed over it only once complete. Rename within one folder
+ * is atomic, so a reader, a crash or an interruption never sees half an image, and a file
+ * already at the path stays as it was until the new one replaces it.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+
+/**
+ * A fresh temporary path beside `path`: `.<name>.<random>.tmp` in the same folder (hidden, and
+ * on the same file system, so the final rename is atomic).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { temporaryPathFor } from "./atomic_write.ts";
+ * const temp = temporaryPathFor("out/image.png");
+ * assert.ok(/^out\/\.image\.png\.[0-9a-f]{12}\.tmp$/.test(temp));
+ * ```
+ */
+export function temporaryPathFor(path: string): string {
+  const random = Array.from(
+    crypto.getRandomValues(new Uint8Array(6)),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  ).join("");
+  return join(dirname(path), `.${basename(path)}.${random}.tmp`);
+}
+
+/** Options for {@linkcode writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /** Aborting stops the write before the rename; the temporary file is removed. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Writes `data` to `path` atomically. On any failure or abort the temporary file is removed,
+ * the error (or the signal's reason) is thrown, and whatever was at `path` is untouched.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeFileAtomic } from "./atomic_write.ts";
+ * await Deno.mkdir("out", { recursive: true });
+ * const folder = await Deno.makeTempDir({ dir: "out" });
+ * await writeFileAtomic(`${folder}/hello.txt`, new TextEncoder().encode("hello\n"));
+ * assert.equal(await Deno.readTextFile(`${folder}/hello.txt`), "hello\n");
+ * await Deno.remove(folder, { recursive: true });
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const temporary = temporaryPathFor(path);
+  // createNew: never clobber a file that happens to have the same name.
+  const file = await Deno.open(temporary, { write: true, createNew: true });
+  let renamed = false;
+  try {
+    try {
+      for (let written = 0; written < data.length;) {
+        signal?.throwIfAborted();
+        written += await file.write(data.subarray(written));
+      }
+      // The rename must not land before the bytes do, or a crash could leave a torn image.
+      await file.syncData();
+    } finally {
+      file.close();
+    }
+    signal?.throwIfAborted();
+    await Deno.rename(temporary, path);
+    renamed = true;
+  } finally {
+    if (!renamed) await Deno.remove(temporary).catch(() => {});
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * One CLI render from start to finish: check the output path, load the scene, render, encode,
+ * write atomically. Errors in the first two steps are the user's input ({@linkcode InputError});
+ * errors after them are failures.
+ *
+ * @module
+ */
+
+import type { RenderOptions, RenderProgress } from "../../mod.ts";
+import type { RenderedImage, Scene } from "../types.ts";
+import type { RenderCommand } from "./args.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { InputError, oneLineMessage } from "./errors.ts";
+import { checkOutputPath, defaultOutputPath, imageFormatOf } from "./output.ts";
+import type { RenderSummary } from "./summary.ts";
+import { roundTimings } from "./summary.ts";
+
+/** The part of raypool's API (`mod.ts`) a CLI render uses; tests may pass stand-ins. */
+export interface RaypoolApi {
+  /** Reads, validates and prepares a scene file. */
+  loadScene(path: string): Promise<Scene>;
+  /** Throws a `RangeError` when a `width × height` image cannot be allocated. */
+  checkImageSize(width: number, height: number): void;
+  /** Renders a scene. */
+  render(scene: Scene, options: RenderOptions): Promise<RenderedImage>;
+  /** Encodes a PNG. */
+  encodePng(image: RenderedImage): Promise<Uint8Array>;
+  /** Encodes a JPEG. */
+  encodeJpeg(image: RenderedImage, quality?: number): Promise<Uint8Array>;
+}
+
+/** What the render is about to do, told once its input has been checked. */
+export interface RenderStart {
+  /** The scene file. */
+  scene: string;
+  /** Where the image will go. */
+  output: string;
+  /** Width of the image written (the region's, with `--region`). */
+  width: number;
+  /** Height of the image written. */
+  height: number;
+  /** Workers rendering. */
+  workers: number;
+}
+
+/** Hooks and controls for {@linkcode runRender}. */
+export interface RunOptions {
+  /** Aborting stops the run wherever it is; nothing is left on disk. */
+  signal?: AbortSignal;
+  /** Called once the input has been checked, before rendering. */
+  onStart?: (start: RenderStart) => void;
+  /** The renderer's progress reports. */
+  onProgress?: (progress: RenderProgress) => void;
+}
+
+/**
+ * Runs a parsed render command with `api`, and returns its summary.
+ *
+ * @throws {InputError} for bad input: output path, scene file, textures, sizes, region.
+ * @throws the renderer's, encoder's or file system's error for a failure after that, or the
+ * signal's reason when aborted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runRender } from "./run.ts";
+ * await Deno.mkdir("out", { recursive: true });
+ * const folder = await Deno.makeTempDir({ dir: "out" });
+ * const scene = { width: 4, height: 2, fov: 90, elements: [], lights: [],
+ *   shadow_bias: 1e-13, max_recursion_depth: 10 };
+ * const api = { // a stand-in renderer that paints everything black
+ *   loadScene: () => Promise.resolve({ description: scene, textures: new Map() }),
+ *   checkImageSize: () => {},
+ *   render: (_: unknown, o: { width?: number; height?: number }) =>
+ *     Promise.resolve({ width: o.width!, height: o.height!, data: new Uint8Array(o.width! * o.height! * 4) }),
+ *   encodePng: () => Promise.resolve(new Uint8Array([1, 2, 3])),
+ *   encodeJpeg: () => Promise.resolve(new Uint8Array([4, 5, 6])),
+ * };
+ * const summary = await runRender(
+ *   { kind: "render", scene: "scene.json", output: `${folder}/a.png`, workers: 1, json: false, quiet: true },
+ *   api,
+ * );
+ * assert.deepEqual([summary.width, summary.height], [4, 2]);
+ * assert.equal((await Deno.readFile(`${folder}/a.png`)).length, 3);
+ * await Deno.remove(folder, { recursive: true });
+ * ```
+ */
+export async function runRender(
+  command: RenderCommand,
+  api: RaypoolApi,
+  options: RunOptions = {},
+): Promise<RenderSummary> {
+  const { signal, onStart, onProgress } = options;
+  const startedAt = performance.now();
+
+  const output = command.output ?? defaultOutputPath(command.scene);
+  const format = imageFormatOf(output);
+  if (command.quality !== undefined && format !== "jpeg") {
+    throw new InputError(
+      `--quality applies to JPEG output only, and ${output} is a PNG`,
+    );
+  }
+  await checkOutputPath(output, command.scene);
+
+  const scene = await abortable(
+    api.loadScene(command.scene).catch((error) => {
+      throw new InputError(sceneErrorMessage(command.scene, error), {
+        cause: error,
+      });
+    }),
+    signal,
+  );
+  const loadedAt = performance.now();
+
+  const width = command.width ?? scene.description.width;
+  const height = command.height ?? scene.description.height;
+  try {
+    api.checkImageSize(width, height);
+  } catch (error) {
+    throw new InputError(oneLineMessage(error), { cause: error });
+  }
+  const region = command.region;
+  if (
+    region !== undefined &&
+    (region.x + region.width > width || region.y + region.height > height)
+  ) {
+    throw new InputError(
+      `--region ${region.x},${region.y},${region.width},${region.height} does not fit in the ` +
+        `${width}×${height} image`,
+    );
+  }
+  const workers = command.workers ?? navigator.hardwareConcurrency;
+  onStart?.({
+    scene: command.scene,
+    output,
+    width: region?.width ?? width,
+    height: region?.height ?? height,
+    workers,
+  });
+
+  let tiles = 0;
+  const image = await abortable(
+    api.render(scene, {
+      workers,
+      tileSize: command.tileSize,
+      width,
+      height,
+      samples: command.samples,
+      region,
+      signal,
+      onProgress: (progress) => {
+        tiles = progress.tilesTotal;
+        onProgress?.(progress);
+      },
+    }),
+    signal,
+  );
+  const renderedAt = performance.now();
+
+  const bytes = await abortable(
+    format === "jpeg"
+      ? api.encodeJpeg(image, command.quality)
+      : api.encodePng(image),
+    signal,
+  );
+  const encodedAt = performance.now();
+
+  await writeFileAtomic(output, bytes, { signal });
+  const writtenAt = performance.now();
+
+  return {
+    output,
+    width: image.width,
+    height: image.height,
+    workers,
+    tiles,
+    timings: roundTimings({
+      loadMs: loadedAt - startedAt,
+      renderMs: renderedAt - loadedAt,
+      encodeMs: encodedAt - renderedAt,
+      totalMs: writtenAt - startedAt,
+    }),
+  };
+}
+
+/** The scene module's errors start with a JSON path or name the file; say which file. */
+function sceneErrorMessage(scenePath: string, error: unknown): string {
+  const message = oneLineMessage(error);
+  return message.includes(scenePath) ? message : `${scenePath}: ${message}`;
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it is aborted. */
+function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
+}

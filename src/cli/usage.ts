@@ -1,0 +1,49 @@
+/**
+ * The CLI's `--help` text.
+ *
+ * @module
+ */
+
+/**
+ * The usage text, with examples, ending in a newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { usage } from "./usage.ts";
+ * assert.ok(usage("0.1.0").includes("--output"));
+ * ```
+ */
+export function usage(version: string): string {
+  return `raypool ${version} — a parallel ray tracer
+
+Usage: deno task render <scene.json> [options]
+
+Renders a scene file (the original ray tracer's JSON format) to a PNG or JPEG image.
+
+Options:
+  -o, --output FILE   output image (default: <scene name>.png in the current folder);
+                      .png, or .jpg/.jpeg for JPEG
+      --width N       image width in pixels (overrides the scene's)
+      --height N      image height in pixels (overrides the scene's)
+      --workers N     worker count (default: all cores, ${navigator.hardwareConcurrency} here)
+      --tile N        tile size in pixels
+      --samples N     anti-aliasing samples per pixel, a perfect square: 1, 4, 9, 16, …
+      --region X,Y,W,H
+                      render only this rectangle of the full image
+      --quality N     JPEG quality, 1–100
+      --json          print a JSON summary on stdout (no progress)
+      --quiet         no progress or summary on stderr
+  -h, --help          show this help
+      --version       show the version
+
+Examples:
+  deno task render scene.json
+  deno task render scene.json -o out/scene.jpg --quality 90
+  deno task render scene.json --width 1920 --height 1080 --samples 4
+  deno task render scene.json --region 200,150,400,300 -o detail.png
+  deno task render scene.json --workers 2 --json --quiet
+
+Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted.
+`;
+}

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { parseCliArgs, parseRegion } from "../src/cli/args.ts";
+import {
+  EXIT_FAILURE,
+  EXIT_INPUT,
+  EXIT_INTERRUPTED,
+  exitCodeFor,
+  InputError,
+  oneLineMessage,
+} from "../src/cli/errors.ts";
+
+Deno.test("parseCliArgs reads every option", () => {
+  const command = parseCliArgs([
+    "scene.json",
+    "-o",
+    "out/a.jpg",
+    "--width=640",
+    "--height",
+    "480",
+    "--workers",
+    "3",
+    "--tile",
+    "16",
+    "--samples",
+    "9",
+    "--region",
+    "1,2,30,40",
+    "--quality",
+    "85",
+    "--json",
+    "--quiet",
+  ]);
+  assert.deepEqual(command, {
+    kind: "render",
+    scene: "scene.json",
+    output: "out/a.jpg",
+    width: 640,
+    height: 480,
+    workers: 3,
+    tileSize: 16,
+    samples: 9,
+    region: { x: 1, y: 2, width: 30, height: 40 },
+    quality: 85,
+    json: true,
+    quiet: true,
+  });
+});
+
+Deno.test("parseCliArgs leaves unset options out", () => {
+  assert.deepEqual(parseCliArgs(["s.json"]), {
+    kind: "render",
+    scene: "s.json",
+    json: false,
+    quiet: false,
+  });
+});
+
+Deno.test("--help and --version win over the rest", () => {
+  assert.deepEqual(parseCliArgs(["-h"]), { kind: "help" });
+  assert.deepEqual(parseCliArgs(["scene.json", "--width", "0", "--help"]), {
+    kind: "help",
+  });
+  assert.deepEqual(parseCliArgs(["--version", "a", "b"]), { kind: "version" });
+});
+
+Deno.test("parseCliArgs rejects bad input with one-line InputErrors", () => {
+  const cases: [string[], RegExp][] = [
+    [[], /no scene file/],
+    [["a.json", "b.json"], /expected one scene file, got 2/],
+    [["a.json", "--frobnicate"], /^unknown option --frobnicate/],
+    [["a.json", "-x"], /^unknown option -x/],
+    [["a.json", "--width"], /^--width needs a value$/],
+    [["a.json", "-o"], /^--output needs a value$/],
+    [["a.json", "--quiet=yes"], /^--quiet does not take a value$/],
+    [["a.json", "--width", "0"], /--width must be between 1 and/],
+    [["a.json", "--width", "abc"], /--width must be a whole number, got "abc"/],
+    [["a.json", "--width", "1e3"], /whole number/],
+    [["a.json", "--width=-5"], /whole number/],
+    [["a.json", "--height", "12.5"], /--height must be a whole number/],
+    [["a.json", "--workers", "0"], /--workers must be between 1 and 256/],
+    [["a.json", "--workers", "1000"], /--workers must be between 1 and 256/],
+    [["a.json", "--tile", ""], /--tile must be a whole number/],
+    [["a.json", "--samples", "8"], /perfect square/],
+    [["a.json", "--quality", "0"], /--quality must be between 1 and 100/],
+    [["a.json", "--quality", "101"], /--quality must be between 1 and 100/],
+    [["a.json", "--region", "1,2,3"], /--region must be x,y,width,height/],
+    [["a.json", "--region", "0,0,0,5"], /--region width must be between 1/],
+    [["a.json", "--region=-1,0,5,5"], /--region x must be a whole number/],
+    [
+      ["a.json", "--width", "5", "--width", "6"],
+      /--width is given more than once/,
+    ],
+    [["a.json", "-o", ""], /--output is empty/],
+    [[""], /scene file name is empty/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(() => parseCliArgs(args), (error: unknown) => {
+      assert.ok(error instanceof InputError, `${args.join(" ")}: ${error}`);
+      assert.match(error.message, message, args.join(" "));
+      assert.ok(!error.message.includes("\n"));
+      return true;
+    });
+  }
+});
+
+Deno.test("parseRegion accepts spaces around numbers", () => {
+  assert.deepEqual(parseRegion("0, 0, 8, 6"), {
+    x: 0,
+    y: 0,
+    width: 8,
+    height: 6,
+  });
+});
+
+Deno.test("exitCodeFor maps input errors, failures and interruptions", () => {
+  assert.equal(exitCodeFor(new InputError("x")), EXIT_INPUT);
+  assert.equal(exitCodeFor(new TypeError("x")), EXIT_FAILURE);
+  assert.equal(
+    exitCodeFor(new InputError("x"), AbortSignal.abort()),
+    EXIT_INTERRUPTED,
+  );
+  const controller = new AbortController();
+  assert.equal(exitCodeFor(new Error("x"), controller.signal), EXIT_FAILURE);
+});
+
+Deno.test("oneLineMessage folds lines and cuts long messages", () => {
+  assert.equal(oneLineMessage(new Error("a\n\nb\r\n c")), "a; b; c");
+  const long = oneLineMessage(new Error("x".repeat(1000)));
+  assert.equal(long.length, 300);
+  assert.ok(long.endsWith("…"));
+  assert.equal(oneLineMessage(new RangeError("")), "RangeError");
+});
