@@ -1,0 +1,85 @@
+/**
+ * raypool: a parallel ray tracer for Deno. Scenes in the original bheisler/raytracer JSON
+ * format (plus a free camera and anti-aliasing) are rendered by a Rust core compiled to
+ * WebAssembly, on a pool of workers that write tiles straight into one shared image.
+ *
+ * - Scenes: {@linkcode loadScene}, {@linkcode parseScene}, {@linkcode prepareScene},
+ *   {@linkcode validateScene}, and builders ({@linkcode scene}, {@linkcode sphere},
+ *   {@linkcode plane}, {@linkcode material}, {@linkcode point}, {@linkcode rgb}, …).
+ * - Rendering: {@linkcode render} for one image, {@linkcode Renderer} to keep a pool of
+ *   workers across many (animations, servers).
+ * - Encoding: {@linkcode encodePng}, {@linkcode encodeJpeg}.
+ *
+ * Rendering needs `--allow-read` (the worker module and the wasm; textures); decoding
+ * textures and encoding images also need
+ * `--allow-ffi=./node_modules/.deno/imagescript@1.3.1 --allow-env=IMAGESCRIPT_WASM_SIMD`.
+ *
+ * @example Render a scene built in code and encode it as PNG
+ * ```ts
+ * import { encodePng, material, point, render, rgb, scene, sphere, sphericalLight } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const description = scene({
+ *   width: 64,
+ *   height: 48,
+ *   elements: [
+ *     sphere({ center: point(0, 0, -5), radius: 1, material: material({ color: rgb(0.2, 1, 0.2) }) }),
+ *   ],
+ *   lights: [sphericalLight({ position: point(0, 5, 0), color: rgb(1, 1, 1), intensity: 1000 })],
+ * });
+ * const image = await render(description, { workers: 2 });
+ * assert.equal(image.data.length, 64 * 48 * 4);
+ * const png = await encodePng(image);
+ * assert.equal(png[1], 0x50); // "P"
+ * ```
+ *
+ * @module
+ */
+
+export {
+  checkImageSize,
+  diffuse,
+  directionalLight,
+  loadScene,
+  material,
+  type MaterialOptions,
+  parseScene,
+  plane,
+  point,
+  prepareScene,
+  type PrepareSceneOptions,
+  reflective,
+  refractive,
+  rgb,
+  scene,
+  type SceneOptions,
+  sphere,
+  sphericalLight,
+  validateScene,
+  vector,
+} from "./src/scene/mod.ts";
+export { render } from "./src/render/render.ts";
+export { Renderer, type RendererOptions } from "./src/render/renderer.ts";
+export type { RenderOptions, RenderProgress } from "./src/render/options.ts";
+export { encodePng } from "./src/encode/png.ts";
+export { encodeJpeg } from "./src/encode/jpeg.ts";
+export type {
+  Camera,
+  Color,
+  Coloration,
+  DirectionalLight,
+  Element,
+  Light,
+  Material,
+  Plane,
+  Point,
+  Region,
+  RenderedImage,
+  Scene,
+  SceneDescription,
+  Sphere,
+  SphericalLight,
+  Surface,
+  TextureImage,
+  Vector,
+} from "./src/types.ts";

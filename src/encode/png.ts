@@ -1,0 +1,37 @@
+/**
+ * PNG encoding.
+ *
+ * @module
+ */
+
+import type { RenderedImage } from "../types.ts";
+import { checkImage } from "./check_image.ts";
+
+/**
+ * Encodes `image` as a PNG (8-bit RGBA, fast compression). imagescript, which has a native
+ * part, is loaded on the first call only, so rendering alone needs no `--allow-ffi`; encoding
+ * needs `--allow-ffi=./node_modules/.deno/imagescript@1.3.1 --allow-env=IMAGESCRIPT_WASM_SIMD`.
+ * Throws a `RangeError` unless `image.data` holds `width × height × 4` bytes.
+ *
+ * @example
+ * ```ts
+ * import { encodePng } from "./png.ts";
+ * import assert from "node:assert/strict";
+ * const png = await encodePng({ width: 2, height: 1, data: new Uint8Array([255, 0, 0, 255, 0, 0, 255, 255]) });
+ * assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+ * ```
+ */
+export async function encodePng(image: RenderedImage): Promise<Uint8Array> {
+  checkImage(image);
+  const { Image } = await import("imagescript/v2");
+  // v2 wraps the pixels without copying them, even in a SharedArrayBuffer, and its fast
+  // compression is about 4× quicker than v1's encoder at 1920×1080.
+  return await new Image(
+    image.width,
+    image.height,
+    // The typings say ArrayBuffer, but a SharedArrayBuffer-backed view works (tested).
+    image.data as Uint8Array<ArrayBuffer>,
+  ).encode("png", {
+    compression: "fast",
+  });
+}

@@ -1,0 +1,145 @@
+// Faults with the real wasm worker: crashes, failures, aborts. Fixtures in
+// tests/fixtures/workers/real_*.ts wrap worker.ts and inject the fault.
+import assert from "node:assert/strict";
+import { WorkerPool } from "../src/render/pool.ts";
+import { Renderer, type RendererOptions } from "../src/render/renderer.ts";
+import { loadScene } from "../src/scene/mod.ts";
+
+const scene = await loadScene(
+  new URL("./fixtures/original/test_800x600.json", import.meta.url),
+);
+const size = { width: 320, height: 240 };
+
+function withWorker(fixture: string | undefined, workers = 2): Renderer {
+  const options: RendererOptions & { workerUrl?: URL } = { workers };
+  if (fixture !== undefined) {
+    options.workerUrl = new URL(
+      `./fixtures/workers/${fixture}.ts`,
+      import.meta.url,
+    );
+  }
+  return new Renderer(options);
+}
+
+/** Fails the test if a worker outlives it. */
+function test(name: string, fn: () => Promise<void>) {
+  Deno.test(name, async () => {
+    await fn();
+    assert.equal(WorkerPool.live, 0, "a worker was left running");
+  });
+}
+
+let expected: Uint8Array | undefined;
+async function exact(): Promise<Uint8Array> {
+  if (expected === undefined) {
+    await using renderer = withWorker(undefined);
+    expected = (await renderer.render(scene, size)).data;
+  }
+  return expected;
+}
+
+for (const fixture of ["real_crash_once", "real_error_once"]) {
+  test(`a worker that fails once (${fixture}): the tile is retried, the image is exact`, async () => {
+    const want = await exact();
+    await using renderer = withWorker(fixture);
+    const progress: number[] = [];
+    const image = await renderer.render(scene, {
+      ...size,
+      tileSize: 64,
+      onProgress: (p) => progress.push(p.tilesDone),
+    });
+    assert.deepEqual(image.data, want);
+    assert.equal(progress.at(-1), 20);
+    // The renderer carries on with healthy workers.
+    assert.deepEqual((await renderer.render(scene, size)).data, want);
+  });
+}
+
+test("a tile that fails twice rejects the render, naming the tile", async () => {
+  await using renderer = withWorker("real_always_fail");
+  await assert.rejects(
+    renderer.render(scene, { ...size, tileSize: 64 }),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /^tile \(\d+, 0, 64×64\) failed twice: .*injected failure in raypool worker #\d+/,
+      );
+      return true;
+    },
+  );
+  // The failed render terminated its workers.
+  assert.equal(WorkerPool.live, 0);
+});
+
+test("an abort rejects within 100 ms with an AbortError, and the renderer recovers", async () => {
+  await using renderer = withWorker(undefined);
+  await renderer.render(scene, { width: 8, height: 8 }); // warm pool
+  const controller = new AbortController();
+  let tilesDone = 0;
+  // One tile per worker of the full 1920×1080 image: each takes far longer than the test waits.
+  const rendering = renderer.render(scene, {
+    width: 1920,
+    height: 1080,
+    tileSize: 1080,
+    signal: controller.signal,
+    onProgress: () => tilesDone++,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(WorkerPool.live, 2);
+  const start = performance.now();
+  controller.abort();
+  await assert.rejects(rendering, { name: "AbortError" });
+  const latency = performance.now() - start;
+  console.log(
+    `abort latency: ${latency.toFixed(2)} ms (tiles done: ${tilesDone})`,
+  );
+  assert.ok(latency < 100, `the abort took ${latency} ms`);
+  assert.equal(WorkerPool.live, 0, "the workers were terminated");
+  assert.deepEqual((await renderer.render(scene, size)).data, await exact());
+});
+
+test("a queued render aborted while waiting rejects at once, and the queue goes on", async () => {
+  await using renderer = withWorker(undefined);
+  const first = renderer.render(scene, size);
+  const controller = new AbortController();
+  const second = renderer.render(scene, { ...size, signal: controller.signal });
+  const third = renderer.render(scene, size);
+  controller.abort();
+  await assert.rejects(second, { name: "AbortError" });
+  const want = await exact();
+  assert.deepEqual((await first).data, want);
+  assert.deepEqual((await third).data, want);
+});
+
+test("an already aborted signal rejects without rendering", async () => {
+  await using renderer = withWorker(undefined);
+  await assert.rejects(
+    renderer.render(scene, { ...size, signal: AbortSignal.abort() }),
+    { name: "AbortError" },
+  );
+  assert.equal(WorkerPool.live, 0);
+});
+
+test("a worker module that fails to load rejects, naming a tile", async () => {
+  await using renderer = new Renderer({
+    workers: 2,
+    workerUrl: new URL("./fixtures/workers/does_not_exist.ts", import.meta.url),
+  } as RendererOptions);
+  await assert.rejects(renderer.render(scene, size), /failed twice/);
+});
+
+test("a scene the core rejects fails the render with the core's message", async () => {
+  await using renderer = withWorker(undefined);
+  const bad = {
+    ...scene,
+    textures: new Map([["scenes/checkerboard.png", {
+      width: 2,
+      height: 2,
+      data: new Uint8Array(3),
+    }]]),
+  };
+  await assert.rejects(
+    renderer.render(bad, size),
+    /^Error: the scene could not be built: /,
+  );
+});

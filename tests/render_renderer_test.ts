@@ -1,0 +1,236 @@
+// The Renderer and render(): reuse, regions, size overrides, progress, options, and that no
+// worker outlives a render.
+import assert from "node:assert/strict";
+import { WorkerPool } from "../src/render/pool.ts";
+import { render } from "../src/render/render.ts";
+import { Renderer } from "../src/render/renderer.ts";
+import type { RenderProgress } from "../src/render/options.ts";
+import { loadScene } from "../src/scene/mod.ts";
+import type { RenderedImage, SceneDescription } from "../src/types.ts";
+
+const scene = await loadScene(
+  new URL("./fixtures/original/test_800x600.json", import.meta.url),
+);
+const size = { width: 320, height: 240 };
+/** A scene with no texture, so it needs no baseDir. */
+const description: SceneDescription = {
+  width: 32,
+  height: 24,
+  fov: 90,
+  shadow_bias: 1e-13,
+  max_recursion_depth: 10,
+  elements: [{
+    Sphere: {
+      center: { x: 0, y: 0, z: -5 },
+      radius: 1,
+      material: {
+        coloration: { Color: { red: 1, green: 0, blue: 0 } },
+        albedo: 0.18,
+        surface: "Diffuse",
+      },
+    },
+  }],
+  lights: [{
+    Directional: {
+      direction: { x: 0, y: 0, z: -1 },
+      color: { red: 1, green: 1, blue: 1 },
+      intensity: 1,
+    },
+  }],
+};
+
+/** Fails the test if a worker outlives it. */
+function test(name: string, fn: () => Promise<void>) {
+  Deno.test(name, async () => {
+    await fn();
+    assert.equal(WorkerPool.live, 0, "a worker was left running");
+  });
+}
+
+function crop(
+  image: RenderedImage,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+): Uint8Array {
+  const out = new Uint8Array(width * height * 4);
+  for (let row = 0; row < height; row++) {
+    const from = ((y + row) * image.width + x) * 4;
+    out.set(image.data.subarray(from, from + width * 4), row * width * 4);
+  }
+  return out;
+}
+
+test("a region equals the same rectangle cut from the full render", async () => {
+  await using renderer = new Renderer({ workers: 2 });
+  const full = await renderer.render(scene, size);
+  for (
+    const region of [
+      { x: 0, y: 0, width: 320, height: 240 },
+      { x: 17, y: 33, width: 101, height: 57 },
+      { x: 319, y: 239, width: 1, height: 1 },
+      { x: 200, y: 0, width: 120, height: 240 },
+    ]
+  ) {
+    const part = await renderer.render(scene, {
+      ...size,
+      region,
+      tileSize: 37,
+    });
+    assert.equal(part.width, region.width);
+    assert.equal(part.height, region.height);
+    assert.deepEqual(
+      part.data,
+      crop(full, region.x, region.y, region.width, region.height),
+      JSON.stringify(region),
+    );
+  }
+});
+
+test("width and height override the scene's", async () => {
+  const image = await render(scene, { workers: 2, width: 64, height: 32 });
+  assert.equal(image.width, 64);
+  assert.equal(image.height, 32);
+  assert.equal(image.data.length, 64 * 32 * 4);
+  // The camera is re-derived: the same scene at another aspect ratio is not a crop or a blank.
+  const distinct = new Set<number>();
+  for (let i = 0; i < image.data.length; i += 4) {
+    distinct.add(
+      image.data[i] << 16 | image.data[i + 1] << 8 | image.data[i + 2],
+    );
+    assert.equal(image.data[i + 3], 255);
+  }
+  assert.ok(distinct.size > 20, `only ${distinct.size} colours`);
+});
+
+test("samples override the scene's", async () => {
+  await using renderer = new Renderer({ workers: 2 });
+  const one = await renderer.render(scene, { width: 64, height: 48 });
+  const four = await renderer.render(scene, {
+    width: 64,
+    height: 48,
+    samples: 4,
+  });
+  assert.notDeepEqual(one.data, four.data);
+});
+
+test("a Renderer is reused for several renders, one at a time, in order", async () => {
+  await using renderer = new Renderer({ workers: 2 });
+  const first = await renderer.render(scene, size);
+  const finished: number[] = [];
+  const renders = [0, 1, 2].map((i) =>
+    renderer.render(scene, { ...size, tileSize: 16 + i }).then((image) => {
+      finished.push(i);
+      return image;
+    })
+  );
+  for (const image of await Promise.all(renders)) {
+    assert.deepEqual(image.data, first.data);
+  }
+  assert.deepEqual(finished, [0, 1, 2]);
+  assert.equal(WorkerPool.live, 2, "the same two workers serve every render");
+});
+
+test("progress reaches tilesTotal, and every pixel", async () => {
+  const seen: RenderProgress[] = [];
+  await render(scene, {
+    ...size,
+    workers: 2,
+    tileSize: 64,
+    onProgress: (p) => seen.push(p),
+  });
+  const tilesTotal = 5 * 4;
+  assert.equal(seen.length, tilesTotal);
+  assert.deepEqual(seen.at(-1), {
+    ...seen.at(-1)!,
+    tilesDone: tilesTotal,
+    tilesTotal,
+    pixelsDone: 320 * 240,
+  });
+  assert.ok(seen.every((p, i) => p.tilesDone === i + 1 && p.elapsedMs >= 0));
+});
+
+test("a throwing onProgress rejects the render with its error", async () => {
+  const oops = new Error("oops");
+  await assert.rejects(
+    render(scene, {
+      ...size,
+      workers: 2,
+      onProgress: () => {
+        throw oops;
+      },
+    }),
+    (error) => error === oops,
+  );
+});
+
+test("a bare SceneDescription is validated and prepared", async () => {
+  const image = await render(description, { workers: 1 });
+  assert.equal(image.data.length, 32 * 24 * 4);
+  const center = ((12 * 32) + 16) * 4;
+  assert.ok(
+    image.data[center] > 0 && image.data[center + 1] === 0,
+    "a red sphere in the middle",
+  );
+  await assert.rejects(
+    render({ ...description, width: -1 }),
+    (error: Error) =>
+      error instanceof RangeError && /width/.test(error.message),
+  );
+});
+
+test("bad options reject before any worker starts, naming option and value", async () => {
+  await using renderer = new Renderer({ workers: 2 });
+  await assert.rejects(renderer.render(scene, { tileSize: 0 }), {
+    name: "RangeError",
+    message: "tileSize must be a positive integer, got 0",
+  });
+  await assert.rejects(render(scene, { workers: 0 }), {
+    name: "RangeError",
+    message: "workers must be a positive integer, got 0",
+  });
+  assert.throws(() => new Renderer({ workers: -1 }), {
+    name: "RangeError",
+    message: "workers must be a positive integer, got -1",
+  });
+  assert.equal(WorkerPool.live, 0);
+});
+
+test("a closed Renderer refuses to render and has no worker", async () => {
+  const renderer = new Renderer({ workers: 2 });
+  const pending = renderer.render(scene, size);
+  // A bare description is still being prepared when close() is called.
+  const preparing = renderer.render(description, { width: 100 });
+  await renderer.close();
+  assert.equal((await preparing).width, 100);
+  assert.equal(
+    (await pending).width,
+    320,
+    "close waits for renders already asked for",
+  );
+  assert.equal(WorkerPool.live, 0);
+  await assert.rejects(renderer.render(scene, size), {
+    message: "this Renderer is closed",
+  });
+  await renderer.close();
+});
+
+for (const mode of ["render", "renderer", "abort"]) {
+  test(`a script that renders exits by itself (${mode})`, async () => {
+    const script = new URL(
+      "./fixtures/workers/render_and_exit.ts",
+      import.meta.url,
+    );
+    const child = new Deno.Command("deno", {
+      args: ["run", "--no-check", "--allow-read", script.pathname, mode],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const timer = setTimeout(() => child.kill(), 30_000);
+    const { code, signal, stderr } = await child.output();
+    clearTimeout(timer);
+    assert.equal(signal, null, "killed: the script did not exit by itself");
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+  });
+}
