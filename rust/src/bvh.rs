@@ -1,0 +1,452 @@
+//! A bounding volume hierarchy over spheres (binned SAH). Planes are unbounded and stay in a
+//! flat list. Queries return exactly what a brute-force scan returns, including which sphere
+//! wins a distance tie, so the BVH is an optimisation only.
+
+use crate::ray::Ray;
+use crate::shape::Sphere;
+use crate::vector::Vector3;
+use std::mem::MaybeUninit;
+
+/// Traversal keeps a fixed stack; the builder makes leaves below this depth so it never
+/// overflows (a node's subtree is pushed at most one entry per level plus one).
+const MAX_DEPTH: usize = 60;
+const STACK_SIZE: usize = MAX_DEPTH + 2;
+const LEAF_SIZE: usize = 4;
+const BINS: usize = 16;
+
+#[derive(Clone, Copy, Debug)]
+struct Aabb {
+    min: Vector3,
+    max: Vector3,
+}
+
+impl Aabb {
+    const EMPTY: Aabb = Aabb {
+        min: Vector3::new(f64::INFINITY, f64::INFINITY, f64::INFINITY),
+        max: Vector3::new(f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY),
+    };
+
+    /// Plain comparisons: bounds are never NaN, and `f64::min`'s NaN rules cost extra
+    /// instructions in wasm, where building 100,000 spheres is mostly this.
+    #[inline(always)]
+    fn grow(&mut self, o: &Aabb) {
+        fn lo(a: f64, b: f64) -> f64 {
+            if b < a {
+                b
+            } else {
+                a
+            }
+        }
+        fn hi(a: f64, b: f64) -> f64 {
+            if b > a {
+                b
+            } else {
+                a
+            }
+        }
+        self.min = Vector3::new(lo(self.min.x, o.min.x), lo(self.min.y, o.min.y), lo(self.min.z, o.min.z));
+        self.max = Vector3::new(hi(self.max.x, o.max.x), hi(self.max.y, o.max.y), hi(self.max.z, o.max.z));
+    }
+
+    fn grow_point(&mut self, p: Vector3) {
+        self.grow(&Aabb { min: p, max: p });
+    }
+
+    fn half_area(&self) -> f64 {
+        let d = self.max - self.min;
+        if d.x < 0.0 {
+            return 0.0;
+        }
+        d.x * d.y + d.y * d.z + d.z * d.x
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    bounds: Aabb,
+    /// Leaf: first sphere; interior: index of the left child (the right one follows it).
+    start: u32,
+    /// Number of spheres in a leaf; 0 marks an interior node.
+    count: u32,
+}
+
+/// A fixed-size stack of node indices, left uninitialised: zeroing it on every query compiled
+/// to a `memory.fill`, which V8 runs out of line and which cost more than small traversals.
+struct NodeStack {
+    items: [MaybeUninit<u32>; STACK_SIZE],
+    len: usize,
+}
+
+impl NodeStack {
+    #[inline(always)]
+    fn new() -> NodeStack {
+        NodeStack { items: [MaybeUninit::uninit(); STACK_SIZE], len: 0 }
+    }
+
+    /// The builder's depth limit keeps the stack from filling; `STACK_SIZE` has headroom.
+    #[inline(always)]
+    fn push(&mut self, node: u32) {
+        debug_assert!(self.len < STACK_SIZE);
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = MaybeUninit::new(node);
+            self.len += 1;
+        }
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        // SAFETY: items[..len] were all written by `push`.
+        Some(unsafe { self.items[self.len].assume_init() })
+    }
+}
+
+/// The ray in the form the slab test wants.
+#[derive(Clone, Copy)]
+pub struct RayBox {
+    origin: Vector3,
+    inv_dir: Vector3,
+}
+
+impl RayBox {
+    #[inline(always)]
+    pub fn new(ray: &Ray) -> RayBox {
+        let d = ray.direction;
+        RayBox { origin: ray.origin, inv_dir: Vector3::new(1.0 / d.x, 1.0 / d.y, 1.0 / d.z) }
+    }
+
+    /// Entry distance of the ray into the box, or +inf when it misses. NaN slabs (origin on a
+    /// face, direction parallel to it) are skipped, which only ever keeps a box.
+    #[inline(always)]
+    fn entry(&self, b: &Aabb, limit: f64) -> f64 {
+        let mut tmin = 0.0f64;
+        let mut tmax = limit;
+        macro_rules! slab {
+            ($c:ident) => {{
+                let t1 = (b.min.$c - self.origin.$c) * self.inv_dir.$c;
+                let t2 = (b.max.$c - self.origin.$c) * self.inv_dir.$c;
+                let (lo, hi) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
+                if lo > tmin {
+                    tmin = lo;
+                }
+                if hi < tmax {
+                    tmax = hi;
+                }
+            }};
+        }
+        slab!(x);
+        slab!(y);
+        slab!(z);
+        if tmin <= tmax {
+            tmin
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Bvh {
+    nodes: Vec<Node>,
+}
+
+/// The nearest hit found so far: compared as (distance, element order), like a stable
+/// brute-force scan that keeps the first minimum.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Nearest {
+    pub distance: f64,
+    pub order: u32,
+    /// Index into the scene's sphere or plane list, depending on `is_sphere`.
+    pub index: u32,
+    pub is_sphere: bool,
+}
+
+impl Nearest {
+    pub const NONE: Nearest = Nearest { distance: f64::INFINITY, order: u32::MAX, index: u32::MAX, is_sphere: false };
+
+    #[inline(always)]
+    pub fn is_hit(&self) -> bool {
+        self.order != u32::MAX
+    }
+
+    /// NaN distances never win (the original would have panicked on them).
+    #[inline(always)]
+    pub fn offer(&mut self, distance: f64, order: u32, index: u32, is_sphere: bool) {
+        if distance < self.distance || (distance == self.distance && order < self.order) {
+            *self = Nearest { distance, order, index, is_sphere };
+        }
+    }
+}
+
+/// A sphere as the builder sees it. Kept in one contiguous array that is partitioned in place,
+/// so every pass over a node's spheres reads memory sequentially (with 100,000 spheres an
+/// index indirection made the build cache-bound).
+#[derive(Clone, Copy)]
+struct Prim {
+    center: Vector3,
+    /// Radius plus padding: rounding in the sphere test may report a grazing hit slightly
+    /// outside the exact sphere, and that hit must still be inside its box.
+    half: f64,
+    id: u32,
+}
+
+impl Prim {
+    #[inline(always)]
+    fn bounds(&self) -> Aabb {
+        let e = Vector3::new(self.half, self.half, self.half);
+        Aabb { min: self.center - e, max: self.center + e }
+    }
+}
+
+impl Bvh {
+    /// Reorders `spheres` into leaf order. Their `order` fields keep the original ordering.
+    pub fn build(spheres: &mut Vec<Sphere>) -> Bvh {
+        if spheres.is_empty() {
+            return Bvh { nodes: Vec::new() };
+        }
+        let extent = spheres
+            .iter()
+            .map(|s| s.center.x.abs().max(s.center.y.abs()).max(s.center.z.abs()) + s.radius)
+            .fold(0.0f64, f64::max);
+        let pad_base = extent * 1e-9;
+        let mut prims: Vec<Prim> = spheres
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Prim { center: s.center, half: s.radius + s.radius * 1e-6 + pad_base, id: i as u32 })
+            .collect();
+
+        let mut nodes = Vec::with_capacity(2 * spheres.len() / LEAF_SIZE + 1);
+        nodes.push(Node { bounds: Aabb::EMPTY, start: 0, count: 0 });
+        let mut work = vec![Pending { node: 0, first: 0, count: spheres.len(), depth: 0 }];
+        while let Some(job) = work.pop() {
+            if let Some((left, right)) = split_node(&mut prims, &mut nodes, job) {
+                work.push(left);
+                work.push(right);
+            }
+        }
+        let reordered: Vec<Sphere> = prims.iter().map(|p| spheres[p.id as usize]).collect();
+        *spheres = reordered;
+        Bvh { nodes }
+    }
+
+    #[inline]
+    pub fn nearest(&self, ray: &Ray, spheres: &[Sphere], best: &mut Nearest) {
+        let Some(root) = self.nodes.first() else { return };
+        if root.count > 0 {
+            // Small scenes are one leaf: no box test, no traversal.
+            leaf_nearest(ray, spheres, root, best);
+            return;
+        }
+        let rb = RayBox::new(ray);
+        if !within(rb.entry(&root.bounds, best.distance), best.distance) {
+            return;
+        }
+        let mut stack = NodeStack::new();
+        let mut node = root;
+        loop {
+            if node.count > 0 {
+                leaf_nearest(ray, spheres, node, best);
+            } else {
+                let l = node.start as usize;
+                let (a, b) = (&self.nodes[l], &self.nodes[l + 1]);
+                // `limit` = best distance: ties at the bound must still be visited because a
+                // lower-ordered sphere at the same distance wins.
+                let ta = rb.entry(&a.bounds, best.distance);
+                let tb = rb.entry(&b.bounds, best.distance);
+                let (near, far, tn, tf) = if ta <= tb { (a, l + 1, ta, tb) } else { (b, l, tb, ta) };
+                if within(tn, best.distance) {
+                    if within(tf, best.distance) {
+                        stack.push(far as u32);
+                    }
+                    node = near;
+                    continue;
+                }
+            }
+            // Pop until a node that is still not farther than the best hit.
+            loop {
+                let Some(i) = stack.pop() else { return };
+                let n = &self.nodes[i as usize];
+                if within(rb.entry(&n.bounds, best.distance), best.distance) {
+                    node = n;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Whether any sphere is hit at a distance ≤ `max_distance` (NaN distances never count).
+    #[inline]
+    pub fn any_hit(&self, ray: &Ray, spheres: &[Sphere], max_distance: f64) -> bool {
+        let Some(root) = self.nodes.first() else { return false };
+        if root.count > 0 {
+            return leaf_any_hit(ray, spheres, root, max_distance);
+        }
+        let rb = RayBox::new(ray);
+        let mut stack = NodeStack::new();
+        stack.push(0);
+        while let Some(i) = stack.pop() {
+            let node = &self.nodes[i as usize];
+            if !within(rb.entry(&node.bounds, max_distance), max_distance) {
+                continue;
+            }
+            if node.count > 0 {
+                if leaf_any_hit(ray, spheres, node, max_distance) {
+                    return true;
+                }
+            } else {
+                stack.push(node.start);
+                stack.push(node.start + 1);
+            }
+        }
+        false
+    }
+}
+
+#[inline(always)]
+fn leaf_nearest(ray: &Ray, spheres: &[Sphere], leaf: &Node, best: &mut Nearest) {
+    let start = leaf.start as usize;
+    let end = start + leaf.count as usize;
+    for (k, s) in spheres[start..end].iter().enumerate() {
+        if let Some(d) = s.intersect(ray) {
+            best.offer(d, s.order, (start + k) as u32, true);
+        }
+    }
+}
+
+#[inline(always)]
+fn leaf_any_hit(ray: &Ray, spheres: &[Sphere], leaf: &Node, max_distance: f64) -> bool {
+    let start = leaf.start as usize;
+    let end = start + leaf.count as usize;
+    spheres[start..end].iter().any(|s| matches!(s.intersect(ray), Some(d) if d <= max_distance))
+}
+
+/// Whether a box entered at `t` may hold a hit not farther than `limit`; `entry` reports a
+/// miss as +inf, which must not pass even when nothing has been hit yet (`limit` = +inf).
+#[inline(always)]
+fn within(t: f64, limit: f64) -> bool {
+    t <= limit && t < f64::INFINITY
+}
+
+/// A node whose bounds and children are still to be decided.
+#[derive(Clone, Copy)]
+struct Pending {
+    node: usize,
+    first: usize,
+    count: usize,
+    depth: usize,
+}
+
+/// Bounds one node and either makes it a leaf or splits it, returning the children to do.
+/// Not inlined into `build`: V8 cannot switch a running wasm function to optimised code, and
+/// `build` runs once, so its own loop would stay in baseline code.
+#[inline(never)]
+fn split_node(prims: &mut [Prim], nodes: &mut Vec<Node>, job: Pending) -> Option<(Pending, Pending)> {
+    let Pending { node, first, count, depth } = job;
+    let slice = &mut prims[first..first + count];
+    let mut nb = Aabb::EMPTY;
+    let mut cb = Aabb::EMPTY;
+    for p in slice.iter() {
+        nb.grow(&p.bounds());
+        cb.grow_point(p.center);
+    }
+    nodes[node].bounds = nb;
+    let split = if count <= LEAF_SIZE || depth >= MAX_DEPTH { None } else { choose_split(slice, &cb, &nb) };
+    let mid = match split {
+        Some((axis, pos)) => partition(slice, |p| p.center.get(axis) < pos),
+        None => 0,
+    };
+    if mid == 0 || mid == count {
+        nodes[node].start = first as u32;
+        nodes[node].count = count as u32;
+        return None;
+    }
+    let left = nodes.len();
+    nodes.push(Node { bounds: Aabb::EMPTY, start: 0, count: 0 });
+    nodes.push(Node { bounds: Aabb::EMPTY, start: 0, count: 0 });
+    nodes[node].start = left as u32;
+    nodes[node].count = 0;
+    Some((
+        Pending { node: left, first, count: mid, depth: depth + 1 },
+        Pending { node: left + 1, first: first + mid, count: count - mid, depth: depth + 1 },
+    ))
+}
+
+/// Binned surface-area heuristic over all three axes in one pass; `None` when no split beats
+/// a leaf.
+#[inline(never)]
+fn choose_split(prims: &[Prim], cb: &Aabb, nb: &Aabb) -> Option<(usize, f64)> {
+    let mut best: Option<(usize, f64)> = None;
+    let mut best_cost = prims.len() as f64 * nb.half_area();
+    let mut bin_bounds = [[Aabb::EMPTY; BINS]; 3];
+    let mut bin_count = [[0usize; BINS]; 3];
+    let mut scale = [0.0f64; 3];
+    for (axis, s) in scale.iter_mut().enumerate() {
+        let extent = cb.max.get(axis) - cb.min.get(axis);
+        *s = if extent > 0.0 { BINS as f64 / extent } else { 0.0 };
+    }
+    for p in prims {
+        let b = p.bounds();
+        for axis in 0..3 {
+            let bin = (((p.center.get(axis) - cb.min.get(axis)) * scale[axis]) as usize).min(BINS - 1);
+            bin_count[axis][bin] += 1;
+            bin_bounds[axis][bin].grow(&b);
+        }
+    }
+    for axis in 0..3 {
+        if scale[axis] == 0.0 {
+            continue;
+        }
+        let (bins, counts) = (&bin_bounds[axis], &bin_count[axis]);
+        // Right-to-left suffix areas, then a left-to-right sweep.
+        let mut right_area = [0.0f64; BINS];
+        let mut right_count = [0usize; BINS];
+        let mut acc = Aabb::EMPTY;
+        let mut n = 0;
+        for b in (1..BINS).rev() {
+            acc.grow(&bins[b]);
+            n += counts[b];
+            right_area[b] = acc.half_area();
+            right_count[b] = n;
+        }
+        let mut acc = Aabb::EMPTY;
+        let mut n = 0;
+        for b in 0..BINS - 1 {
+            acc.grow(&bins[b]);
+            n += counts[b];
+            let (rn, ra) = (right_count[b + 1], right_area[b + 1]);
+            if n == 0 || rn == 0 {
+                continue;
+            }
+            let cost = n as f64 * acc.half_area() + rn as f64 * ra;
+            if cost < best_cost {
+                best_cost = cost;
+                best = Some((axis, cb.min.get(axis) + (b + 1) as f64 / scale[axis]));
+            }
+        }
+    }
+    if best.is_none() && prims.len() > 4 * LEAF_SIZE {
+        // Large clusters of overlapping spheres: SAH sees no gain, but a median split still
+        // bounds the leaf size.
+        let d = cb.max - cb.min;
+        let axis = if d.x >= d.y && d.x >= d.z { 0 } else if d.y >= d.z { 1 } else { 2 };
+        if d.get(axis) > 0.0 {
+            best = Some((axis, (cb.min.get(axis) + cb.max.get(axis)) * 0.5));
+        }
+    }
+    best
+}
+
+/// In-place partition; returns the number of elements for which `pred` holds.
+fn partition<T>(items: &mut [T], pred: impl Fn(&T) -> bool) -> usize {
+    let mut i = 0;
+    for j in 0..items.len() {
+        if pred(&items[j]) {
+            items.swap(i, j);
+            i += 1;
+        }
+    }
+    i
+}
