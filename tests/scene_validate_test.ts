@@ -667,6 +667,39 @@ const cases: Case[] = [
     "camera.up is missing",
   ],
   [
+    "$schema not a string",
+    (s) => {
+      s.$schema = 1;
+    },
+    TypeError,
+    "$schema must be a string (the URL or path of scene.schema.json), got 1",
+  ],
+  [
+    "$schema null",
+    (s) => {
+      s.$schema = null;
+    },
+    TypeError,
+    "$schema must be a string (the URL or path of scene.schema.json), got null",
+  ],
+  [
+    "unknown field next to $schema",
+    (s) => {
+      s.$schema = "scene.schema.json";
+      s.widht = 64;
+    },
+    TypeError,
+    'unknown field "widht" at top level, did you mean "width"?',
+  ],
+  [
+    "$schema nested",
+    (s) => {
+      s.camera.$schema = "scene.schema.json";
+    },
+    TypeError,
+    'unknown field "$schema" at camera, expected "position", "look_at" or "up"',
+  ],
+  [
     "samples not a square",
     (s) => {
       s.samples = 3;
@@ -722,6 +755,20 @@ Deno.test("validateScene() leaves out absent and undefined optional fields", () 
   const output = validateScene(input);
   assert.equal("camera" in output, false);
   assert.equal("samples" in output, false);
+});
+
+Deno.test("validateScene() accepts a top-level $schema string and leaves it out of the copy", () => {
+  for (
+    const $schema of ["../scene.schema.json", "https://example.com/s.json", ""]
+  ) {
+    const input = { $schema, ...full() };
+    const output = validateScene(input);
+    assert.equal("$schema" in output, false);
+    assert.deepEqual(output, full());
+    assert.equal(input.$schema, $schema, "the input is left alone");
+  }
+  const undefinedSchema = { ...full(), $schema: undefined };
+  assert.deepEqual(validateScene(undefinedSchema), full());
 });
 
 Deno.test("validateScene() accepts the boundaries of each range", () => {

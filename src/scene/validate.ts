@@ -28,6 +28,9 @@ type Fields = Record<string, unknown>;
  * `camera` and `samples` extensions) and returns a clean deep copy holding only the known
  * fields. Synchronous; reads no files (textures are checked by `prepareScene`).
  *
+ * An optional top-level `"$schema"` string (the URL or path of `scene.schema.json`, for
+ * editors) is allowed and left out of the copy: it says nothing about the scene.
+ *
  * Every message starts with the JSON path of the offending value and quotes it, e.g.
  * `elements[2].Sphere.radius must be a positive number, got -1`. Unknown fields are named
  * with the nearest known one: `unknown field "widht" at top level, did you mean "width"?`.
@@ -62,7 +65,7 @@ type Fields = Record<string, unknown>;
  * ```
  */
 export function validateScene(value: unknown): SceneDescription {
-  const root = fields(value, "", [
+  const root = fields(withoutSchema(value), "", [
     "width",
     "height",
     "fov",
@@ -102,6 +105,28 @@ export function validateScene(value: unknown): SceneDescription {
   if (root.camera !== undefined) scene.camera = camera(root.camera, "camera");
   if (root.samples !== undefined) scene.samples = samples(root.samples);
   return scene;
+}
+
+/**
+ * The scene object without its `"$schema"` key (after checking that it is a string), so the
+ * scene's own fields are validated and copied as if it were absent.
+ */
+function withoutSchema(value: unknown): unknown {
+  if (
+    typeof value !== "object" || value === null || Array.isArray(value) ||
+    !Object.hasOwn(value, "$schema")
+  ) {
+    return value;
+  }
+  const { $schema, ...rest } = value as Fields;
+  if ($schema !== undefined && typeof $schema !== "string") {
+    throw new TypeError(
+      `$schema must be a string (the URL or path of scene.schema.json), got ${
+        describe($schema)
+      }`,
+    );
+  }
+  return rest;
 }
 
 function element(value: unknown, path: string): Element {
