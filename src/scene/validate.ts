@@ -454,11 +454,14 @@ function fields(
   value: unknown,
   path: string,
   known: readonly string[],
-  what = `an object with the fields ${orList(known).replace(" or ", " and ")}`,
+  // Built only when throwing: a scene of 100,000 spheres calls this 600,000 times.
+  what?: string,
 ): Fields {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const expected = what ??
+      `an object with the fields ${orList(known).replace(" or ", " and ")}`;
     throw new TypeError(
-      `${path === "" ? "the scene" : path} must be ${what}, got ${
+      `${path === "" ? "the scene" : path} must be ${expected}, got ${
         describe(value)
       }`,
     );
