@@ -8,9 +8,11 @@
  *   to each worker (100,000 spheres).
  *
  * ```sh
- * deno bench --allow-read --allow-ffi=./node_modules/.deno/imagescript@1.3.1 \
- *   --allow-env=IMAGESCRIPT_WASM_SIMD bench/render_bench.ts
+ * deno task bench:render [--filter "tiles of"]
  * ```
+ *
+ * (`deno task bench` is the full benchmark of issue 6, `bench/main.ts`; this file is the
+ * `deno bench` view of the same renders, for quick A/B comparisons.)
  *
  * On a shared machine wall-clock ratios are at the mercy of other processes. With
  * `-- --thread-cpu` (and `--allow-run=bash`, to read `/proc/<pid>/task/*\/stat`, which Deno
