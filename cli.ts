@@ -20,6 +20,10 @@ import {
   exitCodeFor,
   oneLineMessage,
 } from "./src/cli/errors.ts";
+import {
+  parseStreamThreshold,
+  PNG_STREAM_THRESHOLD_VARIABLE,
+} from "./src/cli/limits.ts";
 import { ProgressDisplay } from "./src/cli/progress.ts";
 import { runRender } from "./src/cli/run.ts";
 import { formatSummaryLine } from "./src/cli/summary.ts";
@@ -37,13 +41,16 @@ function writeAll(
   }
 }
 
-/** Asking for a permission that was not granted would prompt; without one, no debugging. */
-function debugEnabled(): boolean {
-  const variable = "RAYPOOL_DEBUG";
+/** Asking for a permission that was not granted would prompt; without one, it is unset. */
+function readEnv(variable: string): string | undefined {
   if (
     Deno.permissions.querySync({ name: "env", variable }).state !== "granted"
-  ) return false;
-  return Deno.env.get(variable) === "1";
+  ) return undefined;
+  return Deno.env.get(variable);
+}
+
+function debugEnabled(): boolean {
+  return readEnv("RAYPOOL_DEBUG") === "1";
 }
 
 function describeForDebugging(error: unknown): string {
@@ -92,8 +99,12 @@ async function main(args: string[]): Promise<number> {
       return EXIT_OK;
     }
     const showProgress = !command.quiet && !command.json;
+    const threshold = readEnv(PNG_STREAM_THRESHOLD_VARIABLE);
     const summary = await runRender(command, raypool, {
       signal: controller.signal,
+      ...(threshold === undefined || threshold === ""
+        ? {}
+        : { pngStreamThresholdBytes: parseStreamThreshold(threshold) }),
       onStart: ({ scene, output, width, height, workers }) => {
         if (!showProgress) return;
         progress = new ProgressDisplay({

@@ -7,7 +7,8 @@
  *   {@linkcode validateScene}, and builders ({@linkcode scene}, {@linkcode sphere},
  *   {@linkcode plane}, {@linkcode material}, {@linkcode point}, {@linkcode rgb}, …).
  * - Rendering: {@linkcode render} for one image, {@linkcode Renderer} to keep a pool of
- *   workers across many (animations, servers).
+ *   workers across many (animations, servers), {@linkcode renderPngStream} to render an image
+ *   of any size straight to a PNG file, band by band, in bounded memory.
  * - Encoding: {@linkcode encodePng}, {@linkcode encodeJpeg}.
  *
  * Rendering needs `--allow-read` (the worker module and the wasm; textures); decoding
@@ -60,6 +61,12 @@ export {
 } from "./src/scene/mod.ts";
 export { render } from "./src/render/render.ts";
 export { Renderer, type RendererOptions } from "./src/render/renderer.ts";
+export {
+  renderPngStream,
+  type RenderPngStreamOptions,
+  type RenderPngStreamResult,
+} from "./src/render/render_png_stream.ts";
+export type { ByteSink } from "./src/png/png_stream_writer.ts";
 export type { RenderOptions, RenderProgress } from "./src/render/options.ts";
 export { encodePng } from "./src/encode/png.ts";
 export { encodeJpeg } from "./src/encode/jpeg.ts";

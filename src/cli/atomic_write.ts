@@ -55,6 +55,37 @@ export async function writeFileAtomic(
   data: Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
+  await writeAtomically(path, (write) => write(data), options);
+}
+
+/**
+ * Writes `path` atomically with bytes produced as they come: `produce` gets a `write`
+ * function (each call awaited before the next) and what it resolves with is returned once the
+ * file is complete, on disk and renamed into place. If `produce` or a write rejects, or the
+ * signal aborts (checked before every write and before the rename), the temporary file is
+ * removed, the error (or the signal's reason) is thrown, and whatever was at `path` is
+ * untouched. This is how a PNG larger than memory is written: band by band, never whole.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeAtomically } from "./atomic_write.ts";
+ * await Deno.mkdir("out", { recursive: true });
+ * const folder = await Deno.makeTempDir({ dir: "out" });
+ * const lines = await writeAtomically(`${folder}/count.txt`, async (write) => {
+ *   for (const line of ["one\n", "two\n"]) await write(new TextEncoder().encode(line));
+ *   return 2;
+ * });
+ * assert.equal(lines, 2);
+ * assert.equal(await Deno.readTextFile(`${folder}/count.txt`), "one\ntwo\n");
+ * await Deno.remove(folder, { recursive: true });
+ * ```
+ */
+export async function writeAtomically<T>(
+  path: string,
+  produce: (write: (bytes: Uint8Array) => Promise<void>) => Promise<T>,
+  options: AtomicWriteOptions = {},
+): Promise<T> {
   const { signal } = options;
   signal?.throwIfAborted();
   const temporary = temporaryPathFor(path);
@@ -62,11 +93,14 @@ export async function writeFileAtomic(
   const file = await Deno.open(temporary, { write: true, createNew: true });
   let renamed = false;
   try {
+    let result: T;
     try {
-      for (let written = 0; written < data.length;) {
-        signal?.throwIfAborted();
-        written += await file.write(data.subarray(written));
-      }
+      result = await produce(async (data) => {
+        for (let written = 0; written < data.length;) {
+          signal?.throwIfAborted();
+          written += await file.write(data.subarray(written));
+        }
+      });
       // The rename must not land before the bytes do, or a crash could leave a torn image.
       await file.syncData();
     } finally {
@@ -75,6 +109,7 @@ export async function writeFileAtomic(
     signal?.throwIfAborted();
     await Deno.rename(temporary, path);
     renamed = true;
+    return result;
   } finally {
     if (!renamed) await Deno.remove(temporary).catch(() => {});
   }

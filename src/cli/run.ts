@@ -6,11 +6,21 @@
  * @module
  */
 
-import type { RenderOptions, RenderProgress } from "../../mod.ts";
+import type {
+  RenderOptions,
+  RenderPngStreamOptions,
+  RenderPngStreamResult,
+  RenderProgress,
+} from "../../mod.ts";
 import type { RenderedImage, Scene } from "../types.ts";
 import type { RenderCommand } from "./args.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeAtomically, writeFileAtomic } from "./atomic_write.ts";
 import { InputError, oneLineMessage } from "./errors.ts";
+import {
+  checkJpegSize,
+  PNG_STREAM_THRESHOLD_BYTES,
+  streamsPng,
+} from "./limits.ts";
 import { checkOutputPath, defaultOutputPath, imageFormatOf } from "./output.ts";
 import type { RenderSummary } from "./summary.ts";
 import { roundTimings } from "./summary.ts";
@@ -27,6 +37,12 @@ export interface RaypoolApi {
   encodePng(image: RenderedImage): Promise<Uint8Array>;
   /** Encodes a JPEG. */
   encodeJpeg(image: RenderedImage, quality?: number): Promise<Uint8Array>;
+  /** Renders straight to PNG bytes, band by band; needed for PNGs past the threshold. */
+  renderPngStream?(
+    scene: Scene,
+    sink: (bytes: Uint8Array) => Promise<void>,
+    options: RenderPngStreamOptions,
+  ): Promise<RenderPngStreamResult>;
 }
 
 /** What the render is about to do, told once its input has been checked. */
@@ -49,8 +65,15 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called once the input has been checked, before rendering. */
   onStart?: (start: RenderStart) => void;
-  /** The renderer's progress reports. */
+  /** The renderer's progress reports (over the whole image when it renders in bands). */
   onProgress?: (progress: RenderProgress) => void;
+  /**
+   * PNGs with more RGBA bytes than this are rendered and written band by band; default
+   * {@linkcode PNG_STREAM_THRESHOLD_BYTES}.
+   */
+  pngStreamThresholdBytes?: number;
+  /** Rows per band on the streaming path; default the library's. Lets tests force many. */
+  pngBandRows?: number;
 }
 
 /**
@@ -129,14 +152,68 @@ export async function runRender(
         `${width}×${height} image`,
     );
   }
+  const outputWidth = region?.width ?? width;
+  const outputHeight = region?.height ?? height;
+  if (format === "jpeg") {
+    checkJpegSize(outputWidth, outputHeight);
+  }
+  const streaming = format === "png" &&
+    streamsPng(
+      outputWidth,
+      outputHeight,
+      options.pngStreamThresholdBytes ?? PNG_STREAM_THRESHOLD_BYTES,
+    );
   const workers = command.workers ?? navigator.hardwareConcurrency;
   onStart?.({
     scene: command.scene,
     output,
-    width: region?.width ?? width,
-    height: region?.height ?? height,
+    width: outputWidth,
+    height: outputHeight,
     workers,
   });
+
+  if (streaming) {
+    if (api.renderPngStream === undefined) {
+      throw new TypeError(
+        `the API given cannot stream PNGs, needed for ${outputWidth}×${outputHeight}`,
+      );
+    }
+    // Not raced against the signal like the steps below: the temporary file must be gone
+    // before this returns, and the stream stops by itself at once when the signal aborts.
+    const result = await writeAtomically(
+      output,
+      (write) =>
+        api.renderPngStream!(scene, write, {
+          workers,
+          tileSize: command.tileSize,
+          width,
+          height,
+          samples: command.samples,
+          region,
+          signal,
+          onProgress,
+          ...(options.pngBandRows === undefined
+            ? {}
+            : { bandRows: options.pngBandRows }),
+        }),
+      { signal },
+    );
+    const writtenAt = performance.now();
+    return {
+      output,
+      width: result.width,
+      height: result.height,
+      workers,
+      tiles: result.tiles,
+      timings: roundTimings({
+        loadMs: loadedAt - startedAt,
+        renderMs: result.renderMs,
+        // Compression overlaps rendering; this is what was left once the last band rendered.
+        encodeMs: writtenAt - loadedAt - result.renderMs,
+        totalMs: writtenAt - startedAt,
+      }),
+    };
+  }
 
   let tiles = 0;
   const image = await abortable(

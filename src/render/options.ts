@@ -73,6 +73,12 @@ export interface RenderOptions {
 export interface InternalRenderOptions extends RenderOptions {
   /** The order tiles are handed out in; default `"rows"`. */
   tileOrder?: "rows" | "reverse" | "shuffle";
+  /**
+   * The buffer to render into, at least region-sized; default a new one. Lets a banded render
+   * reuse two buffers: workers only drop their reference to a finished render's buffer when
+   * their own garbage collector next runs, which with little JS allocation may be never.
+   */
+  output?: SharedArrayBuffer;
 }
 
 /**
@@ -123,6 +129,8 @@ export interface ResolvedRenderOptions {
   onProgress: ((progress: RenderProgress) => void) | undefined;
   /** The tile order. */
   tileOrder: "rows" | "reverse" | "shuffle";
+  /** The buffer to render into, if one was given. */
+  output: SharedArrayBuffer | undefined;
 }
 
 /**
@@ -307,6 +315,20 @@ export function resolveRenderOptions(
       }`,
     );
   }
+  const output = options.output;
+  if (output !== undefined) {
+    if (!(output instanceof SharedArrayBuffer)) {
+      throw new TypeError(
+        `output must be a SharedArrayBuffer, got ${show(output)}`,
+      );
+    }
+    const needed = region.width * region.height * 4;
+    if (output.byteLength < needed) {
+      throw new RangeError(
+        `output must hold at least ${needed} bytes for a ${region.width}×${region.height} region, got ${output.byteLength}`,
+      );
+    }
+  }
   return {
     workers,
     tileSize,
@@ -317,5 +339,6 @@ export function resolveRenderOptions(
     signal,
     onProgress,
     tileOrder,
+    output,
   };
 }

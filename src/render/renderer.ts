@@ -137,7 +137,8 @@ export class Renderer {
       const module = await loadWasmModule();
       if (signal?.aborted) throw abortError(signal);
       const { region } = resolved;
-      const output = new SharedArrayBuffer(region.width * region.height * 4);
+      const bytes = region.width * region.height * 4;
+      const output = resolved.output ?? new SharedArrayBuffer(bytes);
       const tiles = splitTiles(region, resolved.tileSize);
       await renderTiles({
         pool: this.#pool,
@@ -155,7 +156,7 @@ export class Renderer {
       return {
         width: region.width,
         height: region.height,
-        data: new Uint8Array(output),
+        data: new Uint8Array(output, 0, bytes),
       };
     } finally {
       // An aborted render stops waiting at once, but the next one still waits for the

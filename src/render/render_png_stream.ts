@@ -1,0 +1,315 @@
+/**
+ * Rendering straight to a PNG, band by band, for images too large to hold whole.
+ *
+ * @module
+ */
+
+import { type ByteSink, PngStreamWriter } from "../png/png_stream_writer.ts";
+import { prepareScene } from "../scene/mod.ts";
+import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
+import {
+  type InternalRenderOptions,
+  positiveInteger,
+  type RenderOptions,
+  type RenderProgress,
+  resolveRenderOptions,
+  show,
+} from "./options.ts";
+import { Renderer } from "./renderer.ts";
+import { abortError } from "./schedule.ts";
+
+/**
+ * RGBA bytes aimed for in one band when {@linkcode RenderPngStreamOptions.bandRows} is not
+ * given: 32 MiB. Two band buffers are rendered into in turn, plus a filtered copy or two
+ * waiting to be compressed, so memory stays bounded whatever the image size (the original's
+ * 32000×24000 peaked at 325 MB resident, Deno and its workers included), while a band of a
+ * 32000-pixel-wide image (256 rows, 2,000 tiles) is big enough that the pause between bands
+ * is lost in the noise.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BAND_BYTES } from "./render_png_stream.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(DEFAULT_BAND_BYTES, 32 * 1024 * 1024);
+ * ```
+ */
+export const DEFAULT_BAND_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Options for {@linkcode renderPngStream}: those of a render, plus the banding and the
+ * compression.
+ *
+ * @example
+ * ```ts
+ * import type { RenderPngStreamOptions } from "./render_png_stream.ts";
+ * const options: RenderPngStreamOptions = { width: 32000, height: 24000, level: 3 };
+ * ```
+ */
+export interface RenderPngStreamOptions extends RenderOptions {
+  /**
+   * Rows rendered and encoded at a time. Default: the whole tile rows that fit in
+   * {@linkcode DEFAULT_BAND_BYTES} of RGBA (at least one tile row). A multiple of the tile
+   * size renders exactly the tiles one whole-image render would.
+   */
+  bandRows?: number;
+  /** zlib compression level, 0–9; default 3 (see `PngStreamWriter`). */
+  level?: number;
+  /**
+   * The renderer whose workers render the bands; it is left open. Default: a new one with
+   * `workers` workers, closed before this resolves or rejects.
+   */
+  renderer?: Renderer;
+}
+
+/**
+ * What {@linkcode renderPngStream} wrote.
+ *
+ * @example
+ * ```ts
+ * import type { RenderPngStreamResult } from "./render_png_stream.ts";
+ * const describe = (r: RenderPngStreamResult) => `${r.width}×${r.height}, ${r.bytes} bytes`;
+ * ```
+ */
+export interface RenderPngStreamResult {
+  /** Width of the image written (the region's, with `region`). */
+  width: number;
+  /** Height of the image written. */
+  height: number;
+  /** Tiles rendered, over all bands. */
+  tiles: number;
+  /** Bands the image was rendered in. */
+  bands: number;
+  /** Bytes of PNG written. */
+  bytes: number;
+  /** Milliseconds until the last band was rendered (encoding overlaps with rendering). */
+  renderMs: number;
+  /** Milliseconds until the last byte was handed to the sink. */
+  totalMs: number;
+}
+
+function isScene(value: Scene | SceneDescription): value is Scene {
+  return typeof value === "object" && value !== null &&
+    "description" in value && "textures" in value &&
+    value.textures instanceof Map;
+}
+
+interface Band {
+  y: number;
+  height: number;
+  tiles: number;
+}
+
+function planBands(
+  top: number,
+  height: number,
+  width: number,
+  tileSize: number,
+  bandRows: number,
+): Band[] {
+  const tilesAcross = Math.ceil(width / tileSize);
+  const bands: Band[] = [];
+  for (let y = top; y < top + height; y += bandRows) {
+    const rows = Math.min(bandRows, top + height - y);
+    bands.push({
+      y,
+      height: rows,
+      tiles: tilesAcross * Math.ceil(rows / tileSize),
+    });
+  }
+  return bands;
+}
+
+/** A function sink is used as is; a stream is written through one writer, held throughout. */
+function toSink(
+  sink: ByteSink | WritableStream<Uint8Array>,
+): {
+  write: ByteSink;
+  close(): Promise<void>;
+  abort(reason: unknown): Promise<void>;
+} {
+  if (typeof sink === "function") {
+    return { write: sink, close: async () => {}, abort: async () => {} };
+  }
+  if (!(sink instanceof WritableStream)) {
+    throw new TypeError(
+      `sink must be a function or a WritableStream, got ${show(sink)}`,
+    );
+  }
+  const writer = sink.getWriter();
+  return {
+    write: (bytes) => writer.write(bytes),
+    close: () => writer.close(),
+    abort: (reason) => writer.abort(reason).catch(() => {}),
+  };
+}
+
+/**
+ * Renders `scene` to a PNG written to `sink` as it goes, in horizontal bands, so memory is a
+ * few bands' worth whatever the image size: the original's 32000×24000 (3 GiB of RGBA) is
+ * written in about 325 MB, where rendering it whole and encoding it in one call needs the
+ * full 3 GiB and more. The next band renders while the previous one is filtered, compressed
+ * and written. The pixels are exactly those of `render` with the same options.
+ *
+ * `sink` is a function called with the file's bytes in order (each call awaited before the
+ * next), or a `WritableStream`, which is closed at the end (aborted on failure). A function
+ * sink is neither closed nor cleaned up: on a rejection what it got is a partial file.
+ *
+ * `onProgress` covers the whole image: tiles and pixels over all bands, time since the start.
+ * Encoding needs no `--allow-ffi` (the compression is `node:zlib`).
+ *
+ * Rejects with a `TypeError`/`RangeError` for bad options, an `AbortError` `DOMException`
+ * when `options.signal` aborts, the renderer's error for a failed tile, or the sink's error.
+ *
+ * @example Render to a PNG file
+ * ```ts
+ * import { renderPngStream } from "./render_png_stream.ts";
+ * import assert from "node:assert/strict";
+ * const scene = {
+ *   width: 64, height: 48, fov: 90, shadow_bias: 1e-13, max_recursion_depth: 10,
+ *   elements: [{ Sphere: {
+ *     center: { x: 0, y: 0, z: -5 }, radius: 1,
+ *     material: { coloration: { Color: { red: 1, green: 0, blue: 0 } }, albedo: 0.18, surface: "Diffuse" as const },
+ *   } }],
+ *   lights: [{ Directional: { direction: { x: 0, y: 0, z: -1 }, color: { red: 1, green: 1, blue: 1 }, intensity: 1 } }],
+ * };
+ * await Deno.mkdir("out", { recursive: true });
+ * const path = await Deno.makeTempFile({ dir: "out", suffix: ".png" });
+ * const file = await Deno.open(path, { write: true, truncate: true });
+ * const result = await renderPngStream(scene, file.writable, { workers: 2, bandRows: 16 });
+ * assert.equal(result.bands, 3);
+ * assert.equal((await Deno.stat(path)).size, result.bytes);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function renderPngStream(
+  scene: Scene | SceneDescription,
+  sink: ByteSink | WritableStream<Uint8Array>,
+  options: RenderPngStreamOptions = {},
+): Promise<RenderPngStreamResult> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${show(options)}`);
+  }
+  const { bandRows: bandRowsOption, level, renderer: given, ...renderOptions } =
+    options;
+  if (given !== undefined && !(given instanceof Renderer)) {
+    throw new TypeError(`renderer must be a Renderer, got ${show(given)}`);
+  }
+  const prepared = isScene(scene) ? scene : await prepareScene(scene);
+  // Validated here once, so that a bad option fails before any byte is written.
+  const resolved = resolveRenderOptions(
+    prepared.description,
+    renderOptions as InternalRenderOptions,
+    given?.workers ?? 1,
+  );
+  const { region, tileSize, signal, onProgress } = resolved;
+  const bandRows = bandRowsOption === undefined
+    ? tileSize *
+      Math.max(
+        1,
+        Math.floor(DEFAULT_BAND_BYTES / (region.width * 4) / tileSize),
+      )
+    : positiveInteger("bandRows", bandRowsOption);
+  const bands = planBands(
+    region.y,
+    region.height,
+    region.width,
+    tileSize,
+    bandRows,
+  );
+  const tilesTotal = bands.reduce((sum, band) => sum + band.tiles, 0);
+  let bytes = 0;
+  const png = new PngStreamWriter(
+    region.width,
+    region.height,
+    async (chunk) => {
+      bytes += chunk.length;
+      await output.write(chunk);
+    },
+    level === undefined ? {} : { level },
+  );
+  // Taken last: a stream's writer stays locked once taken, so every check comes first.
+  const output = toSink(sink);
+
+  // Aborted when the caller's signal is, and also on a failure of ours, to stop the band
+  // that is rendering ahead.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal!.reason);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const renderer = given ?? new Renderer(
+    renderOptions.workers === undefined
+      ? {}
+      : { workers: renderOptions.workers },
+  );
+  // Two buffers, alternating: band i + 1 renders into one while band i, in the other, is
+  // filtered; band i + 2 starts only once that is done. Fresh buffers per band would pile up,
+  // as the workers keep each one alive until their garbage collector runs.
+  const bandBytes = region.width * Math.min(bandRows, region.height) * 4;
+  const buffers = bands.length === 1
+    ? [new SharedArrayBuffer(bandBytes)]
+    : [new SharedArrayBuffer(bandBytes), new SharedArrayBuffer(bandBytes)];
+  const start = performance.now();
+  let tilesBefore = 0;
+  let pixelsBefore = 0;
+  const renderBand = (band: Band, index: number) => {
+    const before = { tiles: tilesBefore, pixels: pixelsBefore };
+    tilesBefore += band.tiles;
+    pixelsBefore += band.height * region.width;
+    return renderer.render(prepared, {
+      ...renderOptions,
+      region: {
+        x: region.x,
+        y: band.y,
+        width: region.width,
+        height: band.height,
+      },
+      width: resolved.width,
+      height: resolved.height,
+      signal: controller.signal,
+      output: buffers[index % buffers.length],
+      onProgress: onProgress &&
+        ((progress: RenderProgress) =>
+          onProgress({
+            tilesDone: before.tiles + progress.tilesDone,
+            tilesTotal,
+            pixelsDone: before.pixels + progress.pixelsDone,
+            elapsedMs: performance.now() - start,
+          })),
+    } as InternalRenderOptions);
+  };
+
+  let ahead: Promise<RenderedImage> | undefined;
+  try {
+    let renderMs = 0;
+    ahead = renderBand(bands[0], 0);
+    for (let i = 0; i < bands.length; i++) {
+      const image: RenderedImage = await ahead!;
+      ahead = i + 1 < bands.length
+        ? renderBand(bands[i + 1], i + 1)
+        : undefined;
+      if (ahead === undefined) renderMs = performance.now() - start;
+      await png.writeRows(image.data);
+      if (signal?.aborted) throw abortError(signal);
+    }
+    await png.finish();
+    if (signal?.aborted) throw abortError(signal);
+    await output.close();
+    return {
+      width: region.width,
+      height: region.height,
+      tiles: tilesTotal,
+      bands: bands.length,
+      bytes,
+      renderMs,
+      totalMs: performance.now() - start,
+    };
+  } catch (error) {
+    controller.abort(error);
+    await ahead?.catch(() => {});
+    await output.abort(error);
+    throw signal?.aborted ? abortError(signal) : error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    if (given === undefined) await renderer.close();
+  }
+}
