@@ -401,7 +401,9 @@ export function formatReport(r: BenchResult): string {
     }. Benchmark wall time: ${fixed(r.totalMs / 1000, 1)} s.`,
   );
   out.push("");
-  if ((m.loadAverage ?? 0) > 0.5 || (m.loadAverageEnd ?? 0) > 0.5) {
+  // Only the load before the run says whether others were busy: the one at the end counts
+  // the benchmark's own workers.
+  if ((m.loadAverage ?? 0) > m.cores / 2) {
     out.push(
       "Other processes were using the CPUs (see the load average): wall-clock ratios are",
     );
