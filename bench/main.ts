@@ -7,7 +7,8 @@
  *   the native image equals the wasm image.
  * - Measures start-up in fresh processes (`bench/startup.ts`), `encodePng` of the
  *   1920×1080 image, and loading and rendering 100,000 spheres.
- * - Prints a table and the targets (PASS/MISS), or with `--json` one JSON object on stdout
+ * - Prints a table and the targets (PASS/MISS); with `--json`, one JSON object on stdout
+ *   and the same table on stderr
  *   (progress always goes to stderr).
  *
  * ```sh
@@ -558,4 +559,10 @@ const result: BenchResult = {
   totalMs: round(performance.now() - started),
 };
 
-console.log(flags.json ? compactJson(result, 240) : formatReport(result));
+if (flags.json) {
+  // The table goes to stderr too, so one run yields both and they cannot disagree.
+  console.error(formatReport(result));
+  console.log(compactJson(result, 240));
+} else {
+  console.log(formatReport(result));
+}
