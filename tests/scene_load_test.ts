@@ -4,7 +4,7 @@ import type { SceneDescription } from "../src/types.ts";
 import { loadScene, parseScene, prepareScene } from "../src/scene/mod.ts";
 
 const fixtures = "tests/fixtures/scenes";
-const original = "../shared/fixtures/original";
+const original = "tests/fixtures/original";
 
 /** A fresh folder under ./out, removed after `body`. */
 async function withTempDir(body: (dir: string) => Promise<void>) {

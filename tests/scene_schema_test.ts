@@ -96,8 +96,7 @@ function validatorAccepts(value: unknown): boolean {
 /** Every scene file the project ships or tests against. */
 async function exampleScenes(): Promise<string[]> {
   const files = [
-    "../shared/fixtures/original/test.json",
-    "../shared/fixtures/original/test_800x600.json",
+    "tests/fixtures/original/test.json",
     "tests/fixtures/original/test_800x600.json",
   ];
   try {

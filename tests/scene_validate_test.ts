@@ -794,7 +794,7 @@ Deno.test("validateScene() accepts the boundaries of each range", () => {
 
 Deno.test("validateScene() accepts the original's scenes", async () => {
   for (const name of ["test.json", "test_800x600.json"]) {
-    const text = await Deno.readTextFile(`../shared/fixtures/original/${name}`);
+    const text = await Deno.readTextFile(`tests/fixtures/original/${name}`);
     const value = JSON.parse(text);
     assert.deepEqual(validateScene(value), value);
   }

@@ -255,7 +255,7 @@ export async function renderPngStream(
     const before = { tiles: tilesBefore, pixels: pixelsBefore };
     tilesBefore += band.tiles;
     pixelsBefore += band.height * region.width;
-    return renderer.render(prepared, {
+    const rendering = renderer.render(prepared, {
       ...renderOptions,
       region: {
         x: region.x,
@@ -276,6 +276,10 @@ export async function renderPngStream(
             elapsedMs: performance.now() - start,
           })),
     } as InternalRenderOptions);
+    // The band rendering ahead can be aborted while the previous one is still being written,
+    // before anything awaits it; its rejection is seen where it is awaited.
+    rendering.catch(() => {});
+    return rendering;
   };
 
   let ahead: Promise<RenderedImage> | undefined;
