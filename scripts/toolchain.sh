@@ -54,6 +54,12 @@ case "${1:-}" in
     # One mount point per checkout, so two clones (a developer's and CI's) never see each other.
     mount_point=/mnt/$(printf '%s' "$repo" | sha256sum | cut -c1-16)
     mkdir -p "$root$mount_point"
+    # A mount left from a checkout since deleted and cloned again at the same path shows the
+    # old, deleted tree: compare what is mounted with the checkout, not just the path.
+    if mountpoint -q "$root$mount_point" &&
+      [ "$(stat -c %d:%i "$root$mount_point")" != "$(stat -c %d:%i "$repo")" ]; then
+      umount -l "$root$mount_point"
+    fi
     if ! mountpoint -q "$root$mount_point"; then
       mount --bind "$repo" "$root$mount_point"
     fi
