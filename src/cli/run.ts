@@ -164,6 +164,15 @@ export async function runRender(
       options.pngStreamThresholdBytes ?? PNG_STREAM_THRESHOLD_BYTES,
     );
   const workers = command.workers ?? navigator.hardwareConcurrency;
+  const renderOptions = {
+    workers,
+    tileSize: command.tileSize,
+    width,
+    height,
+    samples: command.samples,
+    region,
+    signal,
+  };
   onStart?.({
     scene: command.scene,
     output,
@@ -184,13 +193,7 @@ export async function runRender(
       output,
       (write) =>
         api.renderPngStream!(scene, write, {
-          workers,
-          tileSize: command.tileSize,
-          width,
-          height,
-          samples: command.samples,
-          region,
-          signal,
+          ...renderOptions,
           onProgress,
           ...(options.pngBandRows === undefined
             ? {}
@@ -218,13 +221,7 @@ export async function runRender(
   let tiles = 0;
   const image = await abortable(
     api.render(scene, {
-      workers,
-      tileSize: command.tileSize,
-      width,
-      height,
-      samples: command.samples,
-      region,
-      signal,
+      ...renderOptions,
       onProgress: (progress) => {
         tiles = progress.tilesTotal;
         onProgress?.(progress);
