@@ -8,6 +8,7 @@
 import { Ajv2020 } from "npm:ajv@8.17.1/dist/2020.js";
 import assert from "node:assert/strict";
 import { validateScene } from "../src/scene/mod.ts";
+import { fullScene as base } from "./fixtures/scenes/full_scene.ts";
 
 const schema = JSON.parse(await Deno.readTextFile("scene.schema.json"));
 const ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -15,73 +16,6 @@ const schemaAccepts = ajv.compile(schema);
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-
-function base(): Json {
-  return {
-    width: 64,
-    height: 48,
-    fov: 90,
-    elements: [
-      {
-        Sphere: {
-          center: { x: 0, y: 0, z: -5 },
-          radius: 1,
-          material: {
-            coloration: { Color: { red: 0.2, green: 1, blue: 0.2 } },
-            albedo: 0.18,
-            surface: { Reflective: { reflectivity: 0.7 } },
-          },
-        },
-      },
-      {
-        Sphere: {
-          center: { x: 2, y: 1, z: -4 },
-          radius: 1.5,
-          material: {
-            coloration: { Texture: { path: "scenes/checkerboard.png" } },
-            albedo: 0.18,
-            surface: { Refractive: { index: 1.5, transparency: 1 } },
-          },
-        },
-      },
-      {
-        Plane: {
-          origin: { x: 0, y: -2, z: -5 },
-          normal: { x: 0, y: -1, z: 0 },
-          material: {
-            coloration: { Color: { red: 1, green: 1, blue: 1 } },
-            albedo: 0.18,
-            surface: "Diffuse",
-          },
-        },
-      },
-    ],
-    lights: [
-      {
-        Spherical: {
-          position: { x: -2, y: 10, z: -3 },
-          color: { red: 0.3, green: 0.8, blue: 0.3 },
-          intensity: 10000,
-        },
-      },
-      {
-        Directional: {
-          direction: { x: 0, y: 0, z: -1 },
-          color: { red: 1, green: 1, blue: 1 },
-          intensity: 0,
-        },
-      },
-    ],
-    shadow_bias: 1e-13,
-    max_recursion_depth: 10,
-    camera: {
-      position: { x: 0, y: 1, z: 2 },
-      look_at: { x: 0, y: 0, z: -5 },
-      up: { x: 0, y: 1, z: 0 },
-    },
-    samples: 4,
-  };
-}
 
 function validatorAccepts(value: unknown): boolean {
   try {
@@ -163,7 +97,7 @@ const rejectedByBoth: Bad[] = [
     s.elements[0] = { Cube: {} };
   }],
   ["element with two keys", (s) => {
-    s.elements[0] = { ...s.elements[0], ...s.elements[2] };
+    s.elements[0] = { ...s.elements[0], ...s.elements[3] };
   }],
   ["element with no key", (s) => {
     s.elements[0] = {};
@@ -175,7 +109,7 @@ const rejectedByBoth: Bad[] = [
     s.elements[0].Sphere.material.surface = "Reflective";
   }],
   ["Diffuse as an object", (s) => {
-    s.elements[2].Plane.material.surface = { Diffuse: null };
+    s.elements[3].Plane.material.surface = { Diffuse: null };
   }],
   ["coloration with two keys", (s) => {
     s.elements[0].Sphere.material.coloration.Texture = { path: "a.png" };
@@ -220,10 +154,10 @@ const rejectedByBoth: Bad[] = [
     s.elements[0].Sphere.material.surface.Reflective.reflectivity = 1.01;
   }],
   ["refraction index zero", (s) => {
-    s.elements[1].Sphere.material.surface.Refractive.index = 0;
+    s.elements[2].Sphere.material.surface.Refractive.index = 0;
   }],
   ["negative transparency", (s) => {
-    s.elements[1].Sphere.material.surface.Refractive.transparency = -1;
+    s.elements[2].Sphere.material.surface.Refractive.transparency = -1;
   }],
   ["negative shadow bias", (s) => {
     s.shadow_bias = -1;
@@ -235,7 +169,7 @@ const rejectedByBoth: Bad[] = [
     s.elements[1].Sphere.material.coloration.Texture.path = "";
   }],
   ["zero plane normal", (s) => {
-    s.elements[2].Plane.normal = { x: 0, y: 0, z: 0 };
+    s.elements[3].Plane.normal = { x: 0, y: 0, z: 0 };
   }],
   ["zero light direction", (s) => {
     s.lights[1].Directional.direction = { x: 0, y: 0, z: 0 };
@@ -274,7 +208,7 @@ const validatorOnly: Bad[] = [
     s.height = 100000;
   }],
   ["a normal too short to normalise", (s) => {
-    s.elements[2].Plane.normal = { x: 1e-200, y: 0, z: 0 };
+    s.elements[3].Plane.normal = { x: 1e-200, y: 0, z: 0 };
   }],
 ];
 
