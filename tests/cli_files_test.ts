@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { listDir as entries, withTempDir } from "./fixtures/cli/helpers.ts";
 import { temporaryPathFor, writeFileAtomic } from "../src/cli/atomic_write.ts";
 import { InputError } from "../src/cli/errors.ts";
 import {
@@ -7,22 +8,6 @@ import {
   defaultOutputPath,
   imageFormatOf,
 } from "../src/cli/output.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  await Deno.mkdir("out", { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: "out", prefix: "cli_files_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function entries(dir: string): Promise<string[]> {
-  const names = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

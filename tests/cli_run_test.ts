@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { listDir as entries, withTempDir } from "./fixtures/cli/helpers.ts";
 import type { RenderCommand } from "../src/cli/args.ts";
 import { InputError } from "../src/cli/errors.ts";
 import { type RaypoolApi, runRender } from "../src/cli/run.ts";
@@ -67,22 +68,6 @@ function fakeApi(
     },
     ...overrides,
   };
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  await Deno.mkdir("out", { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: "out", prefix: "cli_run_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function entries(dir: string): Promise<string[]> {
-  const names = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
 }
 
 function command(
