@@ -171,13 +171,7 @@ function directional(value: unknown, path: string): DirectionalLight {
       required(o, path, "direction"),
       join(path, "direction"),
     ),
-    color: color(required(o, path, "color"), join(path, "color")),
-    intensity: f32(
-      required(o, path, "intensity"),
-      join(path, "intensity"),
-      "a non-negative number",
-      (n) => n >= 0,
-    ),
+    ...emission(o, path),
   };
 }
 
@@ -185,6 +179,16 @@ function spherical(value: unknown, path: string): SphericalLight {
   const o = fields(value, path, ["position", "color", "intensity"]);
   return {
     position: point(required(o, path, "position"), join(path, "position")),
+    ...emission(o, path),
+  };
+}
+
+/** What every kind of light emits: a colour and a non-negative intensity. */
+function emission(
+  o: Fields,
+  path: string,
+): { color: Color; intensity: number } {
+  return {
     color: color(required(o, path, "color"), join(path, "color")),
     intensity: f32(
       required(o, path, "intensity"),
