@@ -6,7 +6,8 @@
  * ```
  *
  * This file is the only part of the CLI that prints or exits; the work is in `src/cli/`.
- * Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted.
+ * Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted
+ * (SIGINT), 143 terminated (SIGTERM).
  *
  * @module
  */
@@ -40,6 +41,12 @@ function writeAll(
     written += stream.writeSync(bytes.subarray(written));
   }
 }
+
+/** The signals that stop a render cleanly, with the exit status and message of each. */
+const SIGNALS = [
+  { signal: "SIGINT", status: EXIT_INTERRUPTED, message: "interrupted" },
+  { signal: "SIGTERM", status: 143, message: "terminated" },
+] as const;
 
 /** Asking for a permission that was not granted would prompt; without one, it is unset. */
 function readEnv(variable: string): string | undefined {
@@ -81,12 +88,20 @@ function terminalColumns(): number {
 /** Runs the CLI with `args` and returns the exit status. */
 async function main(args: string[]): Promise<number> {
   const controller = new AbortController();
-  const onInterrupt = () => {
-    // A second Ctrl-C means "now", even if cleaning up is somehow stuck.
-    if (controller.signal.aborted) Deno.exit(EXIT_INTERRUPTED);
-    controller.abort(new DOMException("interrupted", "AbortError"));
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  // SIGTERM too: `timeout`, `kill` and service managers send it, and a partial file must not
+  // be left behind for them either. The exit status is 128 + the signal's number, as shells
+  // report it.
+  let interruption = { status: EXIT_INTERRUPTED, message: "interrupted" };
+  const listeners = SIGNALS.map(({ signal, status, message }) => {
+    const listener = () => {
+      // A second signal means "now", even if cleaning up is somehow stuck.
+      if (controller.signal.aborted) Deno.exit(interruption.status);
+      interruption = { status, message };
+      controller.abort(new DOMException(message, "AbortError"));
+    };
+    Deno.addSignalListener(signal, listener);
+    return { signal, listener };
+  });
   let progress: ProgressDisplay | undefined;
   try {
     const command = parseCliArgs(args);
@@ -129,14 +144,15 @@ async function main(args: string[]): Promise<number> {
   } catch (error) {
     progress?.clear();
     const code = exitCodeFor(error, controller.signal);
-    const message = code === EXIT_INTERRUPTED
-      ? "interrupted"
-      : oneLineMessage(error);
+    const interrupted = code === EXIT_INTERRUPTED;
+    const message = interrupted ? interruption.message : oneLineMessage(error);
     writeAll(Deno.stderr, `raypool: ${message}\n`);
     if (debugEnabled()) writeAll(Deno.stderr, describeForDebugging(error));
-    return code;
+    return interrupted ? interruption.status : code;
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    for (const { signal, listener } of listeners) {
+      Deno.removeSignalListener(signal, listener);
+    }
   }
 }
 

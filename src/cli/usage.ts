@@ -44,6 +44,7 @@ Examples:
   deno task render scene.json --region 200,150,400,300 -o detail.png
   deno task render scene.json --workers 2 --json --quiet
 
-Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted.
+Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM).
 `;
 }
