@@ -39,6 +39,7 @@ import { initSync, type RenderScene, SceneBuilder } from "../lib/raypool.js";
 import { WorkerPool } from "../src/render/pool.ts";
 import { buildScene, packScene } from "../src/render/scene_to_wasm.ts";
 import { loadWasmModule } from "../src/render/wasm.ts";
+import { crop } from "./fixtures/crop.ts";
 
 initSync({ module: await loadWasmModule() });
 
@@ -113,21 +114,6 @@ function assertSameImage(
 function pixel(image: RenderedImage, x: number, y: number): number[] {
   const i = (y * image.width + x) * 4;
   return [...image.data.subarray(i, i + 4)];
-}
-
-function crop(
-  image: RenderedImage,
-  x: number,
-  y: number,
-  width: number,
-  height: number,
-): RenderedImage {
-  const data = new Uint8Array(width * height * 4);
-  for (let row = 0; row < height; row++) {
-    const from = ((y + row) * image.width + x) * 4;
-    data.set(image.data.subarray(from, from + width * 4), row * width * 4);
-  }
-  return { width, height, data };
 }
 
 function distinctColors(image: RenderedImage): number {
@@ -553,7 +539,7 @@ test("samples 4 smooths edges, the same with any worker count, tile size or regi
   const region = { x: 29, y: 11, width: 40, height: 33 };
   assertSameImage(
     await renderer.render(prepared, { region, tileSize: 9 }),
-    crop(four, region.x, region.y, region.width, region.height),
+    crop(four, region),
     "region",
   );
 });
@@ -580,7 +566,7 @@ test("samples 4 with a moved camera: workers, tiles and regions agree", async ()
   const region = { x: 50, y: 20, width: 31, height: 64 };
   assertSameImage(
     await renderer.render(moved, { ...size, region, tileSize: 10 }),
-    crop(expected, region.x, region.y, region.width, region.height),
+    crop(expected, region),
     "region",
   );
 });

@@ -7,6 +7,7 @@ import { Renderer } from "../src/render/renderer.ts";
 import type { RenderProgress } from "../src/render/options.ts";
 import { loadScene } from "../src/scene/mod.ts";
 import type { RenderedImage, SceneDescription } from "../src/types.ts";
+import { crop } from "./fixtures/crop.ts";
 
 const scene = await loadScene(
   new URL("./fixtures/original/test_800x600.json", import.meta.url),
@@ -47,21 +48,6 @@ function test(name: string, fn: () => Promise<void>) {
   });
 }
 
-function crop(
-  image: RenderedImage,
-  x: number,
-  y: number,
-  width: number,
-  height: number,
-): Uint8Array {
-  const out = new Uint8Array(width * height * 4);
-  for (let row = 0; row < height; row++) {
-    const from = ((y + row) * image.width + x) * 4;
-    out.set(image.data.subarray(from, from + width * 4), row * width * 4);
-  }
-  return out;
-}
-
 test("a region equals the same rectangle cut from the full render", async () => {
   await using renderer = new Renderer({ workers: 2 });
   const full = await renderer.render(scene, size);
@@ -82,7 +68,7 @@ test("a region equals the same rectangle cut from the full render", async () => 
     assert.equal(part.height, region.height);
     assert.deepEqual(
       part.data,
-      crop(full, region.x, region.y, region.width, region.height),
+      crop(full, region).data,
       JSON.stringify(region),
     );
   }
