@@ -6,7 +6,7 @@ import { render } from "../src/render/render.ts";
 import { Renderer } from "../src/render/renderer.ts";
 import type { RenderProgress } from "../src/render/options.ts";
 import { loadScene } from "../src/scene/mod.ts";
-import type { RenderedImage, SceneDescription } from "../src/types.ts";
+import type { SceneDescription } from "../src/types.ts";
 import { crop } from "./fixtures/crop.ts";
 
 const scene = await loadScene(
