@@ -67,7 +67,11 @@ export {
   type RenderPngStreamResult,
 } from "./src/render/render_png_stream.ts";
 export type { ByteSink } from "./src/png/png_stream_writer.ts";
-export type { RenderOptions, RenderProgress } from "./src/render/options.ts";
+export type {
+  RenderedTile,
+  RenderOptions,
+  RenderProgress,
+} from "./src/render/options.ts";
 export { encodePng } from "./src/encode/png.ts";
 export { encodeJpeg } from "./src/encode/jpeg.ts";
 export type {

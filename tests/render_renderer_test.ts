@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { WorkerPool } from "../src/render/pool.ts";
 import { render } from "../src/render/render.ts";
 import { Renderer } from "../src/render/renderer.ts";
-import type { RenderProgress } from "../src/render/options.ts";
+import type { RenderedTile, RenderProgress } from "../src/render/options.ts";
 import { loadScene } from "../src/scene/mod.ts";
 import type { SceneDescription } from "../src/types.ts";
 import { crop } from "./fixtures/crop.ts";
@@ -220,3 +220,59 @@ for (const mode of ["render", "renderer", "abort"]) {
     assert.equal(code, 0, new TextDecoder().decode(stderr));
   });
 }
+
+test("onTile hands out every tile's pixels once, equal to the finished image", async () => {
+  await using renderer = new Renderer({ workers: 2 });
+  const region = { x: 13, y: 7, width: 150, height: 101 };
+  const tiles: RenderedTile[] = [];
+  let progressCalls = 0;
+  const image = await renderer.render(scene, {
+    ...size,
+    region,
+    tileSize: 32,
+    onTile: (tile) => {
+      assert.equal(
+        tiles.length,
+        progressCalls,
+        "onTile comes before onProgress",
+      );
+      tiles.push(tile);
+    },
+    onProgress: () => progressCalls++,
+  });
+  assert.equal(tiles.length, Math.ceil(150 / 32) * Math.ceil(101 / 32));
+  const assembled = new Uint8Array(image.data.length);
+  let covered = 0;
+  for (const tile of tiles) {
+    assert.equal(tile.pixels.length, tile.width * tile.height * 4);
+    assert.ok(!(tile.pixels.buffer instanceof SharedArrayBuffer), "a copy");
+    for (let row = 0; row < tile.height; row++) {
+      const at =
+        ((tile.y - region.y + row) * region.width + tile.x - region.x) * 4;
+      assembled.set(
+        tile.pixels.subarray(row * tile.width * 4, (row + 1) * tile.width * 4),
+        at,
+      );
+    }
+    covered += tile.width * tile.height;
+  }
+  assert.equal(covered, region.width * region.height);
+  assert.deepEqual(assembled, new Uint8Array(image.data));
+});
+
+test("a throwing onTile fails the render with its error", async () => {
+  await using renderer = new Renderer({ workers: 2 });
+  await assert.rejects(
+    renderer.render(description, {
+      onTile: () => {
+        throw new Error("listener broke");
+      },
+    }),
+    { message: "listener broke" },
+  );
+  await assert.rejects(
+    // deno-lint-ignore no-explicit-any
+    renderer.render(description, { onTile: 5 as any }),
+    { name: "TypeError", message: "onTile must be a function, got 5" },
+  );
+});

@@ -27,6 +27,30 @@ export interface RenderProgress {
 }
 
 /**
+ * One finished tile, passed to {@linkcode RenderOptions.onTile}: its rectangle in the full
+ * image and a copy of its pixels, so a preview or a render node can use them while the render
+ * goes on.
+ *
+ * @example
+ * ```ts
+ * import type { RenderedTile } from "./options.ts";
+ * const area = (t: RenderedTile) => t.width * t.height; // t.pixels.length === area * 4
+ * ```
+ */
+export interface RenderedTile {
+  /** Left edge in the full image. */
+  x: number;
+  /** Top edge in the full image. */
+  y: number;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** `width × height` RGBA8 pixels, rows top first; the listener's own copy. */
+  pixels: Uint8Array;
+}
+
+/**
  * Options for one render.
  *
  * @example
@@ -59,6 +83,11 @@ export interface RenderOptions {
   signal?: AbortSignal;
   /** Called after each finished tile. */
   onProgress?: (progress: RenderProgress) => void;
+  /**
+   * Called with each finished tile's pixels as soon as it lands, in completion order (before
+   * `onProgress` for the same tile). Throwing fails the render.
+   */
+  onTile?: (tile: RenderedTile) => void;
 }
 
 /**
@@ -127,6 +156,8 @@ export interface ResolvedRenderOptions {
   signal: AbortSignal | undefined;
   /** The progress callback, if any. */
   onProgress: ((progress: RenderProgress) => void) | undefined;
+  /** The tile callback, if any. */
+  onTile: ((tile: RenderedTile) => void) | undefined;
   /** The tile order. */
   tileOrder: "rows" | "reverse" | "shuffle";
   /** The buffer to render into, if one was given. */
@@ -307,6 +338,10 @@ export function resolveRenderOptions(
       `onProgress must be a function, got ${show(onProgress)}`,
     );
   }
+  const onTile = options.onTile;
+  if (onTile !== undefined && typeof onTile !== "function") {
+    throw new TypeError(`onTile must be a function, got ${show(onTile)}`);
+  }
   const tileOrder = options.tileOrder ?? "rows";
   if (!["rows", "reverse", "shuffle"].includes(tileOrder)) {
     throw new RangeError(
@@ -338,6 +373,7 @@ export function resolveRenderOptions(
     region,
     signal,
     onProgress,
+    onTile,
     tileOrder,
     output,
   };

@@ -152,6 +152,7 @@ export class Renderer {
         workers: resolved.workers,
         signal,
         onProgress: resolved.onProgress,
+        onTile: resolved.onTile,
       });
       return {
         width: region.width,

@@ -6,7 +6,7 @@
 
 import type { Region } from "../types.ts";
 import type { FromWorker, TileRect, ToWorker } from "./messages.ts";
-import type { RenderProgress } from "./options.ts";
+import type { RenderedTile, RenderProgress } from "./options.ts";
 import type { PoolWorker, WorkerPool } from "./pool.ts";
 import type { PackedScene } from "./scene_to_wasm.ts";
 
@@ -42,6 +42,8 @@ export interface TileJob {
   signal?: AbortSignal;
   /** Called after each finished tile. */
   onProgress?: (progress: RenderProgress) => void;
+  /** Called with each finished tile's pixels. */
+  onTile?: (tile: RenderedTile) => void;
 }
 
 // Each worker holds one tile in flight and one queued, so it never idles for a message round
@@ -110,7 +112,8 @@ export function abortError(signal: AbortSignal): DOMException {
  * ```
  */
 export function renderTiles(job: TileJob): Promise<void> {
-  const { pool, module, renderId, tiles, order, signal, onProgress } = job;
+  const { pool, module, renderId, tiles, order, signal, onProgress, onTile } =
+    job;
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
     if (tiles.length === 0) return resolve();
@@ -226,6 +229,13 @@ export function renderTiles(job: TileJob): Promise<void> {
             tilesDone++;
             const t = tiles[message.index];
             pixelsDone += t.width * t.height;
+            if (onTile !== undefined) {
+              try {
+                onTile(copyTile(job.output, job.region, t));
+              } catch (error) {
+                return fail(error);
+              }
+            }
             if (onProgress !== undefined) {
               try {
                 onProgress({
@@ -263,4 +273,21 @@ export function renderTiles(job: TileJob): Promise<void> {
     const count = Math.min(job.workers, tiles.length);
     for (const worker of pool.acquire(count, module, renderId)) attach(worker);
   });
+}
+
+/** The tile's rows, copied out of the region-sized shared output. */
+function copyTile(
+  output: SharedArrayBuffer,
+  region: Region,
+  tile: TileRect,
+): RenderedTile {
+  const pixels = new Uint8Array(tile.width * tile.height * 4);
+  const source = new Uint8Array(output);
+  const rowBytes = tile.width * 4;
+  for (let row = 0; row < tile.height; row++) {
+    const from =
+      ((tile.y - region.y + row) * region.width + tile.x - region.x) * 4;
+    pixels.set(source.subarray(from, from + rowBytes), row * rowBytes);
+  }
+  return { ...tile, pixels };
 }
