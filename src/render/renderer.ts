@@ -168,6 +168,11 @@ export class Renderer {
       );
       const bytes = region.width * region.height * 4;
       const output = internals.output ?? new SharedArrayBuffer(bytes);
+      if (output.byteLength < bytes) {
+        throw new RangeError(
+          `output must hold at least ${bytes} bytes for a ${region.width}×${region.height} region, got ${output.byteLength}`,
+        );
+      }
       const tiles = splitTiles(region, plan.tileSize);
       const { width, height, fov, samples, camera } = plan.view;
       await new TileScheduler({
