@@ -5,8 +5,10 @@
  *   `examples/build_scene.ts` at 800×800, 10 vs 10,000 spheres at 640×480) with 1..N workers
  *   on a warm pool, and with the same Rust core built natively, 1 and N threads; checks that
  *   the native image equals the wasm image.
- * - Measures start-up in fresh processes (`bench/startup.ts`), `encodePng` of the
- *   1920×1080 image, and loading and rendering 100,000 spheres.
+ * - Measures start-up in fresh processes (`bench/startup.ts`: process start to first tile on
+ *   the CLI's path), the CLI's whole process against the warm-pool render phase of the same
+ *   render (`cli.ts`, test scene, 1920×1080, 2 workers), `encodePng` of the 1920×1080 image,
+ *   and loading, setting up (1 vs N workers) and rendering 100,000 spheres.
  * - Prints a table and the targets (PASS/MISS); with `--json`, one JSON object on stdout
  *   and the same table on stderr
  *   (progress always goes to stderr).
@@ -19,7 +21,7 @@
  * repeating (slow cases run fewer times, keeping the whole run near three minutes on
  * 2 cores); ratios use each case's best run, the one least disturbed by other processes.
  * The native build runs through `scripts/toolchain.sh` (root, for its chroot);
- * `--no-native` skips it. `--keep` keeps the call scripts and images under `out/`.
+ * `--no-native` skips it. `--keep` keeps the packed scenes and images under `out/`.
  *
  * @module
  */
@@ -28,13 +30,15 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { relative } from "node:path";
 import { gridScene } from "../examples/build_scene.ts";
-import { initSync, SceneBuilder } from "../lib/raypool.js";
+import { initSync, prepare_scene, RenderScene } from "../lib/raypool.js";
 import { encodePng } from "../src/encode/png.ts";
-import { Renderer } from "../src/render/renderer.ts";
-import { buildScene, packScene } from "../src/render/scene_to_wasm.ts";
+import { packScene } from "../src/render/packed_scene.ts";
+import { planRender } from "../src/render/plan.ts";
+import { Renderer, renderPlanned } from "../src/render/renderer.ts";
 import { loadWasmModule } from "../src/render/wasm.ts";
 import { loadScene, prepareScene } from "../src/scene/mod.ts";
 import type { Scene, SceneDescription } from "../src/types.ts";
+import type { Timings as CliTimings } from "../src/cli/summary.ts";
 import { rustSourceHash } from "../scripts/wasm_hash.ts";
 import {
   compareImages,
@@ -48,19 +52,16 @@ import {
   threadCpuMs,
   type Timing,
 } from "./measure.ts";
-import {
-  buildNative,
-  callScript,
-  type NativeToolchain,
-  runNative,
-} from "./native.ts";
+import { buildNative, type NativeToolchain, runNative } from "./native.ts";
 import {
   type BenchResult,
+  type CliOverhead,
   compactJson,
   type EngineRun,
   formatReport,
   type HundredThousandSpheres,
   type SceneResult,
+  type SceneSetup,
   type StartupResult,
   target,
 } from "./report.ts";
@@ -132,12 +133,39 @@ if (!libFresh) {
   log("lib/ is stale against rust/: the native image may differ from wasm's");
 }
 
+const workDir = await Deno.makeTempDir({
+  dir: fileURLToPath(new URL("out/", repo)),
+  prefix: "bench-",
+}).catch(async (error) => {
+  if (!(error instanceof Deno.errors.NotFound)) throw error;
+  await Deno.mkdir(new URL("out/", repo), { recursive: true });
+  return Deno.makeTempDir({
+    dir: fileURLToPath(new URL("out/", repo)),
+    prefix: "bench-",
+  });
+});
+// native_render runs in the chroot, where the repository is mounted elsewhere: only paths
+// relative to the repository mean the same file on both sides.
+const workRelative = relative(repoPath, workDir);
+
+/**
+ * The Deno running this benchmark, for its subprocesses; by name when only `--allow-run=deno`
+ * was granted (it names the `deno` on PATH, and `Deno.execPath()` is often the target of
+ * that symlink, which the permission does not cover).
+ */
+const deno = Deno.permissions.querySync({
+    name: "run",
+    command: Deno.execPath(),
+  }).state === "granted"
+  ? Deno.execPath()
+  : "deno";
+
 // ── Start-up, in fresh processes, before this process's workers load the CPUs ────────────
 async function startupRun(
   breakdown: boolean,
 ): Promise<{ wallMs: number; result: Record<string, number> }> {
   const start = performance.now();
-  const output = await new Deno.Command("deno", {
+  const output = await new Deno.Command(deno, {
     args: [
       "run",
       "--allow-read=.",
@@ -190,6 +218,70 @@ async function measureStartup(runs: number): Promise<StartupResult> {
 }
 const startup = await measureStartup(3);
 log(`start-up: first tile after ${startup.firstTileMs.medianMs} ms`);
+
+// ── The CLI's whole process, in fresh processes ──────────────────────────────────────────
+const CLI_WORKERS = 2;
+const HD = { width: 1920, height: 1080 };
+const testScenePath = "tests/fixtures/original/test_800x600.json";
+
+/** `cli.ts` rendering the test scene at 1920×1080 with 2 workers to a PNG, timed from outside. */
+async function cliRun(): Promise<{ wallMs: number; summary: CliTimings }> {
+  const start = performance.now();
+  const output = await new Deno.Command(deno, {
+    args: [
+      "run",
+      "--allow-read=.",
+      "--allow-write=out",
+      "--allow-ffi=./node_modules/.deno/imagescript@1.3.1",
+      "--allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG",
+      "cli.ts",
+      testScenePath,
+      "--width",
+      String(HD.width),
+      "--height",
+      String(HD.height),
+      "--workers",
+      String(CLI_WORKERS),
+      "--output",
+      `${workRelative}/cli.png`,
+      "--json",
+      "--quiet",
+    ],
+    cwd: repo,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const wallMs = performance.now() - start;
+  if (!output.success) {
+    throw new Error(
+      `cli.ts exited with ${output.code}: ${
+        new TextDecoder().decode(output.stderr).trim()
+      }`,
+    );
+  }
+  const stdout = new TextDecoder().decode(output.stdout).trim();
+  const summary = JSON.parse(stdout.split("\n").at(-1) ?? "");
+  return { wallMs, summary: summary.timings };
+}
+
+async function measureCli(): Promise<Awaited<ReturnType<typeof cliRun>>[]> {
+  log(`cli.ts: test scene ${HD.width}×${HD.height}, ${CLI_WORKERS} workers`);
+  await cliRun(); // fills Deno's transpile cache, as a user's second run finds it
+  const runs: Awaited<ReturnType<typeof cliRun>>[] = [];
+  let spent = 0;
+  while (runs.length < reps && (runs.length === 0 || spent < budgetMs)) {
+    const run = await cliRun();
+    runs.push(run);
+    spent += run.wallMs;
+  }
+  return runs;
+}
+const cliRuns = await measureCli();
+log(
+  `cli.ts: best whole process ${
+    Math.min(...cliRuns.map((r) => r.wallMs)).toFixed(0)
+  } ms of ${cliRuns.length}`,
+);
 
 // ── Scenes: wasm 1..N workers, native 1 and N threads ────────────────────────────────────
 interface Case {
@@ -282,21 +374,6 @@ function cpuTracker() {
   };
 }
 
-const workDir = await Deno.makeTempDir({
-  dir: fileURLToPath(new URL("out/", repo)),
-  prefix: "bench-",
-}).catch(async (error) => {
-  if (!(error instanceof Deno.errors.NotFound)) throw error;
-  await Deno.mkdir(new URL("out/", repo), { recursive: true });
-  return Deno.makeTempDir({
-    dir: fileURLToPath(new URL("out/", repo)),
-    prefix: "bench-",
-  });
-});
-// native_render runs in the chroot, where the repository is mounted elsewhere: only paths
-// relative to the repository mean the same file on both sides.
-const workRelative = relative(repoPath, workDir);
-
 let testImage: Uint8Array | undefined;
 
 async function benchCase(c: Case): Promise<SceneResult> {
@@ -306,7 +383,14 @@ async function benchCase(c: Case): Promise<SceneResult> {
   const wasm: Measured[] = [];
   let reference: Uint8Array | undefined;
   let wasmWorkersDifferingPixels = 0;
-  for (let workers = 1; workers <= cores; workers++) {
+  // The test scene is also rendered with the CLI's 2 workers, its overhead's denominator.
+  const counts = [
+    ...new Set([
+      ...Array.from({ length: cores }, (_, i) => i + 1),
+      ...(c.name === "test" ? [CLI_WORKERS] : []),
+    ]),
+  ].sort((a, b) => a - b);
+  for (const workers of counts) {
     await using renderer = new Renderer({ workers });
     // A sixteenth of the image starts every worker and lets V8 tier the hot wasm code up,
     // so the timed renders measure rendering, not start-up.
@@ -355,15 +439,11 @@ async function benchCase(c: Case): Promise<SceneResult> {
   const native: Measured[] = [];
   let nativeVsWasm = null;
   if (haveNative) {
-    const packed = packScene(c.scene, { width, height, samples });
-    const script = callScript(packed, (index, rgba) => {
-      const file = `${c.name}.texture${index}.rgba`;
-      Deno.writeFileSync(`${workDir}/${file}`, rgba);
-      return file;
-    });
-    const scriptPath = `${workRelative}/${c.name}.calls`;
+    // The very bytes the workers read; the view goes on the command line.
+    const { view } = planRender(c.scene, { width, height }, 1);
+    const scenePath = `${workRelative}/${c.name}.bin`;
     const imagePath = `${workRelative}/${c.name}.native.rgba`;
-    await Deno.writeTextFile(`${workDir}/${c.name}.calls`, script);
+    await Deno.writeFile(`${workDir}/${c.name}.bin`, packScene(c.scene));
     for (const threads of [...new Set([1, cores])]) {
       let first = true;
       const cpu = cpuTracker();
@@ -371,7 +451,12 @@ async function benchCase(c: Case): Promise<SceneResult> {
         async () => {
           const out = threads === 1 && first ? imagePath : undefined;
           first = false;
-          const run = await runNative(toolchain, scriptPath, threads, out);
+          const run = await runNative(toolchain, {
+            scene: scenePath,
+            view,
+            threads,
+            out,
+          });
           // Only the process's total is known: split evenly over its threads, which pull
           // tiles from one counter and so stay balanced. It includes loading the scene.
           cpu.record(
@@ -422,7 +507,7 @@ try {
 } finally {
   if (!flags.keep) await Deno.remove(workDir, { recursive: true });
 }
-if (flags.keep) log(`call scripts and native images kept in ${workDir}`);
+if (flags.keep) log(`packed scenes and images kept in ${workDir}`);
 
 // ── Encoding ─────────────────────────────────────────────────────────────────────────────
 log("encodePng of the 1920×1080 test image");
@@ -435,6 +520,71 @@ for (let i = 0; i < 1 + reps; i++) {
 }
 
 // ── 100,000 spheres ──────────────────────────────────────────────────────────────────────
+/**
+ * A render of `scene` on a fresh, warmed pool of `workers`, timed from its start until every
+ * worker reported that it read the scene (`sceneBuilt`), then aborted: the scene's set-up
+ * (pack, hash, BVH once on the main thread, then each worker's read of the shared bytes).
+ */
+async function sceneSetupRun(
+  scene: Scene,
+  workers: number,
+): Promise<{ setupMs: number; workerReadMs: number }> {
+  await using renderer = new Renderer({ workers });
+  // Start and instantiate every worker on a scene of its own, so only set-up is timed.
+  const tiny = sphereGridScene(1, 1, 8 * workers, 8);
+  await renderer.render(tiny, { tileSize: 8 });
+  const controller = new AbortController();
+  const plan = planRender(scene, { signal: controller.signal }, workers);
+  const reads: number[] = [];
+  let setupMs = NaN;
+  const start = performance.now();
+  try {
+    await renderPlanned(renderer, plan, {
+      onSceneBuilt(ms) {
+        reads.push(ms);
+        if (reads.length === workers) {
+          setupMs = performance.now() - start;
+          controller.abort();
+        }
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof DOMException && error.name === "AbortError")) {
+      throw error;
+    }
+  }
+  if (reads.length !== workers) {
+    throw new Error(
+      `${reads.length} of ${workers} workers reported reading the scene`,
+    );
+  }
+  return { setupMs, workerReadMs: Math.max(...reads) };
+}
+
+async function sceneSetup(scene: Scene): Promise<SceneSetup> {
+  const counts = [...new Set([1, Math.max(cores, 2)])];
+  const byCount = [];
+  for (const workers of counts) {
+    const runs: { setupMs: number; workerReadMs: number }[] = [];
+    for (let i = 0; i < Math.max(reps, 2); i++) {
+      runs.push(await sceneSetupRun(scene, workers));
+    }
+    const best = runs.reduce((a, b) => a.setupMs <= b.setupMs ? a : b);
+    byCount.push({
+      workers,
+      ...summarize(runs.map((r) => r.setupMs)),
+      workerReadMs: round(best.workerReadMs),
+    });
+    log(
+      `scene set-up, ${workers} worker(s): best ${best.setupMs.toFixed(0)} ms`,
+    );
+  }
+  return {
+    runs: byCount,
+    ratio: round(byCount.at(-1)!.bestMs / byCount[0].bestMs, 3),
+  };
+}
+
 async function hundredThousand(): Promise<HundredThousandSpheres> {
   const [width, height] = [640, 480];
   const description: SceneDescription = sphereGridScene(
@@ -444,22 +594,32 @@ async function hundredThousand(): Promise<HundredThousandSpheres> {
     height,
   );
   const spheres = description.elements.length - 1;
-  log(`${spheres} spheres: validate, pack, build, render`);
+  log(`${spheres} spheres: validate, pack, prepare, read, set up, render`);
   let start = performance.now();
   const scene = await prepareScene(description);
   const validateMs = performance.now() - start;
   start = performance.now();
-  const packed = packScene(scene, { width, height, samples: 1 });
+  const packed = packScene(scene);
   const packMs = performance.now() - start;
-  // The same wasm build() the workers run, timed here because a worker cannot report it.
+  // The core's two steps, here on this thread: once per scene on the main thread (validate
+  // and build the BVH), and once per worker (read the prepared bytes).
   initSync({ module: await loadWasmModule() });
-  const builds: number[] = [];
+  const prepares: number[] = [];
+  let prepared!: Uint8Array;
   for (let i = 0; i < 2; i++) {
     start = performance.now();
-    buildScene(SceneBuilder, packed).free();
-    builds.push(performance.now() - start);
+    prepared = prepare_scene(packed);
+    prepares.push(performance.now() - start);
   }
-  const buildMs = Math.min(...builds);
+  const reads: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    start = performance.now();
+    RenderScene.from_packed(prepared).free();
+    reads.push(performance.now() - start);
+  }
+  const prepareMs = Math.min(...prepares);
+  const readMs = Math.min(...reads);
+  const setup = await sceneSetup(scene);
   await using renderer = new Renderer({ workers: cores });
   await renderer.render(scene, { width: 64, height: 48 });
   const renders = await repeat(
@@ -471,18 +631,20 @@ async function hundredThousand(): Promise<HundredThousandSpheres> {
     Math.min(reps, 2),
     budgetMs,
   );
-  const renderMs = Math.min(...renders);
   return {
     spheres,
     width,
     height,
     workers: cores,
+    packedBytes: packed.length,
+    preparedBytes: prepared.length,
     validateMs: round(validateMs),
     packMs: round(packMs),
-    buildMs: round(buildMs),
-    loadMs: round(validateMs + packMs + buildMs),
-    renderMs: round(renderMs),
-    tilesMs: round(renderMs - packMs - buildMs),
+    prepareMs: round(prepareMs),
+    readMs: round(readMs),
+    loadMs: round(validateMs + packMs + prepareMs),
+    setup,
+    renderMs: round(Math.min(...renders)),
   };
 }
 const hundredThousandSpheres = await hundredThousand();
@@ -491,7 +653,8 @@ const hundredThousandSpheres = await hundredThousand();
 const byName = (name: string) => scenes.find((s) => s.name === name)!;
 const test = byName("test");
 const wasmSingle = test.wasm[0].bestMs;
-const scalingRender = round(wasmSingle / test.wasm.at(-1)!.bestMs, 3);
+const wasmAll = test.wasm.find((r) => r.parallelism === cores)!;
+const scalingRender = round(wasmSingle / wasmAll.bestMs, 3);
 const nativeSingle = test.native.find((n) => n.parallelism === 1)?.bestMs;
 const wasmVsNative = nativeSingle === undefined
   ? null
@@ -499,7 +662,7 @@ const wasmVsNative = nativeSingle === undefined
 const testIdle = (runs: EngineRun[], n: number) =>
   runs.find((r) => r.parallelism === n)?.idleEstimateMs ?? null;
 const wasmIdle1 = testIdle(test.wasm, 1);
-const scalingRenderCpuEstimate = test.wasm.at(-1)!.idleSpeedup;
+const scalingRenderCpuEstimate = wasmAll.idleSpeedup;
 const nativeIdle1 = testIdle(test.native, 1);
 const wasmVsNativeCpuEstimate = nativeIdle1 === null || !wasmIdle1
   ? null
@@ -513,6 +676,20 @@ const bvh = round(
   byName("spheres10k").wasm[0].bestMs / byName("spheres10").wasm[0].bestMs,
   3,
 );
+const renderPhaseMs = test.wasm.find((r) => r.parallelism === CLI_WORKERS)!
+  .bestMs;
+const bestCli = cliRuns.reduce((a, b) => a.wallMs <= b.wallMs ? a : b);
+const cli: CliOverhead = {
+  workers: CLI_WORKERS,
+  width: HD.width,
+  height: HD.height,
+  processWallMs: summarize(cliRuns.map((r) => r.wallMs)),
+  renderPhaseMs,
+  bestRunTimings: bestCli.summary,
+};
+const overheadRatio = round(cli.processWallMs.bestMs / renderPhaseMs, 3);
+const firstTileMs = startup.firstTileMs.medianMs;
+const sceneSetupRatio = hundredThousandSpheres.setup.ratio;
 // The target is stated for 2 cores; elsewhere the same efficiency (92.5%) is asked for.
 const scalingThreshold = round(0.925 * cores, 3);
 const result: BenchResult = {
@@ -522,7 +699,9 @@ const result: BenchResult = {
   scalingRenderCpuEstimate,
   wasmVsNativeCpuEstimate,
   bvhCpuEstimate,
-  startupMs: startup.firstTileMs.medianMs,
+  firstTileMs,
+  overheadRatio,
+  sceneSetupRatio,
   encodeMs: round(Math.min(...encodeRuns.slice(1))),
   encodeFirstMs: round(encodeRuns[0]),
   hundredThousandSpheres,
@@ -544,6 +723,26 @@ const result: BenchResult = {
         : "native 1 thread ÷ wasm 1 worker, test scene 1920×1080",
     ),
     bvh: target(bvh, "<=", 3, "10,000 ÷ 10 spheres, 640×480, 1 worker"),
+    firstTileMs: target(
+      firstTileMs,
+      "<=",
+      100,
+      "process start → first tile, CLI path, test scene 1920×1080 (median)",
+    ),
+    overheadRatio: target(
+      overheadRatio,
+      "<=",
+      1.25,
+      `cli.ts whole process ÷ warm-pool render phase, test scene 1920×1080, ${CLI_WORKERS} workers`,
+    ),
+    sceneSetupRatio: target(
+      sceneSetupRatio,
+      "<=",
+      1.2,
+      `100,000 spheres: set-up with ${
+        hundredThousandSpheres.setup.runs.at(-1)!.workers
+      } workers ÷ 1 worker`,
+    ),
   },
   machine: { ...host, loadAverageEnd: loadAverage() },
   config: {
@@ -555,6 +754,7 @@ const result: BenchResult = {
   },
   scenes,
   startup,
+  cli,
   encodeRunsMs: encodeRuns.map((ms) => round(ms)),
   totalMs: round(performance.now() - started),
 };

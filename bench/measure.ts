@@ -5,6 +5,8 @@
  * @module
  */
 
+import { readProc } from "./proc.ts";
+
 /**
  * Timings of one case: every run, the best and the median, in milliseconds.
  *
@@ -169,30 +171,6 @@ export interface Machine {
   loadAverage: number | null;
 }
 
-function readText(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    // Deno lets only --allow-all read /proc directly; a shell may read it for us.
-  }
-  if (
-    Deno.permissions.querySync({ name: "run", command: "bash" }).state !==
-      "granted"
-  ) {
-    return null;
-  }
-  try {
-    const { success, stdout } = new Deno.Command("bash", {
-      args: ["-c", 'exec cat -- "$0"', path],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    return success ? new TextDecoder().decode(stdout) : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The 1-minute load average from `/proc/loadavg`, or `null` where it is unreadable.
  *
@@ -204,14 +182,14 @@ function readText(path: string): string | null {
  * ```
  */
 export function loadAverage(): number | null {
-  const text = readText("/proc/loadavg");
+  const text = readProc("/proc/loadavg");
   const value = text === null ? NaN : Number(text.split(" ")[0]);
   return Number.isFinite(value) ? value : null;
 }
 
 /**
- * Describes this machine. Reads `/proc/cpuinfo` and `/proc/loadavg` where permitted (directly
- * with `--allow-all`, else through `bash` with `--allow-run=bash`).
+ * Describes this machine. Reads `/proc/cpuinfo` and `/proc/loadavg` where permitted (see
+ * {@linkcode readProc}).
  *
  * @example
  * ```ts
@@ -221,7 +199,7 @@ export function loadAverage(): number | null {
  * ```
  */
 export function machine(): Machine {
-  const cpuinfo = readText("/proc/cpuinfo");
+  const cpuinfo = readProc("/proc/cpuinfo");
   const model = cpuinfo === null
     ? undefined
     : /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1];
@@ -237,9 +215,8 @@ export function machine(): Machine {
 
 /**
  * CPU time (user + system) of every thread of this process so far, in milliseconds, keyed by
- * thread id; `null` where `/proc` is unreadable. Read through `bash` (so it needs
- * `--allow-run=bash`), because Deno lets only `--allow-all` read `/proc/<pid>/task` itself.
- * The resolution is one clock tick (10 ms).
+ * thread id; `null` where `/proc` is unreadable (see {@linkcode readProc}). The resolution
+ * is one clock tick (10 ms).
  *
  * @example
  * ```ts
@@ -249,33 +226,19 @@ export function machine(): Machine {
  * ```
  */
 export function threadCpuMs(): Map<string, number> | null {
-  if (
-    Deno.permissions.querySync({ name: "run", command: "bash" }).state !==
-      "granted"
-  ) {
-    return null;
+  const text = readProc(`/proc/${Deno.pid}/task/*/stat`);
+  if (text === null) return null;
+  const threads = new Map<string, number>();
+  for (const line of text.trim().split("\n")) {
+    // Fields after the parenthesised name, which may itself hold spaces: state is the
+    // first, utime and stime the 12th and 13th, in ticks of 10 ms.
+    const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+    threads.set(
+      line.slice(0, line.indexOf(" ")),
+      (Number(fields[11]) + Number(fields[12])) * 10,
+    );
   }
-  try {
-    const { success, stdout } = new Deno.Command("bash", {
-      args: ["-c", `cat /proc/${Deno.pid}/task/*/stat`],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    if (!success) return null;
-    const threads = new Map<string, number>();
-    for (const line of new TextDecoder().decode(stdout).trim().split("\n")) {
-      // Fields after the parenthesised name, which may itself hold spaces: state is the
-      // first, utime and stime the 12th and 13th, in ticks of 10 ms.
-      const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
-      threads.set(
-        line.slice(0, line.indexOf(" ")),
-        (Number(fields[11]) + Number(fields[12])) * 10,
-      );
-    }
-    return threads;
-  } catch {
-    return null;
-  }
+  return threads;
 }
 
 /**

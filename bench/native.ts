@@ -1,17 +1,12 @@
 /**
  * The native side of the benchmark: the same Rust core built for the host and run by
- * `rust/src/bin/native_render.rs`, fed a "call script" recorded from the very builder calls
- * the wasm workers make (`buildScene` in `src/render/scene_to_wasm.ts`), so both sides render
- * exactly the same scene.
+ * `rust/src/bin/native_render.rs` on the very packed scene bytes the wasm workers read
+ * (`packScene` in `src/render/packed_scene.ts`), so both sides render exactly the same scene.
  *
  * @module
  */
 
-import type {
-  PackedScene,
-  SceneBuilderLike,
-} from "../src/render/scene_to_wasm.ts";
-import { buildScene } from "../src/render/scene_to_wasm.ts";
+import type { View } from "../src/render/plan.ts";
 
 /**
  * Shows a number so that Rust's `f64::from_str` reads back the same value: `String` already
@@ -29,89 +24,6 @@ import { buildScene } from "../src/render/scene_to_wasm.ts";
  */
 export function showNumber(value: number): string {
   return Object.is(value, -0) ? "-0" : String(value);
-}
-
-/**
- * Records the builder calls of {@linkcode buildScene} as the lines of a `native_render` call
- * script. Texture pixels are handed to `saveTexture`, which returns the path the script
- * should name (relative to the script's folder); it must save them before the script runs.
- *
- * @example
- * ```ts
- * import { callScript } from "./native.ts";
- * import { packScene } from "../src/render/scene_to_wasm.ts";
- * import assert from "node:assert/strict";
- * const packed = packScene({
- *   description: {
- *     width: 4, height: 3, fov: 90, shadow_bias: 1e-13, max_recursion_depth: 10,
- *     elements: [{ Sphere: {
- *       center: { x: 0, y: 0, z: -5 }, radius: 1,
- *       material: { coloration: { Color: { red: 1, green: 0, blue: 0 } }, albedo: 0.18, surface: "Diffuse" as const },
- *     } }],
- *     lights: [],
- *   },
- *   textures: new Map(),
- * }, { width: 8, height: 6, samples: 1 });
- * const script = callScript(packed, () => "unused.rgba");
- * assert.deepEqual(script.split("\n").slice(0, 4), [
- *   "scene 8 6 90 1e-13 10",
- *   "samples 1",
- *   "material 0 1 0 0 0 0.18 0 0 0",
- *   "sphere 0 0 -5 1 0",
- * ]);
- * ```
- */
-export function callScript(
-  packed: PackedScene,
-  saveTexture: (index: number, rgba: Uint8Array) => string,
-): string {
-  const lines: string[] = [];
-  const line = (call: string, values: readonly number[]) =>
-    lines.push([call, ...values.map(showNumber)].join(" "));
-  let textures = 0;
-  let materials = 0;
-  // Ids are handed out in call order, which is how native_render numbers them too.
-  class Recorder implements SceneBuilderLike<string> {
-    constructor(...values: number[]) {
-      line("scene", values);
-    }
-    set_camera(...values: number[]) {
-      line("camera", values);
-    }
-    set_samples(samples: number) {
-      line("samples", [samples]);
-    }
-    add_texture(width: number, height: number, rgba: Uint8Array) {
-      const id = textures++;
-      const path = saveTexture(id, rgba);
-      if (/\s/.test(path)) {
-        throw new Error(`texture path ${JSON.stringify(path)} has whitespace`);
-      }
-      lines.push(`texture ${width} ${height} ${path}`);
-      return id;
-    }
-    add_material(...values: number[]) {
-      line("material", values);
-      return materials++;
-    }
-    add_sphere(...values: number[]) {
-      line("sphere", values);
-    }
-    add_plane(...values: number[]) {
-      line("plane", values);
-    }
-    add_directional_light(...values: number[]) {
-      line("directional", values);
-    }
-    add_spherical_light(...values: number[]) {
-      line("spherical", values);
-    }
-    build() {
-      return lines.join("\n") + "\n";
-    }
-    free() {}
-  }
-  return buildScene(Recorder, packed);
 }
 
 /**
@@ -214,33 +126,76 @@ export async function buildNative(tc: NativeToolchain): Promise<number> {
 }
 
 /**
- * Runs `native_render` on `script` (a path relative to the repository root) with `threads`
- * threads, writing the raw RGBA image to `out` (also relative) when given.
+ * The command-line arguments that give `native_render` the view of a render (as
+ * `planRender` resolved it): size, fov, samples and, for a free camera, its 9 numbers.
+ *
+ * @example
+ * ```ts
+ * import { viewArgs } from "./native.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   viewArgs({ width: 8, height: 6, fov: 90, samples: 4, camera: undefined }),
+ *   ["--width", "8", "--height", "6", "--fov", "90", "--samples", "4"],
+ * );
+ * const camera = { position: { x: 0, y: 1, z: -0 }, look_at: { x: 0, y: 0, z: -1 }, up: { x: 0, y: 1, z: 0 } };
+ * assert.deepEqual(
+ *   viewArgs({ width: 8, height: 6, fov: 60, samples: 1, camera }).slice(8),
+ *   ["--camera", "0", "1", "-0", "0", "0", "-1", "0", "1", "0"],
+ * );
+ * ```
+ */
+export function viewArgs(view: View): string[] {
+  const args = [
+    "--width",
+    String(view.width),
+    "--height",
+    String(view.height),
+    "--fov",
+    showNumber(view.fov),
+    "--samples",
+    String(view.samples),
+  ];
+  const c = view.camera;
+  if (c !== undefined) {
+    args.push(
+      "--camera",
+      ...[c.position, c.look_at, c.up].flatMap((v) => [v.x, v.y, v.z])
+        .map(showNumber),
+    );
+  }
+  return args;
+}
+
+/**
+ * Runs `native_render` on the packed scene in `scene` (a path relative to the repository
+ * root) with the given view and `threads` threads, writing the raw RGBA image to `out` (also
+ * relative) when given.
  *
  * @example
  * ```ts
  * import { runNative } from "./native.ts";
  * // Needs the binary built by buildNative, so this only defines the call.
- * const nativeMs = async (script: string) =>
- *   (await runNative({ repo: new URL("../", import.meta.url) }, script, 2)).renderMs;
+ * const nativeMs = async (scene: string) =>
+ *   (await runNative({ repo: new URL("../", import.meta.url) }, {
+ *     scene, view: { width: 64, height: 48, fov: 90, samples: 1, camera: undefined }, threads: 2,
+ *   })).renderMs;
  * ```
  */
 export async function runNative(
   tc: NativeToolchain,
-  script: string,
-  threads: number,
-  out?: string,
+  run: { scene: string; view: View; threads: number; out?: string },
 ): Promise<NativeRun> {
   const { stdout, cpuMs } = await toolchain(tc, [
     "rust/target/release/native_render",
-    script,
+    run.scene,
+    ...viewArgs(run.view),
     "--threads",
-    String(threads),
-    ...(out === undefined ? [] : ["--out", out]),
+    String(run.threads),
+    ...(run.out === undefined ? [] : ["--out", run.out]),
   ]);
-  const run = JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
-  if (typeof run?.renderMs !== "number") {
+  const result = JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
+  if (typeof result?.renderMs !== "number") {
     throw new Error(`native_render printed ${JSON.stringify(stdout)}`);
   }
-  return { ...run, cpuMs } as NativeRun;
+  return { ...result, cpuMs } as NativeRun;
 }

@@ -4,8 +4,8 @@
  * - "scaling": 1 vs 2 workers, render phase only (each iteration's pool is started and warmed
  *   before the clock starts).
  * - "tile size": the sweep used to choose `DEFAULT_TILE_SIZE`, with 2 workers.
- * - "scene transfer": why scenes are packed into shared memory rather than structured-cloned
- *   to each worker (100,000 spheres).
+ * - "scene transfer": why scenes are packed once into shared memory rather than
+ *   structured-cloned to each worker (100,000 spheres).
  *
  * ```sh
  * deno task bench:render [--filter "tiles of"]
@@ -24,10 +24,11 @@
  * @module
  */
 
+import { packScene } from "../src/render/packed_scene.ts";
 import { Renderer } from "../src/render/renderer.ts";
-import { packScene } from "../src/render/scene_to_wasm.ts";
 import { loadScene } from "../src/scene/mod.ts";
 import type { Element, SceneDescription } from "../src/types.ts";
+import { cpuBetween, idleEstimateMs, threadCpuMs } from "./measure.ts";
 
 const scene = await loadScene(
   new URL("../tests/fixtures/original/test_800x600.json", import.meta.url),
@@ -104,35 +105,16 @@ function registerBenches() {
     },
   });
   Deno.bench({
-    name:
-      "100,000 spheres: packScene once + structuredClone of the packed scene",
+    // The packed bytes go to the workers in a SharedArrayBuffer: this is all they cost.
+    name: "100,000 spheres: packScene once (shared with every worker, no copy)",
     group: "scene transfer",
     baseline: true,
     n: 5,
     warmup: 1,
     fn() {
-      structuredClone(
-        packScene({ description: manySpheres, textures: scene.textures }, {
-          width: 800,
-          height: 600,
-          samples: 1,
-        }),
-      );
+      packScene({ description: manySpheres, textures: scene.textures });
     },
   });
-}
-
-function threadTicks(): Map<string, number> {
-  const { stdout } = new Deno.Command("bash", {
-    args: ["-c", `cat /proc/${Deno.pid}/task/*/stat`],
-  }).outputSync();
-  const ticks = new Map<string, number>();
-  for (const line of new TextDecoder().decode(stdout).trim().split("\n")) {
-    const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
-    // utime + stime, in clock ticks (10 ms).
-    ticks.set(line.split(" ")[0], Number(fields[11]) + Number(fields[12]));
-  }
-  return ticks;
 }
 
 async function threadCpuReport(tileSizes: number[]) {
@@ -142,15 +124,15 @@ async function threadCpuReport(tileSizes: number[]) {
     await renderer.render(scene, { width: 64, height: 36, tileSize: 8 });
   }
   const measure = async (renderer: Renderer, tileSize: number) => {
-    const before = threadTicks();
+    const before = threadCpuMs();
     const start = performance.now();
     await renderer.render(scene, { ...HD, tileSize });
     const wallMs = performance.now() - start;
-    const cpuMs = [...threadTicks()]
-      .map(([tid, ticks]) => (ticks - (before.get(tid) ?? 0)) * 10)
-      .filter((ms) => ms > 0)
-      .sort((a, b) => b - a);
-    return { wallMs, cpuMs };
+    const after = threadCpuMs();
+    if (before === null || after === null) {
+      throw new Error("--thread-cpu needs --allow-run=bash to read /proc");
+    }
+    return { wallMs, cpuMs: cpuBetween(before, after) };
   };
   const rows = [];
   for (const tileSize of tileSizes) {
@@ -158,8 +140,7 @@ async function threadCpuReport(tileSizes: number[]) {
     const b = await measure(two, tileSize);
     // On an otherwise idle 2-core machine a render takes as long as its busiest thread, or
     // half the CPU time of all its threads (main thread included), whichever is longer.
-    const idleWall = (ms: number[]) =>
-      Math.max(ms[0], ms.reduce((x, y) => x + y, 0) / 2);
+    const idleWall = (ms: number[]) => idleEstimateMs(ms, 2);
     rows.push({
       tileSize,
       "1 worker wall ms": Math.round(a.wallMs),

@@ -1,6 +1,6 @@
 /**
- * The benchmark's results: their shape (also the `--json` output), the targets of issue 6
- * and the plain-text report.
+ * The benchmark's results: their shape (also the `--json` output), the targets of issues 6
+ * and 9 and the plain-text report.
  *
  * @module
  */
@@ -94,7 +94,58 @@ export interface StartupResult {
 }
 
 /**
- * 100,000 spheres at 640×480: loading (validate + pack + build) and rendering.
+ * The CLI's whole process against the render phase it contains.
+ *
+ * @example
+ * ```ts
+ * import type { CliOverhead } from "./report.ts";
+ * const ratio = (c: CliOverhead) => c.processWallMs.bestMs / c.renderPhaseMs;
+ * ```
+ */
+export interface CliOverhead {
+  /** `--workers`. */
+  workers: number;
+  /** Image width. */
+  width: number;
+  /** Image height. */
+  height: number;
+  /** `cli.ts` as a fresh `deno` process, spawn to exit, writing the PNG. */
+  processWallMs: Timing;
+  /** The same render's phase on a warm pool (best), from the scene table. */
+  renderPhaseMs: number;
+  /** The CLI's own `--json` timings of its fastest run (its clock starts after imports). */
+  bestRunTimings: {
+    loadMs: number;
+    renderMs: number;
+    encodeMs: number;
+    totalMs: number;
+  };
+}
+
+/**
+ * Scene set-up with 1 and N workers: from a render's start until every worker has read the
+ * scene (pack, hash and BVH once on the main thread, then each worker reads the bytes).
+ *
+ * @example
+ * ```ts
+ * import type { SceneSetup } from "./report.ts";
+ * const within = (s: SceneSetup) => s.ratio <= 1.2;
+ * ```
+ */
+export interface SceneSetup {
+  /** 1 worker, then N; fresh warmed pools, one per run. */
+  runs: (Timing & {
+    /** Workers of the pool. */
+    workers: number;
+    /** In the best run, the slowest worker's own time to read the scene. */
+    workerReadMs: number;
+  })[];
+  /** Best N-worker set-up ÷ best 1-worker set-up. */
+  ratio: number;
+}
+
+/**
+ * 100,000 spheres at 640×480: loading, set-up and rendering.
  *
  * @example
  * ```ts
@@ -111,22 +162,28 @@ export interface HundredThousandSpheres {
   height: number;
   /** Workers of the render. */
   workers: number;
+  /** Size of `packScene`'s bytes. */
+  packedBytes: number;
+  /** Size of the prepared bytes (BVH section added) that the workers share. */
+  preparedBytes: number;
   /** `prepareScene` (validation; the scene has no textures). */
   validateMs: number;
   /** `packScene`. */
   packMs: number;
-  /** `buildScene` with the wasm `SceneBuilder` (BVH included), on the main thread, best of 2. */
-  buildMs: number;
-  /** validate + pack + build. */
+  /** The core's `prepare_scene` (checks the bytes, builds the BVH), once per scene, best of 2. */
+  prepareMs: number;
+  /** The core's `RenderScene.from_packed` of the prepared bytes: each worker's part, best of 2. */
+  readMs: number;
+  /** validate + pack + prepare. */
   loadMs: number;
-  /** The warm pool's render phase (it packs and builds again, in every worker). */
+  /** Set-up with 1 and N workers. */
+  setup: SceneSetup;
+  /** A warm pool's render of the scene it already holds (packed and hashed again to know). */
   renderMs: number;
-  /** renderMs − packMs − buildMs: about the tiles alone. */
-  tilesMs: number;
 }
 
 /**
- * One target of issue 6.
+ * One target of issues 6 and 9.
  *
  * @example
  * ```ts
@@ -194,8 +251,12 @@ export interface BenchResult {
   wasmVsNativeCpuEstimate: number | null;
   /** {@linkcode bvh} from CPU times (10 ms resolution on renders of ~100 ms: rough). */
   bvhCpuEstimate: number | null;
-  /** Median time from process start to the first finished tile. */
-  startupMs: number;
+  /** Median time from process start to the first finished tile, on the CLI's path. */
+  firstTileMs: number;
+  /** The CLI's whole process ÷ the warm-pool render phase (test scene, 1920×1080, 2 workers). */
+  overheadRatio: number;
+  /** Scene set-up of 100,000 spheres, N workers ÷ 1 worker. */
+  sceneSetupRatio: number;
   /** Best `encodePng` of the 1920×1080 test image (after a first call that loads the encoder). */
   encodeMs: number;
   /** The first `encodePng` call, loading imagescript included. */
@@ -203,7 +264,15 @@ export interface BenchResult {
   /** 100,000 spheres. */
   hundredThousandSpheres: HundredThousandSpheres;
   /** The targets, judged. */
-  targets: Record<"scalingRender" | "wasmVsNative" | "bvh", Target>;
+  targets: Record<
+    | "scalingRender"
+    | "wasmVsNative"
+    | "bvh"
+    | "firstTileMs"
+    | "overheadRatio"
+    | "sceneSetupRatio",
+    Target
+  >;
   /** The machine, with its load average at the start and the end. */
   machine: Machine & { loadAverageEnd: number | null };
   /** How the benchmark ran. */
@@ -221,6 +290,8 @@ export interface BenchResult {
   scenes: SceneResult[];
   /** Start-up figures. */
   startup: StartupResult;
+  /** The CLI's whole process. */
+  cli: CliOverhead;
   /** Every encode run. */
   encodeRunsMs: number[];
   /** The benchmark's own wall time. */
@@ -372,6 +443,25 @@ export function formatReport(r: BenchResult): string {
         .join(", ")
     }`,
   );
+  const c = r.cli;
+  const t = c.bestRunTimings;
+  out.push(
+    `CLI (cli.ts, fresh process, test scene ${c.width}×${c.height}, ${c.workers} workers, PNG): ` +
+      `best ${
+        fixed(c.processWallMs.bestMs, 0)
+      } ms of ${c.processWallMs.runsMs.length} ` +
+      `(median ${fixed(c.processWallMs.medianMs, 0)}); warm-pool render phase ${
+        fixed(c.renderPhaseMs, 0)
+      } ms`,
+  );
+  out.push(
+    `  its own timings (best run, ms): load ${fixed(t.loadMs, 0)}, render ${
+      fixed(t.renderMs, 0)
+    }, encode ${fixed(t.encodeMs, 0)}, total ${fixed(t.totalMs, 0)}; ` +
+      `outside its clock (Deno start, imports, exit) ${
+        fixed(c.processWallMs.bestMs - t.totalMs, 0)
+      }`,
+  );
   out.push(
     `Encode: encodePng of the 1920×1080 test image: best ${
       fixed(r.encodeMs, 0)
@@ -384,14 +474,23 @@ export function formatReport(r: BenchResult): string {
     `100,000 spheres at ${h.width}×${h.height}: load ${
       fixed(h.loadMs, 0)
     } ms ` +
-      `(validate ${fixed(h.validateMs, 0)} + pack ${
-        fixed(h.packMs, 0)
-      } + build ${fixed(h.buildMs, 0)}), render ${
-        fixed(h.renderMs, 0)
-      } ms with ${h.workers} workers ` +
-      `(of which ~${fixed(h.tilesMs, 0)} ms tiles): ${
-        fixed((h.loadMs + h.renderMs) / 1000, 2)
-      } s in all`,
+      `(validate ${fixed(h.validateMs, 0)} + pack ${fixed(h.packMs, 0)} + ` +
+      `prepare/BVH ${
+        fixed(h.prepareMs, 0)
+      }, once per scene); each worker reads ` +
+      `the ${(h.preparedBytes / 1e6).toFixed(1)} MB in ${
+        fixed(h.readMs, 0)
+      } ms; ` +
+      `re-render ${fixed(h.renderMs, 0)} ms with ${h.workers} workers`,
+  );
+  out.push(
+    `  set-up (render start → every worker read the scene, best): ${
+      h.setup.runs.map((s) =>
+        `${s.workers} worker${s.workers === 1 ? "" : "s"} ${
+          fixed(s.bestMs, 0)
+        } ms (worker read ${fixed(s.workerReadMs, 0)})`
+      ).join(", ")
+    }: ratio ${fixed(h.setup.ratio, 2)}`,
   );
   out.push(
     `Native build: ${

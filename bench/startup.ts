@@ -1,31 +1,35 @@
 /**
  * Start-up probe, run by `bench/main.ts` in a fresh `deno` process: how long from process
  * start until the first tile of the original's test scene (1920×1080, default workers) is
- * finished. `performance.now()`'s time origin is the start of the process, so the figure
- * includes Deno's own start, module loading, the scene's texture decoding, compiling the
- * wasm, starting the workers and building the scene in them. Prints one JSON line.
+ * finished, on the path the CLI takes (`src/cli/api.ts`): the workers are started and the
+ * wasm compiled while the scene is read and its textures decoded, then the scene is packed
+ * and given its BVH once, and the workers read it. `performance.now()`'s time origin is the
+ * start of the process, so the figure includes Deno's own start and module loading. Prints
+ * one JSON line.
  *
  * ```sh
  * deno run --allow-read=. --allow-ffi=./node_modules/.deno/imagescript@1.3.1 \
  *   --allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG bench/startup.ts [--breakdown]
  * ```
  *
- * `--breakdown` instead times each step on its own, in order, to show where the time goes:
- * importing imagescript, importing `mod.ts`, loading the scene, compiling the wasm, starting
- * N workers (cold), then on fresh pools 1 worker and N workers (equal if they start in
- * parallel), and the first tile on a warm pool.
+ * `--breakdown` instead times each step on its own, one after the other, to show where the
+ * time goes: importing imagescript (the scene's textures need it), importing the CLI's API
+ * modules, loading the scene, compiling the wasm, sharing the scene (pack, hash, BVH on the
+ * main thread: the first time includes instantiating the core there), starting N workers
+ * cold, then on fresh pools 1 worker and N workers (equal if they start in parallel), and
+ * the first tile on a warm pool.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
 
 // Taken before any import of the renderer, which is why those imports are dynamic.
 const moduleStartMs = performance.now();
 
-const testScene = new URL(
-  "../tests/fixtures/original/test_800x600.json",
-  import.meta.url,
+const testScene = fileURLToPath(
+  new URL("../tests/fixtures/original/test_800x600.json", import.meta.url),
 );
 const HD = { width: 1920, height: 1080 };
 
@@ -33,16 +37,17 @@ function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }
 
-async function firstTile(): Promise<Record<string, number>> {
-  const { loadScene, render } = await import("../mod.ts");
-  const importedMs = performance.now();
-  const scene = await loadScene(testScene);
-  const sceneLoadedMs = performance.now();
+/** Renders until the first tile lands, then aborts; the time it landed. */
+async function untilFirstTile(
+  render: (options: {
+    signal: AbortSignal;
+    onProgress: () => void;
+  }) => Promise<unknown>,
+): Promise<number> {
   const controller = new AbortController();
   let firstTileMs = NaN;
   try {
-    await render(scene, {
-      ...HD,
+    await render({
       signal: controller.signal,
       onProgress() {
         if (Number.isNaN(firstTileMs)) firstTileMs = performance.now();
@@ -53,14 +58,34 @@ async function firstTile(): Promise<Record<string, number>> {
   } catch (error) {
     if (!isAbort(error)) throw error;
   }
-  return {
-    timeOrigin: performance.timeOrigin,
-    workers: navigator.hardwareConcurrency,
-    moduleStartMs,
-    importedMs,
-    sceneLoadedMs,
-    firstTileMs,
-  };
+  return firstTileMs;
+}
+
+async function firstTile(): Promise<Record<string, number>> {
+  const { defaultApi } = await import("../src/cli/api.ts");
+  const { defaultWorkers } = await import("../src/render/plan.ts");
+  const importedMs = performance.now();
+  const api = defaultApi();
+  const workers = defaultWorkers();
+  try {
+    // As `runRender` does: warm first, then load.
+    api.warm?.(workers);
+    const scene = await api.loadScene(testScene);
+    const sceneLoadedMs = performance.now();
+    const firstTileMs = await untilFirstTile((options) =>
+      api.render(scene, { ...HD, workers, ...options })
+    );
+    return {
+      timeOrigin: performance.timeOrigin,
+      workers,
+      moduleStartMs,
+      importedMs,
+      sceneLoadedMs,
+      firstTileMs,
+    };
+  } finally {
+    await api.close?.();
+  }
 }
 
 async function breakdown(): Promise<Record<string, number>> {
@@ -69,49 +94,56 @@ async function breakdown(): Promise<Record<string, number>> {
     await run();
     return performance.now() - start;
   };
-  const workers = navigator.hardwareConcurrency;
   const imagescriptImportMs = await step(() => import("imagescript"));
-  let mod!: typeof import("../mod.ts");
-  const modImportMs = await step(async () => mod = await import("../mod.ts"));
-  let scene!: Awaited<ReturnType<typeof mod.loadScene>>;
+  let api!: typeof import("../src/cli/api.ts");
+  let plan!: typeof import("../src/render/plan.ts");
+  let renderer!: typeof import("../src/render/renderer.ts");
+  let shared!: typeof import("../src/render/shared_scene.ts");
+  const apiImportMs = await step(async () => {
+    [api, plan, renderer, shared] = await Promise.all([
+      import("../src/cli/api.ts"),
+      import("../src/render/plan.ts"),
+      import("../src/render/renderer.ts"),
+      import("../src/render/shared_scene.ts"),
+    ]);
+  });
+  const workers = plan.defaultWorkers();
+  let scene!: Awaited<
+    ReturnType<ReturnType<typeof api.defaultApi>["loadScene"]>
+  >;
   const sceneLoadMs = await step(async () =>
-    scene = await mod.loadScene(testScene)
+    scene = await api.defaultApi().loadScene(testScene)
   );
   // The renderer shares this module-level cache, so its renders below compile nothing.
   const { loadWasmModule } = await import("../src/render/wasm.ts");
   const wasmCompileMs = await step(() => loadWasmModule());
+  const shareSceneFirstMs = await step(() => shared.shareScene(scene));
+  const shareSceneMs = await step(() => shared.shareScene(scene));
   // Four 8-pixel tiles per worker, so that every worker of the pool renders some.
   const tiny = (n: number) => ({ width: 32 * n, height: 8, tileSize: 8 });
   const pool = async (n: number) => {
-    await using renderer = new mod.Renderer({ workers: n });
-    return await step(() => renderer.render(scene, tiny(n)));
+    await using r = new renderer.Renderer({ workers: n });
+    return await step(() => r.render(scene, tiny(n)));
   };
   const workersColdMs = await pool(workers);
   const oneWorkerMs = await pool(1);
   const nWorkersMs = await pool(workers);
-  await using renderer = new mod.Renderer({ workers });
-  await renderer.render(scene, tiny(workers));
-  const controller = new AbortController();
-  let firstTileWarmMs = NaN;
-  try {
-    await renderer.render(scene, {
-      ...HD,
-      signal: controller.signal,
-      onProgress(progress) {
-        if (Number.isNaN(firstTileWarmMs)) firstTileWarmMs = progress.elapsedMs;
-        controller.abort();
-      },
-    });
-  } catch (error) {
-    if (!isAbort(error)) throw error;
-  }
+  await using warm = new renderer.Renderer({ workers });
+  await warm.render(scene, tiny(workers));
+  const start = performance.now();
+  const firstTileWarmMs =
+    await untilFirstTile((options) =>
+      warm.render(scene, { ...HD, ...options })
+    ) - start;
   return {
     workers,
     moduleStartMs,
     imagescriptImportMs,
-    modImportMs,
+    apiImportMs,
     sceneLoadMs,
     wasmCompileMs,
+    shareSceneFirstMs,
+    shareSceneMs,
     workersColdMs,
     oneWorkerMs,
     nWorkersMs,
