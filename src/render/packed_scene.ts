@@ -84,6 +84,14 @@ export function packScene(
           `texture ${JSON.stringify(path)} is missing from scene.textures`,
         );
       }
+      const bytes = texture.width * texture.height * 4;
+      if (texture.data?.length !== bytes) {
+        throw new RangeError(
+          `texture ${
+            JSON.stringify(path)
+          } must hold ${texture.width}×${texture.height}×4 = ${bytes} bytes, got ${texture.data?.length}`,
+        );
+      }
       index = textures.length;
       textures.push(texture);
       textureIndex.set(path, index);
@@ -221,9 +229,7 @@ function materialKey(m: Material): string {
   const c = m.coloration;
   const s = m.surface;
   return JSON.stringify([
-    "Color" in c
-      ? [c.Color.red, c.Color.green, c.Color.blue]
-      : c.Texture.path,
+    "Color" in c ? [c.Color.red, c.Color.green, c.Color.blue] : c.Texture.path,
     m.albedo,
     s === "Diffuse"
       ? 0
