@@ -162,7 +162,7 @@ const deno = Deno.permissions.querySync({
 
 // ── Start-up, in fresh processes, before this process's workers load the CPUs ────────────
 async function startupRun(
-  breakdown: boolean,
+  mode?: "--breakdown" | "--timeline",
 ): Promise<{ wallMs: number; result: Record<string, number> }> {
   const start = performance.now();
   const output = await new Deno.Command(deno, {
@@ -172,7 +172,7 @@ async function startupRun(
       "--allow-ffi=./node_modules/.deno/imagescript@1.3.1",
       "--allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG",
       "bench/startup.ts",
-      ...(breakdown ? ["--breakdown"] : []),
+      ...(mode === undefined ? [] : [mode]),
     ],
     cwd: repo,
     stdout: "piped",
@@ -194,12 +194,19 @@ async function measureStartup(runs: number): Promise<StartupResult> {
   log(
     "start-up: one discarded run (fills Deno's transpile cache), then fresh runs",
   );
-  await startupRun(false);
+  await startupRun();
   const results: Awaited<ReturnType<typeof startupRun>>[] = [];
-  for (let i = 0; i < runs; i++) results.push(await startupRun(false));
+  for (let i = 0; i < runs; i++) results.push(await startupRun());
   const median = (key: string) =>
     summarize(results.map((r) => r.result[key])).medianMs;
-  const { result: breakdown } = await startupRun(true);
+  const { result: breakdown } = await startupRun("--breakdown");
+  const { result: timeline } = await startupRun("--timeline");
+  const milliseconds = (result: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(result).filter(([k]) => k.endsWith("Ms")).map((
+        [k, v],
+      ) => [k.slice(0, -2), round(v)]),
+    );
   return {
     firstTileMs: summarize(results.map((r) => r.result.firstTileMs)),
     processWallMs: summarize(results.map((r) => r.wallMs)),
@@ -209,11 +216,8 @@ async function measureStartup(runs: number): Promise<StartupResult> {
       sceneLoaded: median("sceneLoadedMs"),
       firstTile: median("firstTileMs"),
     },
-    breakdownMs: Object.fromEntries(
-      Object.entries(breakdown).filter(([k]) => k.endsWith("Ms")).map((
-        [k, v],
-      ) => [k.slice(0, -2), round(v)]),
-    ),
+    timelineMs: milliseconds(timeline),
+    breakdownMs: milliseconds(breakdown),
   };
 }
 const startup = await measureStartup(3);

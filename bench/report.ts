@@ -89,6 +89,11 @@ export interface StartupResult {
   processWallMs: Timing;
   /** Median steps of the default run: imports done, scene loaded (ms since process start). */
   milestonesMs: Record<string, number>;
+  /**
+   * One `bench/startup.ts --timeline` run: when each step of the CLI's path ended (ms since
+   * process start), and the slowest worker's own time to read the scene (`workerRead`).
+   */
+  timelineMs: Record<string, number>;
   /** One `bench/startup.ts --breakdown` run: each step timed on its own. */
   breakdownMs: Record<string, number>;
 }
@@ -434,6 +439,12 @@ export function formatReport(r: BenchResult): string {
   out.push(
     `  milestones (ms since process start): ${
       Object.entries(st.milestonesMs).map(([k, v]) => `${k} ${fixed(v, 0)}`)
+        .join(", ")
+    }`,
+  );
+  out.push(
+    `  timeline of one run (ms since process start): ${
+      Object.entries(st.timelineMs).map(([k, v]) => `${k} ${fixed(v, 0)}`)
         .join(", ")
     }`,
   );

@@ -9,8 +9,13 @@
  *
  * ```sh
  * deno run --allow-read=. --allow-ffi=./node_modules/.deno/imagescript@1.3.1 \
- *   --allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG bench/startup.ts [--breakdown]
+ *   --allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG bench/startup.ts [--timeline | --breakdown]
  * ```
+ *
+ * `--timeline` takes the same path through the renderer's internal entry point, to note when
+ * each step ended (ms since process start): imports, the core compiled and the workers
+ * spawned (`warmed`), the scene loaded, each worker's read of the shared scene (`sceneBuilt`,
+ * with the worker's own time for it) and the first tile.
  *
  * `--breakdown` instead times each step on its own, one after the other, to show where the
  * time goes: importing imagescript (the scene's textures need it), importing the CLI's API
@@ -88,6 +93,46 @@ async function firstTile(): Promise<Record<string, number>> {
   }
 }
 
+async function timeline(): Promise<Record<string, number>> {
+  const [plan, renderer, { loadScene }] = await Promise.all([
+    import("../src/render/plan.ts"),
+    import("../src/render/renderer.ts"),
+    import("../src/scene/load.ts"),
+  ]);
+  const importedMs = performance.now();
+  const workers = plan.defaultWorkers();
+  await using pool = new renderer.Renderer({ workers });
+  let warmedMs = NaN;
+  renderer.warmRenderer(pool).then(() => warmedMs = performance.now());
+  const scene = await loadScene(testScene);
+  const sceneLoadedMs = performance.now();
+  const built: number[] = [];
+  const workerReadMs: number[] = [];
+  const firstTileMs = await untilFirstTile((options) =>
+    renderer.renderPlanned(
+      pool,
+      plan.planRender(scene, { ...HD, ...options }, workers),
+      {
+        onSceneBuilt(ms) {
+          built.push(performance.now());
+          workerReadMs.push(ms);
+        },
+      },
+    )
+  );
+  return {
+    workers,
+    moduleStartMs,
+    importedMs,
+    warmedMs,
+    sceneLoadedMs,
+    firstSceneBuiltMs: Math.min(...built),
+    lastSceneBuiltMs: Math.max(...built),
+    workerReadMs: Math.max(...workerReadMs),
+    firstTileMs,
+  };
+}
+
 async function breakdown(): Promise<Record<string, number>> {
   const step = async (run: () => Promise<unknown>) => {
     const start = performance.now();
@@ -153,7 +198,14 @@ async function breakdown(): Promise<Record<string, number>> {
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { breakdown: { type: "boolean", default: false } },
+  options: {
+    breakdown: { type: "boolean", default: false },
+    timeline: { type: "boolean", default: false },
+  },
 });
-const result = values.breakdown ? await breakdown() : await firstTile();
+const result = values.breakdown
+  ? await breakdown()
+  : values.timeline
+  ? await timeline()
+  : await firstTile();
 console.log(JSON.stringify(result));
