@@ -12,7 +12,7 @@ const scene = await loadScene(
 );
 
 async function reference(): Promise<RenderedImage> {
-  const { Image } = await import("imagescript");
+  const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(
     await Deno.readFile(
       new URL(

@@ -16,8 +16,8 @@ initSync({
   ),
 });
 
-// "imagescript" is npm:imagescript@1.3.1 in deno.json (v1 API: Image.decode → RGBA bitmap).
-const { Image } = await import("imagescript");
+// imagescript's v1 API: Image.decode gives an RGBA bitmap.
+const { Image } = await import("npm:imagescript@1.3.1");
 
 const fixtures = new URL("./fixtures/original/", import.meta.url);
 

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { Image } from "imagescript";
+import { Image } from "npm:imagescript@1.3.1";
 
 type Rgb = [number, number, number];
 

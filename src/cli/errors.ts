@@ -58,6 +58,9 @@ const MAX_MESSAGE_LENGTH = 300;
 
 /**
  * The error's message as one short line: line breaks folded, overlong text cut with "…".
+ * A permission flag the message tells the user to pass (`--allow-ffi=/a/long/path`) and what
+ * follows it are never cut: a cut path is a flag that does not work. The text before it is
+ * cut instead.
  *
  * @example
  * ```ts
@@ -65,6 +68,8 @@ const MAX_MESSAGE_LENGTH = 300;
  * import { oneLineMessage } from "./errors.ts";
  * assert.equal(oneLineMessage(new Error("first\n  second")), "first; second");
  * assert.equal(oneLineMessage("plain"), "plain");
+ * const flag = `--allow-ffi=/${"d/".repeat(200)}addon.node`;
+ * assert.ok(oneLineMessage(new Error(`${"x".repeat(400)}; run with ${flag}`)).endsWith(flag));
  * ```
  */
 export function oneLineMessage(error: unknown): string {
@@ -75,7 +80,10 @@ export function oneLineMessage(error: unknown): string {
   const text = line === ""
     ? (error instanceof Error ? error.name : "unknown error")
     : line;
-  return text.length > MAX_MESSAGE_LENGTH
-    ? `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`
-    : text;
+  if (text.length <= MAX_MESSAGE_LENGTH) return text;
+  const flagAt = text.search(/--allow-[a-z]+=/);
+  if (flagAt === -1) return `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
+  const kept = text.slice(flagAt);
+  const room = Math.max(MAX_MESSAGE_LENGTH - kept.length - 2, 60);
+  return flagAt <= room ? text : `${text.slice(0, room)}… ${kept}`;
 }

@@ -5,6 +5,7 @@
  */
 
 import type { RenderedImage } from "../types.ts";
+import { loadImagescriptV2 } from "../_imagescript.ts";
 import { checkImage } from "./check_image.ts";
 
 /**
@@ -39,7 +40,7 @@ export async function encodeJpeg(
     );
   }
   checkImage(image);
-  const { Image } = await import("imagescript/v2");
+  const { Image } = await loadImagescriptV2();
   return await new Image(
     image.width,
     image.height,

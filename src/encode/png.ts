@@ -5,6 +5,7 @@
  */
 
 import type { RenderedImage } from "../types.ts";
+import { loadImagescriptV2 } from "../_imagescript.ts";
 import { checkImage } from "./check_image.ts";
 
 /**
@@ -23,7 +24,7 @@ import { checkImage } from "./check_image.ts";
  */
 export async function encodePng(image: RenderedImage): Promise<Uint8Array> {
   checkImage(image);
-  const { Image } = await import("imagescript/v2");
+  const { Image } = await loadImagescriptV2();
   // v2 wraps the pixels without copying them, even in a SharedArrayBuffer, and its fast
   // compression is about 4× quicker than v1's encoder at 1920×1080.
   return await new Image(
