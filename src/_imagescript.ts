@@ -15,6 +15,7 @@ let v2: Promise<ImageScriptV2> | undefined;
 
 /** imagescript's v1 API (decoding), imported once; a failed import is retried next time. */
 export function loadImagescript(): Promise<ImageScriptV1> {
+  // deno-lint-ignore no-import-prefix
   v1 ??= import("npm:imagescript@1.3.1").catch((error) => {
     v1 = undefined;
     throw explainLoadFailure(error);
@@ -24,6 +25,7 @@ export function loadImagescript(): Promise<ImageScriptV1> {
 
 /** imagescript's v2 API (encoding), imported once; a failed import is retried next time. */
 export function loadImagescriptV2(): Promise<ImageScriptV2> {
+  // deno-lint-ignore no-import-prefix
   v2 ??= import("npm:imagescript@1.3.1/v2/index.js").catch((error) => {
     v2 = undefined;
     throw explainLoadFailure(error);

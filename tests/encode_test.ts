@@ -4,6 +4,7 @@ import { encodePng } from "../src/encode/png.ts";
 import type { RenderedImage } from "../src/types.ts";
 
 async function decode(bytes: Uint8Array): Promise<RenderedImage> {
+  // deno-lint-ignore no-import-prefix
   const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(bytes);
   return {

@@ -32,6 +32,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 async function decode(png: Uint8Array) {
+  // deno-lint-ignore no-import-prefix
   const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(png);
   return {

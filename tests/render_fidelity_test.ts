@@ -12,6 +12,7 @@ const scene = await loadScene(
 );
 
 async function reference(): Promise<RenderedImage> {
+  // deno-lint-ignore no-import-prefix
   const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(
     await Deno.readFile(

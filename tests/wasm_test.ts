@@ -17,6 +17,7 @@ initSync({
 });
 
 // imagescript's v1 API: Image.decode gives an RGBA bitmap.
+// deno-lint-ignore no-import-prefix
 const { Image } = await import("npm:imagescript@1.3.1");
 
 const fixtures = new URL("./fixtures/original/", import.meta.url);

@@ -13,6 +13,7 @@
  * @module
  */
 
+// deno-lint-ignore no-import-prefix
 import { Image } from "npm:imagescript@1.3.1";
 
 type Rgb = [number, number, number];
