@@ -117,13 +117,14 @@ export async function runRender(
   const startedAt = performance.now();
 
   const output = command.output ?? defaultOutputPath(command.scene);
+  // The path first: `-o somefolder` is a folder, which says more than its lack of extension.
+  await checkOutputPath(output, command.scene);
   const format = imageFormatOf(output);
   if (command.quality !== undefined && format !== "jpeg") {
     throw new InputError(
       `--quality applies to JPEG output only, and ${output} is a PNG`,
     );
   }
-  await checkOutputPath(output, command.scene);
 
   const scene = await abortable(
     api.loadScene(command.scene).catch((error) => {
