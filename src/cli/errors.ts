@@ -58,9 +58,9 @@ const MAX_MESSAGE_LENGTH = 300;
 
 /**
  * The error's message as one short line: line breaks folded, overlong text cut with "…".
- * A permission flag the message tells the user to pass (`--allow-ffi=/a/long/path`) and what
- * follows it are never cut: a cut path is a flag that does not work. The text before it is
- * cut instead.
+ * The clause giving a permission flag the user is told to pass (`run with
+ * --allow-ffi=/a/long/path`) is never cut, since a cut path is a flag that does not work;
+ * the text before it is cut instead.
  *
  * @example
  * ```ts
@@ -83,7 +83,9 @@ export function oneLineMessage(error: unknown): string {
   if (text.length <= MAX_MESSAGE_LENGTH) return text;
   const flagAt = text.search(/--allow-[a-z]+=/);
   if (flagAt === -1) return `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
-  const kept = text.slice(flagAt);
+  // The whole clause that gives the flag ("run with --allow-…"), not the flag alone.
+  const clauseAt = text.lastIndexOf("; ", flagAt) + 2 || flagAt;
+  const kept = text.slice(clauseAt);
   const room = Math.max(MAX_MESSAGE_LENGTH - kept.length - 2, 60);
-  return flagAt <= room ? text : `${text.slice(0, room)}… ${kept}`;
+  return clauseAt <= room ? text : `${text.slice(0, room)}… ${kept}`;
 }
