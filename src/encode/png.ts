@@ -11,12 +11,14 @@ import { checkImage } from "./check_image.ts";
 /**
  * Encodes `image` as a PNG (8-bit RGBA, fast compression). imagescript, which has a native
  * part, is loaded on the first call only, so rendering alone needs no `--allow-ffi`; encoding
- * needs `--allow-ffi=./node_modules/.deno/imagescript@1.3.1 --allow-env=IMAGESCRIPT_WASM_SIMD`.
+ * needs `--allow-ffi` for imagescript's addon (without it, the error gives the exact flag with
+ * its path, e.g. `--allow-ffi=./node_modules/.deno/imagescript@1.3.1` in a project with
+ * `"nodeModulesDir": "auto"`) and `--allow-env=IMAGESCRIPT_WASM_SIMD`.
  * Throws a `RangeError` unless `image.data` holds `width × height × 4` bytes.
  *
  * @example
  * ```ts
- * import { encodePng } from "./png.ts";
+ * import { encodePng } from "../../mod.ts";
  * import assert from "node:assert/strict";
  * const png = await encodePng({ width: 2, height: 1, data: new Uint8Array([255, 0, 0, 255, 0, 0, 255, 255]) });
  * assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
