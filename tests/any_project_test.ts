@@ -4,12 +4,17 @@
 // another folder. The images written are compared to the same scene rendered here.
 
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadScene, prepareScene, render } from "../mod.ts";
 import type { RenderedImage } from "../mod.ts";
 import { decodeImage, ROOT } from "./fixtures/cli/helpers.ts";
-import { markedCommand, runDeno, withOutsideDir } from "./fixtures/readme.ts";
+import {
+  markedCommand,
+  run as runProgram,
+  runDeno,
+  withOutsideDir,
+} from "./fixtures/readme.ts";
 
 const TEXTURE = join(ROOT, "examples/textures/tiles.png");
 
@@ -192,7 +197,9 @@ Deno.test("the README's install line gives a raypool command that works from any
     await withOutsideDir(async (dir) => {
       await writeSceneFolder(dir);
       await Deno.mkdir(join(dir, "images"));
-      const run = (...args: string[]) => shell(raypool, args, dir);
+      // The installed command is a shell script that runs `deno`.
+      const run = (...args: string[]) =>
+        runProgram("sh", [raypool, ...args], dir);
       const rendered = await run(
         "scene.json",
         "-o",
@@ -217,28 +224,6 @@ Deno.test("the README's install line gives a raypool command that works from any
     });
   });
 });
-
-/**
- * Runs the installed command, a shell script calling `deno`, with the `deno` running this
- * test first on PATH (the system's folders after it, for `sh` itself).
- */
-async function shell(command: string, args: string[], cwd: string) {
-  const { code, stdout, stderr } = await new Deno.Command("sh", {
-    args: [command, ...args],
-    cwd,
-    env: { NO_COLOR: "1", PATH: `${dirname(Deno.execPath())}:/usr/bin:/bin` },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
-  };
-}
 
 Deno.test("deno task --config …/deno.json render works on the files of the folder it is started from", async () => {
   await withOutsideDir(async (dir) => {

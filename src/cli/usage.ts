@@ -13,7 +13,7 @@
  * import assert from "node:assert/strict";
  * import { usage } from "./usage.ts";
  * assert.ok(usage("0.1.0").includes("--output"));
- * assert.ok(usage("0.1.0", "deno task render").includes("Usage: ${command} <scene.json>"));
+ * assert.ok(usage("0.1.0", "deno task render").includes("Usage: deno task render <scene.json>"));
  * ```
  */
 export function usage(version: string, command: string = "raypool"): string {
