@@ -8,7 +8,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadScene, prepareScene, render } from "../mod.ts";
 import type { RenderedImage } from "../mod.ts";
-import { decodeImage, ROOT } from "./fixtures/cli/helpers.ts";
+import {
+  decodeImage,
+  PERMISSIONS,
+  ROOT,
+  runCli,
+} from "./fixtures/cli/helpers.ts";
 import {
   markedCommand,
   run as runProgram,
@@ -258,6 +263,28 @@ Deno.test("deno task --config …/deno.json render works on the files of the fol
     assert.match(
       help.stdout,
       /^Usage: deno task render <scene\.json> \[options\]$/m,
+    );
+  });
+});
+
+Deno.test("the CLI without --allow-ffi names the whole flag to pass, uncut", async () => {
+  await withOutsideDir(async (dir) => {
+    await writeSceneFolder(dir);
+    const result = await runCli(["scene.json", "-o", "scene.png"], {
+      cwd: dir,
+      permissions: PERMISSIONS.filter((flag) =>
+        !flag.startsWith("--allow-ffi")
+      ),
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    const flag = /run with --allow-ffi=(\S+)$/.exec(result.stderr.trimEnd())
+      ?.[1];
+    assert.ok(flag !== undefined, result.stderr);
+    assert.ok((await Deno.stat(flag)).isFile, `${flag} is not the addon`);
+    await assert.rejects(
+      Deno.stat(join(dir, "scene.png")),
+      Deno.errors.NotFound,
     );
   });
 });
