@@ -60,7 +60,7 @@ const MAX_MESSAGE_LENGTH = 300;
  * The error's message as one short line: line breaks folded, overlong text cut with "…".
  * The clause giving a permission flag the user is told to pass (`run with
  * --allow-ffi=/a/long/path`) is never cut, since a cut path is a flag that does not work;
- * the text before it is cut instead.
+ * only the text before it is.
  *
  * @example
  * ```ts
@@ -85,7 +85,8 @@ export function oneLineMessage(error: unknown): string {
   if (flagAt === -1) return `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
   // The whole clause that gives the flag ("run with --allow-…"), not the flag alone.
   const clauseAt = text.lastIndexOf("; ", flagAt) + 2 || flagAt;
-  const kept = text.slice(clauseAt);
-  const room = Math.max(MAX_MESSAGE_LENGTH - kept.length - 2, 60);
-  return clauseAt <= room ? text : `${text.slice(0, room)}… ${kept}`;
+  // The text before it gets the usual room, so the message says what failed.
+  return clauseAt <= MAX_MESSAGE_LENGTH
+    ? text
+    : `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}… ${text.slice(clauseAt)}`;
 }
