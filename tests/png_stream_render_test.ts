@@ -32,7 +32,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 async function decode(png: Uint8Array) {
-  const { Image } = await import("imagescript");
+  // deno-lint-ignore no-import-prefix
+  const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(png);
   return {
     width: image.width,

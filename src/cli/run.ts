@@ -140,13 +140,14 @@ async function runWith(
   const startedAt = performance.now();
 
   const output = command.output ?? defaultOutputPath(command.scene);
+  // The path first: `-o somefolder` is a folder, which says more than its lack of extension.
+  await checkOutputPath(output, command.scene);
   const format = imageFormatOf(output);
   if (command.quality !== undefined && format !== "jpeg") {
     throw new InputError(
       `--quality applies to JPEG output only, and ${output} is a PNG`,
     );
   }
-  await checkOutputPath(output, command.scene);
   // The workers start and the core compiles while the scene is read and decoded.
   api.warm?.(workers);
 
