@@ -7,6 +7,7 @@
  */
 
 import type {
+  RenderedTile,
   RenderOptions,
   RenderPngStreamOptions,
   RenderPngStreamResult,
@@ -67,6 +68,8 @@ export interface RunOptions {
   onStart?: (start: RenderStart) => void;
   /** The renderer's progress reports (over the whole image when it renders in bands). */
   onProgress?: (progress: RenderProgress) => void;
+  /** Each finished tile's pixels, as the renderer's `onTile` (for the live preview). */
+  onTile?: (tile: RenderedTile) => void;
   /**
    * PNGs with more RGBA bytes than this are rendered and written band by band; default
    * {@linkcode PNG_STREAM_THRESHOLD_BYTES}.
@@ -172,6 +175,7 @@ export async function runRender(
     samples: command.samples,
     region,
     signal,
+    ...(options.onTile === undefined ? {} : { onTile: options.onTile }),
   };
   onStart?.({
     scene: command.scene,
