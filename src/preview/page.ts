@@ -4,8 +4,8 @@
  *
  * The page draws each binary frame (see `protocol.ts`) into a `<canvas>` and shows progress,
  * speed, ETA, the final timings and any error. For tests and scripts it mirrors its state on
- * `<body>`: `data-state` (`connecting`, `rendering`, `written`, `failed`), `data-generation`
- * and `data-frames` (frames drawn).
+ * `<body>`: `data-state` (`connecting`, `rendering`, `written`, `failed`), `data-generation`,
+ * `data-progress` (0 to 1) and `data-frames` (frames drawn).
  *
  * @module
  */
@@ -33,7 +33,7 @@ export const PREVIEW_PAGE: string = `<!doctype html>
   h1 small { font-weight: 400; color: #999; margin-left: 8px; }
   #bar { height: 6px; background: #333; border-radius: 3px; overflow: hidden; margin: 6px 0; max-width: 640px; }
   #bar div { height: 100%; width: 0; background: #5a9; transition: width .2s; }
-  #status, #timings { font-variant-numeric: tabular-nums; color: #bbb; }
+  #status, #timings { font-variant-numeric: tabular-nums; color: #bbb; white-space: pre; }
   #error { display: none; margin: 8px 0; padding: 8px 10px; border-radius: 4px;
     background: #4a1f1f; color: #fbb; font-family: ui-monospace, monospace; white-space: pre-wrap; }
   body[data-state="failed"] #error { display: block; }
@@ -94,6 +94,7 @@ function onMessage(message) {
       el("status").textContent = "rendering…";
       el("timings").textContent = "";
       el("bar").firstElementChild.style.width = "0";
+      body.dataset.progress = "0";
       setState("rendering");
       break;
     }
@@ -103,6 +104,7 @@ function onMessage(message) {
       const eta = message.pixelsDone > 0
         ? (message.pixelsTotal - message.pixelsDone) * message.elapsedMs / message.pixelsDone : Infinity;
       el("bar").firstElementChild.style.width = (fraction * 100).toFixed(1) + "%";
+      body.dataset.progress = fraction.toFixed(3);
       el("status").textContent = message.tilesDone + "/" + message.tilesTotal + " tiles  " +
         (fraction * 100).toFixed(fraction < 0.1 ? 1 : 0) + "%  " +
         rate(message.pixelsDone, message.elapsedMs) + "  ETA " + (fraction >= 1 ? "0s" : duration(eta));
