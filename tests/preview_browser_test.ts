@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+// deno-lint-ignore no-import-prefix
 import type { Page } from "npm:puppeteer-core@25.16.0";
 import {
   launchBrowser,
@@ -113,7 +114,7 @@ async function waitForState(
   page: Page,
   state: string,
   afterGeneration = 0,
-  timeout = 120_000,
+  timeout = 60_000,
 ) {
   await page.waitForFunction(
     `document.body.dataset.state === ${JSON.stringify(state)} &&
@@ -197,6 +198,119 @@ Deno.test({
           [],
           "chromium left running",
         );
+      }
+    });
+  },
+});
+
+/** tiny.json with its floor textured by `floor.png` and its first sphere coloured `color`. */
+async function writeScene(
+  path: string,
+  color: [number, number, number],
+  width = 160,
+) {
+  const scene = JSON.parse(
+    await Deno.readTextFile(join(FIXTURES, "tiny.json")),
+  );
+  scene.width = width;
+  scene.height = 120;
+  const [red, green, blue] = color;
+  scene.elements[0].Sphere.material.coloration = {
+    Color: { red, green, blue },
+  };
+  scene.elements[2].Plane.material.coloration = {
+    Texture: { path: "floor.png" },
+  };
+  await Deno.writeTextFile(path, JSON.stringify(scene, null, 2));
+}
+
+function differ(a: Pixels, b: Pixels): boolean {
+  return a.width !== b.width || a.data.some((byte, i) => byte !== b.data[i]);
+}
+
+Deno.test({
+  name:
+    "preview --watch: editing the scene or its texture renders again, a broken scene shows its error and keeps the last image",
+  ignore,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const scenePath = join(dir, "scene.json");
+      const out = join(dir, "scene.png");
+      await writeScene(scenePath, [0.2, 1, 0.2]);
+      await Deno.copyFile(
+        join(FIXTURES, "..", "scenes", "checkerboard.png"),
+        join(dir, "floor.png"),
+      );
+      const cli = startCli([
+        scenePath,
+        "-o",
+        out,
+        "--preview",
+        "0",
+        "--watch",
+        "--workers",
+        "1",
+      ]);
+      const chrome = await launchBrowser();
+      try {
+        const page = await chrome.browser.newPage();
+        await page.goto(await cli.waitFor(/Preview at (\S+)/));
+
+        let state = await waitForState(page, "written");
+        const first = await readCanvas(page);
+        assertSamePixels(first, await decodeImage(out), "first render");
+
+        // The scene changes: a red sphere.
+        await writeScene(scenePath, [1, 0.1, 0.1]);
+        state = await waitForState(page, "written", Number(state.generation));
+        const red = await readCanvas(page);
+        assert.ok(differ(red, first), "the canvas did not change");
+        assertSamePixels(red, await decodeImage(out), "after the edit");
+
+        // A file the scene uses changes: another floor texture.
+        await Deno.copyFile(
+          join(FIXTURES, "..", "scenes", "tiny_2x3.png"),
+          join(dir, "floor.png"),
+        );
+        state = await waitForState(page, "written", Number(state.generation));
+        const floor = await readCanvas(page);
+        assert.ok(differ(floor, red), "the texture change did not show");
+        const good = await decodeImage(out);
+        assertSamePixels(floor, good, "after the texture change");
+
+        // Broken: the error, on the page and on stderr; the last good image stays.
+        const scene = JSON.parse(await Deno.readTextFile(scenePath));
+        scene.width = -5;
+        await Deno.writeTextFile(scenePath, JSON.stringify(scene));
+        await waitForState(page, "failed", -1);
+        const error = await textOf(page, "error");
+        assert.match(error, /width/);
+        await cli.waitFor(new RegExp(`raypool: ${RegExp.escape(error)}\n`));
+        assertSamePixels(await readCanvas(page), good, "after the failure");
+        assertSamePixels(await decodeImage(out), good, "the file kept");
+
+        // Fixed: rendered again.
+        await writeScene(scenePath, [0.2, 0.2, 1], 200);
+        state = await waitForState(page, "written", Number(state.generation));
+        const fixed = await readCanvas(page);
+        assert.equal(fixed.width, 200);
+        assertSamePixels(fixed, await decodeImage(out), "after the fix");
+
+        const cliTree = await processTree(cli.pid);
+        const result = await cli.stop("SIGINT");
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stderr.match(/Wrote /g)?.length, 4, result.stderr);
+        assert.deepEqual(await stillRunning(cliTree), []);
+        assert.deepEqual(await listDir(dir), [
+          "floor.png",
+          "scene.json",
+          "scene.png",
+        ]);
+      } finally {
+        await cli.stop("SIGKILL").catch(() => {});
+        const chromeTree = await processTree(chrome.pid);
+        await chrome.close();
+        assert.deepEqual(await stillRunning(chromeTree), []);
       }
     });
   },
