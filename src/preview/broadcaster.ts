@@ -224,13 +224,11 @@ export class PreviewBroadcaster {
   }
 
   #show(shown: Shown, repaint: boolean): void {
-    const sizeChanged = this.#shown === undefined ||
-      this.#shown.canvas.width !== shown.canvas.width ||
-      this.#shown.canvas.height !== shown.canvas.height;
     this.#shown = shown;
     this.#broadcast(shown.message);
-    // A canvas of a new size starts blank on the page: send it whole.
-    if (repaint || sizeChanged) {
+    // Otherwise the page's canvas already matches: blank when resized, as ours is, or with
+    // the same pixels kept.
+    if (repaint) {
       for (const client of this.#clients.keys()) {
         this.#clients.set(client, fullRect(shown.canvas));
       }
