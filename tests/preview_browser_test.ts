@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 // deno-lint-ignore no-import-prefix
 import type { Page } from "npm:puppeteer-core@25.16.0";
 import {
@@ -130,7 +130,8 @@ Deno.test({
   ignore,
   fn: async () => {
     await withTempDir(async (dir) => {
-      const out = join(dir, "showcase.png");
+      // Relative, as a user would type it (the page shows it).
+      const out = relative(ROOT, join(dir, "showcase.png"));
       // Slowed down (one worker, 16 samples, small tiles) so that several frames arrive.
       const cli = startCli([
         "examples/showcase.json",
@@ -154,14 +155,14 @@ Deno.test({
         const url = await cli.waitFor(/Preview at (\S+)/);
         assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
         const page = await chrome.browser.newPage();
-        await page.setViewport({ width: 720, height: 520 });
+        await page.setViewport({ width: 800, height: 500 });
         await page.goto(url);
 
         // Mid-render: frames drawn, a good part done, not finished.
         await page.waitForFunction(
           `document.body.dataset.state === "rendering" &&
             Number(document.body.dataset.frames) >= 2 &&
-            Number(document.body.dataset.progress) >= 0.4`,
+            Number(document.body.dataset.progress) >= 0.5`,
           { timeout: 60_000, polling: 20 },
         );
         await page.screenshot({ path: `${ROOT}out/preview_mid_render.png` });
@@ -174,7 +175,7 @@ Deno.test({
         assert.ok(Number(done.frames) >= 3, `only ${done.frames} frames`);
         assertSamePixels(
           await readCanvas(page),
-          await decodeImage(out),
+          await decodeImage(join(ROOT, out)),
           "canvas vs PNG",
         );
         assert.match(
