@@ -6,6 +6,7 @@ import {
   launchBrowser,
   processTree,
   stillRunning,
+  type TestBrowser,
 } from "./fixtures/browser.ts";
 import {
   cliCommand,
@@ -165,6 +166,7 @@ Deno.test({
             Number(document.body.dataset.progress) >= 0.5`,
           { timeout: 60_000, polling: 20 },
         );
+        // docs/preview.png is a copy of this screenshot.
         await page.screenshot({ path: `${ROOT}out/preview_mid_render.png` });
         assert.match(
           await textOf(page, "status"),
@@ -192,13 +194,7 @@ Deno.test({
         assert.deepEqual(await listDir(dir), ["showcase.png"]);
       } finally {
         await cli.stop("SIGKILL").catch(() => {});
-        const chromeTree = await processTree(chrome.pid);
-        await chrome.close();
-        assert.deepEqual(
-          await stillRunning(chromeTree),
-          [],
-          "chromium left running",
-        );
+        await closeBrowser(chrome);
       }
     });
   },
@@ -223,6 +219,17 @@ async function writeScene(
     Texture: { path: "floor.png" },
   };
   await Deno.writeTextFile(path, JSON.stringify(scene, null, 2));
+}
+
+/** Closes the test browser, whatever happens, and checks that none of its processes is left. */
+async function closeBrowser(chrome: TestBrowser) {
+  let tree: number[] = [];
+  try {
+    tree = await processTree(chrome.pid);
+  } finally {
+    await chrome.close();
+  }
+  assert.deepEqual(await stillRunning(tree), [], "chromium left running");
 }
 
 function differ(a: Pixels, b: Pixels): boolean {
@@ -309,9 +316,7 @@ Deno.test({
         ]);
       } finally {
         await cli.stop("SIGKILL").catch(() => {});
-        const chromeTree = await processTree(chrome.pid);
-        await chrome.close();
-        assert.deepEqual(await stillRunning(chromeTree), []);
+        await closeBrowser(chrome);
       }
     });
   },

@@ -218,6 +218,7 @@ function spawnCli(args: string[]) {
   })();
   void child.stdout.cancel();
   return {
+    stderr: () => Promise.resolve(stderr),
     async waitFor(pattern: RegExp, count = 1) {
       const deadline = Date.now() + 60_000;
       while ((stderr.match(new RegExp(pattern, "g"))?.length ?? 0) < count) {
@@ -291,6 +292,32 @@ Deno.test({
       assert.equal(result.stderr.match(/Wrote /g)?.length, 2, result.stderr);
       assert.doesNotMatch(result.stderr, /Preview at/);
       assert.deepEqual(await listDir(dir), ["scene.json", "scene.png"]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "--preview: after the image is written the page stays up; SIGTERM then exits 0",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const cli = spawnCli([
+        "tests/fixtures/cli/tiny.json",
+        "-o",
+        join(dir, "a.png"),
+        "--preview",
+      ]);
+      await cli.waitFor(/Wrote /);
+      // Still serving: the page answers.
+      const url = /Preview at (\S+)/.exec(await cli.stderr())?.[1];
+      assert.ok(url !== undefined);
+      const page = await fetch(url);
+      assert.equal(page.status, 200);
+      await page.body?.cancel();
+      const result = await cli.stop("SIGTERM");
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(await listDir(dir), ["a.png"]);
     });
   },
 });
