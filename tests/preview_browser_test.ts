@@ -321,3 +321,54 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "preview: an image over 2048 px wide is shown point-sampled down to 2048 px",
+  ignore,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const out = join(dir, "wide.png");
+      const cli = startCli([
+        "tests/fixtures/cli/tiny.json",
+        "-o",
+        out,
+        "--preview",
+        "0",
+        "--width",
+        "3000",
+        "--height",
+        "90",
+      ]);
+      const chrome = await launchBrowser();
+      try {
+        const page = await chrome.browser.newPage();
+        await page.goto(await cli.waitFor(/Preview at (\S+)/));
+        await waitForState(page, "written");
+        const canvas = await readCanvas(page);
+        const image = await decodeImage(out);
+        // Each canvas pixel is the image pixel under its centre.
+        const width = 2048;
+        const height = Math.round(90 * 2048 / 3000);
+        const expected = new Uint8Array(width * height * 4);
+        for (let y = 0; y < height; y++) {
+          const sy = Math.floor((y + 0.5) * 90 / height);
+          for (let x = 0; x < width; x++) {
+            const sx = Math.floor((x + 0.5) * 3000 / width);
+            const from = (sy * 3000 + sx) * 4;
+            expected.set(
+              image.data.subarray(from, from + 4),
+              (y * width + x) * 4,
+            );
+          }
+        }
+        assertSamePixels(canvas, { width, height, data: expected }, "scaled");
+        const result = await cli.stop("SIGINT");
+        assert.equal(result.code, 0, result.stderr);
+      } finally {
+        await cli.stop("SIGKILL").catch(() => {});
+        await closeBrowser(chrome);
+      }
+    });
+  },
+});
