@@ -219,3 +219,24 @@ Deno.test("PreviewBroadcaster: a late page gets the image so far; a failure rest
   );
   broadcaster.close();
 });
+
+Deno.test("PreviewBroadcaster: a page that is behind still gets the last pixels before 'written'", () => {
+  const broadcaster = new PreviewBroadcaster({
+    intervalMs: 1000,
+    maxBufferedBytes: 10,
+  });
+  const page = fakeClient(1_000_000);
+  broadcaster.add(page);
+  broadcaster.begin({
+    scene: "s.json",
+    output: "s.png",
+    width: 8,
+    height: 8,
+    workers: 1,
+  });
+  broadcaster.tile(tilesOf(8, 8, 8)[0]);
+  broadcaster.written({ loadMs: 1, renderMs: 2, encodeMs: 3, totalMs: 6 });
+  assert.equal(page.frames.length, 1);
+  assert.equal(page.texts.at(-1)?.type, "written");
+  broadcaster.close();
+});

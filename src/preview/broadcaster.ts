@@ -183,7 +183,8 @@ export class PreviewBroadcaster {
   written(timings: PreviewTimings): void {
     const shown = this.#shown;
     if (shown === undefined) return;
-    this.#flush();
+    // The page must have every pixel before it is told the image is done.
+    this.#flush(true);
     this.#lastGood = {
       message: shown.message,
       canvas: shown.canvas.clone(),
@@ -211,7 +212,7 @@ export class PreviewBroadcaster {
         progress: good.progress &&
           { ...good.progress, generation: this.#generation },
       }, true);
-      this.#flush();
+      this.#flush(true);
     }
     this.#outcome = { type: "failed", message };
     this.#broadcast(this.#outcome);
@@ -243,12 +244,13 @@ export class PreviewBroadcaster {
     }, this.#intervalMs);
   }
 
-  #flush(): void {
+  /** Sends what changed; `force` sends even to pages that are behind (before an outcome). */
+  #flush(force = false): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     let behind = false;
     for (const client of this.#clients.keys()) {
-      if (!this.#flushTo(client)) behind = true;
+      if (!this.#flushTo(client, force)) behind = true;
     }
     const progress = this.#shown?.progress;
     if (this.#progressPending && progress !== undefined) {
@@ -259,11 +261,11 @@ export class PreviewBroadcaster {
   }
 
   /** Sends `client` its changed rectangle; false when it is too far behind to take it now. */
-  #flushTo(client: PreviewClient): boolean {
+  #flushTo(client: PreviewClient, force = false): boolean {
     const dirty = this.#clients.get(client);
     const shown = this.#shown;
     if (dirty === undefined || shown === undefined) return true;
-    if (client.bufferedAmount > this.#maxBufferedBytes) return false;
+    if (!force && client.bufferedAmount > this.#maxBufferedBytes) return false;
     this.#clients.set(client, undefined);
     const { canvas, message } = shown;
     this.#sendTo(

@@ -122,6 +122,10 @@ function onMessage(message) {
     }
     case "failed": {
       el("error").textContent = message.message;
+      el("status").textContent = generation > 0
+        ? "showing the last image written"
+        : "no image yet";
+      el("timings").textContent = "";
       setState("failed");
       break;
     }
