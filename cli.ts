@@ -27,8 +27,9 @@ import {
   PNG_STREAM_THRESHOLD_VARIABLE,
 } from "./src/cli/limits.ts";
 import { ProgressDisplay } from "./src/cli/progress.ts";
-import { runRender } from "./src/cli/run.ts";
-import { formatSummaryLine } from "./src/cli/summary.ts";
+import { runLive } from "./src/cli/live.ts";
+import { type RunOptions, runRender } from "./src/cli/run.ts";
+import { formatSummaryLine, type RenderSummary } from "./src/cli/summary.ts";
 import { usage } from "./src/cli/usage.ts";
 
 const encoder = new TextEncoder();
@@ -132,7 +133,7 @@ async function main(args: string[]): Promise<number> {
     }
     const showProgress = !command.quiet && !command.json;
     const threshold = readEnv(PNG_STREAM_THRESHOLD_VARIABLE);
-    const summary = await runRender(command, defaultApi(), {
+    const runOptions: RunOptions = {
       signal: controller.signal,
       ...(threshold === undefined || threshold === ""
         ? {}
@@ -151,12 +152,31 @@ async function main(args: string[]): Promise<number> {
         );
       },
       onProgress: (report) => progress?.update(report),
-    });
-    progress?.clear();
-    if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
-    else if (!command.quiet) {
-      writeAll(Deno.stderr, `${formatSummaryLine(summary)}\n`);
+    };
+    const report = (summary: RenderSummary) => {
+      progress?.clear();
+      if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
+      else if (!command.quiet) {
+        writeAll(Deno.stderr, `${formatSummaryLine(summary)}\n`);
+      }
+    };
+    if (command.preview !== undefined || command.watch) {
+      const written = await runLive(command, defaultApi(), {
+        ...runOptions,
+        signal: controller.signal,
+        onListening: (url) =>
+          writeAll(Deno.stderr, `Preview at ${url} (Ctrl-C to stop)\n`),
+        onWritten: report,
+        onFailed: (error) => {
+          progress?.clear();
+          writeAll(Deno.stderr, `raypool: ${oneLineMessage(error)}\n`);
+        },
+      });
+      // Stopped before any image was written: that is an interruption like any other.
+      if (!written) throw controller.signal.reason;
+      return EXIT_OK;
     }
+    report(await runRender(command, defaultApi(), runOptions));
     return EXIT_OK;
   } catch (error) {
     progress?.clear();

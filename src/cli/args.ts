@@ -35,6 +35,12 @@ export interface RenderCommand {
   json: boolean;
   /** `--quiet`: no progress and no summary line. */
   quiet: boolean;
+  /** `--preview [PORT]`: serve a live preview page on this port (0: any free one). */
+  preview?: number;
+  /** `--host`: the address the preview listens on; default 127.0.0.1. */
+  host?: string;
+  /** `--watch`: render again whenever the scene or a file it uses changes. */
+  watch?: boolean;
 }
 
 /** What the command line asks for. */
@@ -51,6 +57,9 @@ const OPTIONS = {
   quality: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
+  preview: { type: "string" },
+  host: { type: "string" },
+  watch: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -75,13 +84,15 @@ const MAX_SAMPLES = 65_536;
  * assert.ok(command.kind === "render" && command.width === 640);
  * assert.ok(command.kind === "render" && command.region?.height === 48);
  * assert.equal(parseCliArgs(["--version"]).kind, "version");
+ * const live = parseCliArgs(["--preview", "scene.json", "--watch"]);
+ * assert.ok(live.kind === "render" && live.preview === 0 && live.scene === "scene.json");
  * ```
  */
 export function parseCliArgs(args: readonly string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({
-      args: joinNegativeNumbers(args),
+      args: withPreviewPort(joinNegativeNumbers(args)),
       options: OPTIONS,
       allowPositionals: true,
       strict: true,
@@ -142,7 +153,49 @@ export function parseCliArgs(args: readonly string[]): Command {
   if (values.quality !== undefined) {
     command.quality = parseInteger("--quality", values.quality, 1, 100);
   }
+  if (values.preview !== undefined) {
+    command.preview = values.preview === PREVIEW_ANY_PORT
+      ? 0
+      : parseInteger("--preview", values.preview, 0, 65_535);
+  }
+  if (values.host !== undefined) {
+    if (command.preview === undefined) {
+      throw new InputError("--host applies to --preview only");
+    }
+    if (!/^[0-9A-Za-z.:\-\[\]]+$/.test(values.host)) {
+      throw new InputError(
+        `--host must be a host name or address, got ${quote(values.host)}`,
+      );
+    }
+    command.host = values.host.replace(/^\[(.*)\]$/, "$1");
+  }
+  if (values.watch) command.watch = true;
   return command;
+}
+
+/** What a bare `--preview` (no port after it) is rewritten to before parsing. */
+const PREVIEW_ANY_PORT = "";
+
+/**
+ * `--preview` takes an optional port, which `parseArgs` cannot express: a port right after it
+ * (digits only) is its value, anything else (the scene file, another option) is not.
+ */
+function withPreviewPort(args: readonly string[]): string[] {
+  const result: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") {
+      result.push(...args.slice(i));
+      break;
+    }
+    if (args[i] !== "--preview") {
+      result.push(args[i]);
+    } else if (/^[0-9]+$/.test(args[i + 1] ?? "")) {
+      result.push(`--preview=${args[++i]}`);
+    } else {
+      result.push(`--preview=${PREVIEW_ANY_PORT}`);
+    }
+  }
+  return result;
 }
 
 /**

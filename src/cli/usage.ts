@@ -36,6 +36,12 @@ Options:
       --quality N     JPEG quality, 1–100
       --json          print a JSON summary on stdout (no progress)
       --quiet         no progress or summary on stderr
+      --preview [PORT]
+                      show the render live in a browser page served on PORT
+                      (default: any free port; the URL is printed); stays up after
+                      the render until Ctrl-C
+      --host H        the address the preview listens on (default: 127.0.0.1)
+      --watch         render again whenever the scene or a file it uses changes
   -h, --help          show this help
       --version       show the version
 
@@ -45,6 +51,7 @@ Examples:
   ${command} scene.json --width 1920 --height 1080 --samples 4
   ${command} scene.json --region 200,150,400,300 -o detail.png
   ${command} scene.json --workers 2 --json --quiet
+  ${command} scene.json --preview 8000 --watch
 
 Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM).

@@ -10,7 +10,6 @@ import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import {
   planBands,
   planRender,
-  positiveInteger,
   type RenderOptions,
   type RenderProgress,
   resolveScene,
