@@ -108,7 +108,14 @@ impl RenderScene {
     /// The rectangle of the current view as width*height*4 RGBA8 bytes, top row first. Throws
     /// Error("cancelled") when `cancel.cancelled()` returns true, and an Error when no view
     /// was set or the rectangle is empty or outside the view.
-    pub fn render_tile(&self, x: f64, y: f64, width: f64, height: f64, cancel: &CancelToken) -> Result<Vec<u8>, JsError> {
+    pub fn render_tile(
+        &self,
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+        cancel: &CancelToken,
+    ) -> Result<Vec<u8>, JsError> {
         const CALL: &str = "render_tile";
         let view = self.view.as_ref().ok_or_else(|| js("render_tile: call set_view first"))?;
         let tile = Tile {
