@@ -81,14 +81,14 @@ export function parseCliArgs(args: readonly string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...args],
+      args: joinNegativeNumbers(args),
       options: OPTIONS,
       allowPositionals: true,
       strict: true,
       tokens: true,
     });
   } catch (error) {
-    throw new InputError(describeParseError(error), { cause: error });
+    throw new InputError(describeParseError(error, args), { cause: error });
   }
   const { values, positionals, tokens } = parsed;
   if (values.help) return { kind: "help" };
@@ -163,7 +163,8 @@ export function parseInteger(
   min: number,
   max: number,
 ): number {
-  const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  // A sign is parsed so that "-5" is reported as out of range, not as not a number.
+  const value = /^-?[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value)) {
     throw new InputError(`${name} must be a whole number, got ${quote(text)}`);
   }
@@ -235,8 +236,29 @@ function quote(text: string): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
+/**
+ * parseArgs takes `--width -5` for an option missing its value followed by an option `-5`;
+ * joined as `--width=-5`, the value reaches the check that says what is wrong with it.
+ */
+function joinNegativeNumbers(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (
+      /^--[\w-]+$/.test(args[i]) && next !== undefined &&
+      /^-[0-9.]/.test(next)
+    ) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(args[i]);
+    }
+  }
+  return joined;
+}
+
 /** parseArgs' own messages are long and suggest `--` tricks; these name just the option. */
-function describeParseError(error: unknown): string {
+function describeParseError(error: unknown, args: readonly string[]): string {
   const code = (error as { code?: unknown })?.code;
   const message = error instanceof Error ? error.message : String(error);
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? "";
@@ -246,9 +268,19 @@ function describeParseError(error: unknown): string {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown option ${option} (try --help)`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return message.includes("does not take an argument")
-        ? `${option} does not take a value`
-        : `${option} needs a value`;
+      if (message.includes("does not take an argument")) {
+        return `${option} does not take a value`;
+      }
+      if (message.includes("ambiguous")) {
+        const next = args[args.indexOf(quoted) + 1] ?? "";
+        const long = /--[\w-]+/.exec(message.split("\n")[2] ?? "")?.[0] ??
+          option;
+        return `${option} needs a value, and ${
+          quote(next)
+        } looks like an option; ` +
+          `if it is the value, write ${long}=${next}`;
+      }
+      return `${option} needs a value`;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument ${option}`;
     default:
