@@ -200,6 +200,33 @@ test("a sink that fails stops the render and its error comes out", async () => {
   assert.ok(tilesAfterFailure < 30, `${tilesAfterFailure} tiles after`);
 });
 
+test("a sink that never takes the bytes does not hold an aborted render", async () => {
+  for (const kind of ["function", "stream"] as const) {
+    const controller = new AbortController();
+    let writes = 0;
+    const stalled = () => {
+      writes++;
+      return new Promise<void>(() => {});
+    };
+    const sink = kind === "function"
+      ? stalled
+      : new WritableStream<Uint8Array>({ write: stalled });
+    const streaming = renderPngStream(scene, sink, {
+      width: 64,
+      height: 48,
+      bandRows: 16,
+      workers: 2,
+      signal: controller.signal,
+    });
+    while (writes === 0) await new Promise((r) => setTimeout(r, 5));
+    const start = performance.now();
+    controller.abort(Object.create(null));
+    await assert.rejects(streaming, { name: "AbortError" });
+    const latency = performance.now() - start;
+    assert.ok(latency < 100, `${kind} sink: the abort took ${latency} ms`);
+  }
+});
+
 test("bad options are refused before anything is written or rendered", async () => {
   const out = collector();
   await assert.rejects(
