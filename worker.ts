@@ -54,7 +54,11 @@ function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
     const { width, height, fov, samples, camera } = message.view;
     held.scene.set_view(width, height, fov, samples, camera);
   } catch (error) {
-    scope.postMessage({ kind: "renderError", renderId, message: errorText(error) });
+    scope.postMessage({
+      kind: "renderError",
+      renderId,
+      message: errorText(error),
+    });
     return;
   }
   const flag = new Int32Array(message.cancel);

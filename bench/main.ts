@@ -148,24 +148,12 @@ const workDir = await Deno.makeTempDir({
 // relative to the repository mean the same file on both sides.
 const workRelative = relative(repoPath, workDir);
 
-/**
- * The Deno running this benchmark, for its subprocesses; by name when only `--allow-run=deno`
- * was granted (it names the `deno` on PATH, and `Deno.execPath()` is often the target of
- * that symlink, which the permission does not cover).
- */
-const deno = Deno.permissions.querySync({
-    name: "run",
-    command: Deno.execPath(),
-  }).state === "granted"
-  ? Deno.execPath()
-  : "deno";
-
 // ── Start-up, in fresh processes, before this process's workers load the CPUs ────────────
 async function startupRun(
   mode?: "--breakdown" | "--timeline",
 ): Promise<{ wallMs: number; result: Record<string, number> }> {
   const start = performance.now();
-  const output = await new Deno.Command(deno, {
+  const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-read=.",
@@ -232,7 +220,7 @@ const testScenePath = "tests/fixtures/original/test_800x600.json";
 /** `cli.ts` rendering the test scene at 1920×1080 with 2 workers to a PNG, timed from outside. */
 async function cliRun(): Promise<{ wallMs: number; summary: CliTimings }> {
   const start = performance.now();
-  const output = await new Deno.Command(deno, {
+  const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-read=.",

@@ -139,7 +139,8 @@ async function breakdown(): Promise<Record<string, number>> {
     await run();
     return performance.now() - start;
   };
-  const imagescriptImportMs = await step(() => import("imagescript"));
+  const { loadImagescript } = await import("../src/_imagescript.ts");
+  const imagescriptImportMs = await step(() => loadImagescript());
   let api!: typeof import("../src/cli/api.ts");
   let plan!: typeof import("../src/render/plan.ts");
   let renderer!: typeof import("../src/render/renderer.ts");

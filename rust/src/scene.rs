@@ -247,7 +247,16 @@ impl SceneBuilder {
     pub fn build(self) -> Scene {
         let mut spheres = self.spheres;
         let bvh = if self.use_bvh { Some(Bvh::build(&mut spheres)) } else { None };
-        Scene::assemble(self.shadow_bias, self.max_recursion_depth, spheres, self.planes, self.lights, self.materials, self.textures, bvh)
+        Scene::assemble(
+            self.shadow_bias,
+            self.max_recursion_depth,
+            spheres,
+            self.planes,
+            self.lights,
+            self.materials,
+            self.textures,
+            bvh,
+        )
     }
 
     /// The scene with a BVH built earlier: `leaf_order` lists the spheres' indices (in the
