@@ -2,6 +2,7 @@
 
 pub mod plane;
 pub mod sphere;
+pub mod triangle;
 
 pub use plane::Plane;
 pub use sphere::Sphere;

@@ -1,0 +1,335 @@
+//! A bounding volume hierarchy over one mesh's triangles, built with a binned surface-area
+//! heuristic. Its nodes are plain arrays (`MeshNode`, and `prims`, the triangle indices in leaf
+//! order) so it can be built once, written into the packed scene bytes and checked on reading
+//! (`MeshBvh::from_parts`). Queries return exactly what a brute-force scan returns, ties
+//! included, so the BVH is an optimisation only; `mesh.rs` holds the queries.
+
+use crate::vector::Vector3;
+
+/// The deepest tree the builder makes and the reader accepts; traversal keeps a fixed stack
+/// of `MAX_DEPTH + 2` entries.
+pub const MAX_DEPTH: usize = 60;
+const LEAF_SIZE: usize = 4;
+const BINS: usize = 16;
+
+/// An axis-aligned box.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Aabb {
+    pub min: Vector3,
+    pub max: Vector3,
+}
+
+impl Aabb {
+    pub const EMPTY: Aabb = Aabb {
+        min: Vector3::new(f64::INFINITY, f64::INFINITY, f64::INFINITY),
+        max: Vector3::new(f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY),
+    };
+
+    #[inline(always)]
+    pub fn grow(&mut self, o: &Aabb) {
+        fn lo(a: f64, b: f64) -> f64 {
+            if b < a {
+                b
+            } else {
+                a
+            }
+        }
+        fn hi(a: f64, b: f64) -> f64 {
+            if b > a {
+                b
+            } else {
+                a
+            }
+        }
+        self.min = Vector3::new(lo(self.min.x, o.min.x), lo(self.min.y, o.min.y), lo(self.min.z, o.min.z));
+        self.max = Vector3::new(hi(self.max.x, o.max.x), hi(self.max.y, o.max.y), hi(self.max.z, o.max.z));
+    }
+
+    #[inline(always)]
+    pub fn grow_point(&mut self, p: Vector3) {
+        self.grow(&Aabb { min: p, max: p });
+    }
+
+    fn half_area(&self) -> f64 {
+        let d = self.max - self.min;
+        if d.x < 0.0 {
+            return 0.0;
+        }
+        d.x * d.y + d.y * d.z + d.z * d.x
+    }
+
+    pub fn contains(&self, o: &Aabb) -> bool {
+        self.min.x <= o.min.x
+            && self.min.y <= o.min.y
+            && self.min.z <= o.min.z
+            && self.max.x >= o.max.x
+            && self.max.y >= o.max.y
+            && self.max.z >= o.max.z
+    }
+
+    fn is_valid(&self) -> bool {
+        self.min.is_finite()
+            && self.max.is_finite()
+            && self.min.x <= self.max.x
+            && self.min.y <= self.max.y
+            && self.min.z <= self.max.z
+    }
+}
+
+/// One node. A leaf (`count > 0`) covers `prims[start..start + count]`; an interior node
+/// (`count == 0`) has its children at `start` and `start + 1`, always after itself.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MeshNode {
+    pub bounds: Aabb,
+    pub start: u32,
+    pub count: u32,
+}
+
+/// The hierarchy: nodes (the root first) and the triangle indices in leaf order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MeshBvh {
+    nodes: Vec<MeshNode>,
+    prims: Vec<u32>,
+}
+
+/// A triangle as the builder sees it, partitioned in place so passes read memory in order.
+#[derive(Clone, Copy)]
+struct Prim {
+    bounds: Aabb,
+    centroid: Vector3,
+    id: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Pending {
+    node: usize,
+    first: usize,
+    count: usize,
+    depth: usize,
+}
+
+impl MeshBvh {
+    /// Builds over `triangles` (corner indices into `positions`, all in range: the caller
+    /// checked). Boxes are padded by a hair so rounding in the slab test never drops a
+    /// triangle the exact test hits (ties at a box face included).
+    pub fn build(positions: &[Vector3], triangles: &[[u32; 3]]) -> MeshBvh {
+        if triangles.is_empty() {
+            return MeshBvh::default();
+        }
+        let mut extent = 0.0f64;
+        for p in positions {
+            extent = extent.max(p.x.abs()).max(p.y.abs()).max(p.z.abs());
+        }
+        let pad = extent * 1e-9;
+        let padding = Vector3::new(pad, pad, pad);
+        let mut prims: Vec<Prim> = triangles
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut b = Aabb::EMPTY;
+                for &c in t {
+                    b.grow_point(positions[c as usize]);
+                }
+                let centroid = (b.min + b.max) * 0.5;
+                Prim { bounds: Aabb { min: b.min - padding, max: b.max + padding }, centroid, id: i as u32 }
+            })
+            .collect();
+        let mut nodes = Vec::with_capacity(2 * triangles.len() / LEAF_SIZE + 1);
+        nodes.push(MeshNode { bounds: Aabb::EMPTY, start: 0, count: 0 });
+        let mut work = vec![Pending { node: 0, first: 0, count: prims.len(), depth: 0 }];
+        while let Some(job) = work.pop() {
+            if let Some((left, right)) = split_node(&mut prims, &mut nodes, job) {
+                work.push(right);
+                work.push(left);
+            }
+        }
+        MeshBvh { nodes, prims: prims.iter().map(|p| p.id).collect() }
+    }
+
+    /// Takes nodes and leaf order as read from bytes, and checks everything traversal relies
+    /// on: children after their parent and in range, depth within `MAX_DEPTH`, every node
+    /// reached once, `prims` a permutation of the triangles, finite boxes that hold their
+    /// children and their triangles. A wrong BVH is an error, never a panic or a wrong image.
+    pub fn from_parts(nodes: Vec<MeshNode>, prims: Vec<u32>, positions: &[Vector3], triangles: &[[u32; 3]]) -> Result<MeshBvh, String> {
+        if triangles.is_empty() {
+            return if nodes.is_empty() && prims.is_empty() { Ok(MeshBvh::default()) } else { Err("a BVH for no triangles must be empty".into()) };
+        }
+        if prims.len() != triangles.len() {
+            return Err(format!("BVH lists {} triangles, the mesh has {}", prims.len(), triangles.len()));
+        }
+        if nodes.is_empty() {
+            return Err("BVH has no nodes".into());
+        }
+        let mut seen_prim = vec![false; prims.len()];
+        let mut seen_node = vec![false; nodes.len()];
+        let mut covered = 0usize;
+        let mut work = vec![(0usize, 0usize)];
+        while let Some((i, depth)) = work.pop() {
+            if depth > MAX_DEPTH {
+                return Err(format!("BVH node {i} is deeper than {MAX_DEPTH}"));
+            }
+            if std::mem::replace(&mut seen_node[i], true) {
+                return Err(format!("BVH node {i} is reached twice"));
+            }
+            let n = nodes[i];
+            if !n.bounds.is_valid() {
+                return Err(format!("BVH node {i} has invalid bounds"));
+            }
+            let start = n.start as usize;
+            if n.count == 0 {
+                if start <= i || start + 1 >= nodes.len() {
+                    return Err(format!("BVH node {i} has children out of range ({start})"));
+                }
+                for c in [start, start + 1] {
+                    if !n.bounds.contains(&nodes[c].bounds) {
+                        return Err(format!("BVH node {c} is not inside its parent {i}"));
+                    }
+                    work.push((c, depth + 1));
+                }
+            } else {
+                let end = start.checked_add(n.count as usize).filter(|&e| e <= prims.len());
+                let Some(end) = end else {
+                    return Err(format!("BVH leaf {i} covers triangles beyond the list"));
+                };
+                for &t in &prims[start..end] {
+                    let t = t as usize;
+                    if t >= triangles.len() || std::mem::replace(&mut seen_prim[t], true) {
+                        return Err(format!("BVH leaf {i} lists triangle {t} out of range or twice"));
+                    }
+                    for &c in &triangles[t] {
+                        let p = positions[c as usize];
+                        if !n.bounds.contains(&Aabb { min: p, max: p }) {
+                            return Err(format!("BVH leaf {i} does not hold triangle {t}"));
+                        }
+                    }
+                }
+                covered += end - start;
+            }
+        }
+        if covered != triangles.len() {
+            return Err(format!("BVH leaves cover {covered} of {} triangles", triangles.len()));
+        }
+        Ok(MeshBvh { nodes, prims })
+    }
+
+    pub fn nodes(&self) -> &[MeshNode] {
+        &self.nodes
+    }
+
+    /// Triangle indices in leaf order.
+    pub fn prims(&self) -> &[u32] {
+        &self.prims
+    }
+}
+
+/// Bounds one node and makes it a leaf or splits it, returning the children to do.
+/// Not inlined: V8 cannot move a running wasm function to optimised code, and `build` runs once.
+#[inline(never)]
+fn split_node(prims: &mut [Prim], nodes: &mut Vec<MeshNode>, job: Pending) -> Option<(Pending, Pending)> {
+    let Pending { node, first, count, depth } = job;
+    let slice = &mut prims[first..first + count];
+    let mut nb = Aabb::EMPTY;
+    let mut cb = Aabb::EMPTY;
+    for p in slice.iter() {
+        nb.grow(&p.bounds);
+        cb.grow_point(p.centroid);
+    }
+    nodes[node].bounds = nb;
+    let split = if count <= LEAF_SIZE || depth >= MAX_DEPTH { None } else { choose_split(slice, &cb, &nb) };
+    let mid = match split {
+        Some((axis, pos)) => partition(slice, |p| p.centroid.get(axis) < pos),
+        None => 0,
+    };
+    if mid == 0 || mid == count {
+        nodes[node].start = first as u32;
+        nodes[node].count = count as u32;
+        return None;
+    }
+    let left = nodes.len();
+    nodes.push(MeshNode { bounds: Aabb::EMPTY, start: 0, count: 0 });
+    nodes.push(MeshNode { bounds: Aabb::EMPTY, start: 0, count: 0 });
+    nodes[node].start = left as u32;
+    nodes[node].count = 0;
+    Some((
+        Pending { node: left, first, count: mid, depth: depth + 1 },
+        Pending { node: left + 1, first: first + mid, count: count - mid, depth: depth + 1 },
+    ))
+}
+
+/// Binned SAH over all three axes in one pass over the triangles; `None` when no split beats
+/// a leaf (a median split still bounds leaves of many triangles with one centroid spread).
+#[inline(never)]
+fn choose_split(prims: &[Prim], cb: &Aabb, nb: &Aabb) -> Option<(usize, f64)> {
+    let mut best: Option<(usize, f64)> = None;
+    let mut best_cost = prims.len() as f64 * nb.half_area();
+    let mut bin_bounds = [[Aabb::EMPTY; BINS]; 3];
+    let mut bin_count = [[0usize; BINS]; 3];
+    let mut scale = [0.0f64; 3];
+    for (axis, s) in scale.iter_mut().enumerate() {
+        let extent = cb.max.get(axis) - cb.min.get(axis);
+        *s = if extent > 0.0 { BINS as f64 / extent } else { 0.0 };
+    }
+    let (min_x, min_y, min_z) = (cb.min.x, cb.min.y, cb.min.z);
+    for p in prims {
+        let bins = [
+            (((p.centroid.x - min_x) * scale[0]) as usize).min(BINS - 1),
+            (((p.centroid.y - min_y) * scale[1]) as usize).min(BINS - 1),
+            (((p.centroid.z - min_z) * scale[2]) as usize).min(BINS - 1),
+        ];
+        for axis in 0..3 {
+            bin_count[axis][bins[axis]] += 1;
+            bin_bounds[axis][bins[axis]].grow(&p.bounds);
+        }
+    }
+    for axis in 0..3 {
+        if scale[axis] == 0.0 {
+            continue;
+        }
+        let (bins, counts) = (&bin_bounds[axis], &bin_count[axis]);
+        let mut right_area = [0.0f64; BINS];
+        let mut right_count = [0usize; BINS];
+        let mut acc = Aabb::EMPTY;
+        let mut n = 0;
+        for b in (1..BINS).rev() {
+            acc.grow(&bins[b]);
+            n += counts[b];
+            right_area[b] = acc.half_area();
+            right_count[b] = n;
+        }
+        let mut acc = Aabb::EMPTY;
+        let mut n = 0;
+        for b in 0..BINS - 1 {
+            acc.grow(&bins[b]);
+            n += counts[b];
+            let (rn, ra) = (right_count[b + 1], right_area[b + 1]);
+            if n == 0 || rn == 0 {
+                continue;
+            }
+            let cost = n as f64 * acc.half_area() + rn as f64 * ra;
+            if cost < best_cost {
+                best_cost = cost;
+                best = Some((axis, cb.min.get(axis) + (b + 1) as f64 / scale[axis]));
+            }
+        }
+    }
+    if best.is_none() && prims.len() > 4 * LEAF_SIZE {
+        let d = cb.max - cb.min;
+        let axis = if d.x >= d.y && d.x >= d.z { 0 } else if d.y >= d.z { 1 } else { 2 };
+        if d.get(axis) > 0.0 {
+            best = Some((axis, (cb.min.get(axis) + cb.max.get(axis)) * 0.5));
+        }
+    }
+    best
+}
+
+/// In-place partition; returns the number of items for which `pred` holds.
+fn partition<T>(items: &mut [T], pred: impl Fn(&T) -> bool) -> usize {
+    let mut i = 0;
+    for j in 0..items.len() {
+        if pred(&items[j]) {
+            items.swap(i, j);
+            i += 1;
+        }
+    }
+    i
+}
