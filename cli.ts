@@ -13,7 +13,7 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import * as raypool from "./mod.ts";
+import { defaultApi } from "./src/cli/api.ts";
 import { parseCliArgs } from "./src/cli/args.ts";
 import {
   EXIT_INTERRUPTED,
@@ -115,7 +115,7 @@ async function main(args: string[]): Promise<number> {
     }
     const showProgress = !command.quiet && !command.json;
     const threshold = readEnv(PNG_STREAM_THRESHOLD_VARIABLE);
-    const summary = await runRender(command, raypool, {
+    const summary = await runRender(command, defaultApi(), {
       signal: controller.signal,
       ...(threshold === undefined || threshold === ""
         ? {}

@@ -71,7 +71,7 @@ export type {
   RenderedTile,
   RenderOptions,
   RenderProgress,
-} from "./src/render/options.ts";
+} from "./src/render/plan.ts";
 export { encodePng } from "./src/encode/png.ts";
 export { encodeJpeg } from "./src/encode/jpeg.ts";
 export type {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { WorkerPool } from "../src/render/pool.ts";
 import { render } from "../src/render/render.ts";
 import { Renderer } from "../src/render/renderer.ts";
-import type { RenderedTile, RenderProgress } from "../src/render/options.ts";
+import type { RenderedTile, RenderProgress } from "../src/render/plan.ts";
 import { loadScene } from "../src/scene/mod.ts";
 import type { SceneDescription } from "../src/types.ts";
 import { crop } from "./fixtures/crop.ts";

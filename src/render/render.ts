@@ -5,7 +5,7 @@
  */
 
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
-import type { RenderOptions } from "./options.ts";
+import type { RenderOptions } from "./plan.ts";
 import { Renderer } from "./renderer.ts";
 
 /**
