@@ -1,6 +1,6 @@
 // Private: the step every parser ends with — drop triangles without area, refuse an empty mesh.
 
-import type { MeshData } from "./mesh_data.ts";
+import type { MeshData } from "../types.ts";
 
 /**
  * Keeps the triangles with area (distinct corners, non-zero cross product), compacting

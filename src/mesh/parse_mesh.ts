@@ -1,7 +1,7 @@
 import { parseObj } from "./parse_obj.ts";
 import { parsePly } from "./parse_ply.ts";
 import { MAX_MESH_BYTES, type MeshLimits } from "./limits.ts";
-import type { MeshData } from "./mesh_data.ts";
+import type { MeshData } from "../types.ts";
 
 const OBJ_STATEMENT =
   /^(v|vt|vn|vp|f|l|p|o|g|s|mtllib|usemtl|cstype|deg|curv|surf)$/;

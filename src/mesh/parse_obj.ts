@@ -2,7 +2,7 @@ import { Scanner } from "./_scanner.ts";
 import { Float64List, Int32List } from "./_grow.ts";
 import { finishMesh } from "./_finish.ts";
 import { MAX_MESH_TRIANGLES, type MeshLimits } from "./limits.ts";
-import type { MeshData } from "./mesh_data.ts";
+import type { MeshData } from "../types.ts";
 
 const HASH = 0x23;
 const SLASH = 0x2f;

@@ -2,7 +2,7 @@ import { Scanner } from "./_scanner.ts";
 import { Int32List } from "./_grow.ts";
 import { finishMesh } from "./_finish.ts";
 import { MAX_MESH_TRIANGLES, type MeshLimits } from "./limits.ts";
-import type { MeshData } from "./mesh_data.ts";
+import type { MeshData } from "../types.ts";
 
 type Format = "ascii" | "binary_little_endian" | "binary_big_endian";
 type Scalar =

@@ -1,21 +1,4 @@
-import type { MeshData } from "./mesh_data.ts";
-
-/** A point or direction. */
-export interface MeshVector {
-  x: number;
-  y: number;
-  z: number;
-}
-
-/**
- * Where a mesh goes in the scene: scaled (one factor or one per axis, never zero), then
- * rotated about an axis through the origin, then translated. Every part is optional.
- */
-export interface MeshTransform {
-  scale?: number | MeshVector;
-  rotate?: { axis: MeshVector; degrees: number };
-  translate?: MeshVector;
-}
+import type { MeshData, MeshTransform } from "../types.ts";
 
 /**
  * Applies `transform` to a mesh (scale, then rotate, then translate), giving a new mesh.

@@ -200,7 +200,9 @@ export class TileScheduler {
       default: {
         const _exhaustive: never = message;
         return this.#fail(
-          new TypeError(`unknown worker message ${JSON.stringify(_exhaustive)}`),
+          new TypeError(
+            `unknown worker message ${JSON.stringify(_exhaustive)}`,
+          ),
         );
       }
     }

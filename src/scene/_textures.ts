@@ -23,7 +23,9 @@ export async function decodeTextures(
   description.elements.forEach((element, index) => {
     const [kind, body] = "Sphere" in element
       ? ["Sphere", element.Sphere]
-      : ["Plane", element.Plane];
+      : "Plane" in element
+      ? ["Plane", element.Plane]
+      : ["Mesh", element.Mesh];
     const coloration = body.material.coloration;
     if ("Texture" in coloration && !uses.has(coloration.Texture.path)) {
       uses.set(
@@ -36,7 +38,7 @@ export async function decodeTextures(
   const textures = new Map<string, TextureImage>();
   // One at a time, in the scene's order, so the error reported is always the first one.
   for (const [written, jsonPath] of uses) {
-    const file = await locate(written, jsonPath, base);
+    const file = await locate(written, jsonPath, base, "texture");
     let image = byFile.get(file);
     if (image === undefined) {
       image = await decodeFile(written, jsonPath, file);
@@ -47,7 +49,8 @@ export async function decodeTextures(
   return textures;
 }
 
-function directoryPath(baseDir: string | URL): string {
+/** The folder of `baseDir` as a path (a `file:` URL is converted). */
+export function directoryPath(baseDir: string | URL): string {
   if (typeof baseDir === "string") return baseDir;
   if (baseDir.protocol !== "file:") {
     throw new TypeError(
@@ -59,11 +62,15 @@ function directoryPath(baseDir: string | URL): string {
   return fileURLToPath(baseDir);
 }
 
-/** The file a texture path names: against the scene's folder first, then the current one. */
-async function locate(
+/**
+ * The file a texture or mesh path names: against the scene's folder first, then the current
+ * one.
+ */
+export async function locate(
   written: string,
   jsonPath: string,
   base: string | undefined,
+  what: "texture" | "mesh",
 ): Promise<string> {
   const candidates = isAbsolute(written) ? [written] : [
     ...new Set([
@@ -79,14 +86,14 @@ async function locate(
       if (error instanceof Deno.errors.NotFound) continue;
       throw rewrap(
         error,
-        `${jsonPath}: cannot read texture ${JSON.stringify(written)} (${
+        `${jsonPath}: cannot read ${what} ${JSON.stringify(written)} (${
           JSON.stringify(candidate)
         }): ${reason(error)}`,
       );
     }
     if (info.isDirectory) {
       throw new Deno.errors.IsADirectory(
-        `${jsonPath}: texture ${JSON.stringify(written)} is a directory (${
+        `${jsonPath}: ${what} ${JSON.stringify(written)} is a directory (${
           JSON.stringify(candidate)
         })`,
       );
@@ -94,7 +101,7 @@ async function locate(
     return candidate;
   }
   throw new Deno.errors.NotFound(
-    `${jsonPath}: texture ${JSON.stringify(written)} not found (tried ${
+    `${jsonPath}: ${what} ${JSON.stringify(written)} not found (tried ${
       candidates.map((c) => JSON.stringify(c)).join(", ")
     })`,
   );

@@ -3,6 +3,7 @@ import type { PrepareSceneOptions } from "./prepare.ts";
 import { validateScene } from "./validate.ts";
 import { jsonSyntaxError } from "./_json_error.ts";
 import { decodeTextures } from "./_textures.ts";
+import { loadMeshes } from "./_meshes.ts";
 
 /**
  * Parses the text of a scene file, validates it and decodes its textures.
@@ -51,5 +52,6 @@ export async function parseScene(
   return {
     description,
     textures: await decodeTextures(description, options.baseDir),
+    meshes: await loadMeshes(description, options.baseDir),
   };
 }

@@ -1,6 +1,7 @@
 import type { Scene, SceneDescription } from "../types.ts";
 import { validateScene } from "./validate.ts";
 import { decodeTextures } from "./_textures.ts";
+import { loadMeshes } from "./_meshes.ts";
 
 /** Options for {@linkcode prepareScene} and `parseScene`. */
 export interface PrepareSceneOptions {
@@ -53,5 +54,6 @@ export async function prepareScene(
   return {
     description: clean,
     textures: await decodeTextures(clean, options.baseDir),
+    meshes: await loadMeshes(clean, options.baseDir),
   };
 }

@@ -6,6 +6,8 @@ import type {
   Element,
   Light,
   Material,
+  Mesh,
+  MeshTransform,
   Plane,
   Point,
   SceneDescription,
@@ -16,6 +18,7 @@ import type {
 } from "../types.ts";
 import { checkImageSize } from "./check_image_size.ts";
 import { describe, orList, suggest } from "./_describe.ts";
+import { MAX_MESH_TRIANGLES } from "../mesh/limits.ts";
 
 /** Colours, albedo, intensities and surface parameters are f32 in the renderer. */
 const F32_MAX = 3.4028234663852886e38;
@@ -130,9 +133,194 @@ function withoutSchema(value: unknown): unknown {
 }
 
 function element(value: unknown, path: string): Element {
-  const [name, data, at] = variant(value, path, ["Sphere", "Plane"]);
+  const [name, data, at] = variant(value, path, ["Sphere", "Plane", "Mesh"]);
   if (name === "Sphere") return { Sphere: sphere(data, at) };
+  if (name === "Mesh") return { Mesh: mesh(data, at) };
   return { Plane: plane(data, at) };
+}
+
+function mesh(value: unknown, path: string): Mesh {
+  const o = fields(value, path, [
+    "path",
+    "positions",
+    "indices",
+    "uvs",
+    "material",
+    "transform",
+    "smooth",
+  ]);
+  const out = {} as Mesh;
+  const inline = o.positions !== undefined || o.indices !== undefined ||
+    o.uvs !== undefined;
+  if (o.path !== undefined) {
+    if (inline) {
+      throw new TypeError(
+        `${path} must have either "path" or inline "positions" and "indices" (and "uvs"), not both`,
+      );
+    }
+    out.path = nonEmptyString(o.path, join(path, "path"));
+  } else if (!inline) {
+    throw new TypeError(
+      `${path} needs "path" (an OBJ or PLY file) or "positions" and "indices"`,
+    );
+  } else {
+    const positions = numbers(
+      required(o, path, "positions"),
+      join(path, "positions"),
+    );
+    if (positions.length % 3 !== 0 || positions.length === 0) {
+      throw new RangeError(
+        `${
+          join(path, "positions")
+        } must hold x, y, z for each vertex (a non-zero multiple of 3 numbers), got ${positions.length} numbers`,
+      );
+    }
+    const vertices = positions.length / 3;
+    const indicesPath = join(path, "indices");
+    const indices = required(o, path, "indices");
+    if (!Array.isArray(indices)) {
+      throw new TypeError(
+        `${indicesPath} must be an array, got ${describe(indices)}`,
+      );
+    }
+    if (indices.length % 3 !== 0 || indices.length === 0) {
+      throw new RangeError(
+        `${indicesPath} must hold three vertex indices per triangle (a non-zero multiple of 3), got ${indices.length} indices`,
+      );
+    }
+    if (indices.length / 3 > MAX_MESH_TRIANGLES) {
+      throw new RangeError(
+        `${indicesPath} holds ${
+          indices.length / 3
+        } triangles, more than the limit of ${MAX_MESH_TRIANGLES}`,
+      );
+    }
+    const copy = new Array<number>(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      const n = indices[i];
+      if (!Number.isInteger(n) || n < 0 || n >= vertices) {
+        throw new (typeof n === "number" ? RangeError : TypeError)(
+          `${indicesPath}[${i}] must be a vertex index, an integer from 0 to ${
+            vertices - 1
+          }, got ${describe(n)}`,
+        );
+      }
+      copy[i] = n;
+    }
+    out.positions = positions;
+    out.indices = copy;
+    if (o.uvs !== undefined) {
+      const uvs = numbers(o.uvs, join(path, "uvs"));
+      if (uvs.length !== 2 * vertices) {
+        throw new RangeError(
+          `${
+            join(path, "uvs")
+          } must hold u, v for each of the ${vertices} vertices (${
+            2 * vertices
+          } numbers), got ${uvs.length} numbers`,
+        );
+      }
+      out.uvs = uvs;
+    }
+  }
+  out.material = material(
+    required(o, path, "material"),
+    join(path, "material"),
+  );
+  if (o.transform !== undefined) {
+    out.transform = meshTransform(o.transform, join(path, "transform"));
+  }
+  if (o.smooth !== undefined) {
+    if (typeof o.smooth !== "boolean") {
+      throw new TypeError(
+        `${join(path, "smooth")} must be true or false, got ${
+          describe(o.smooth)
+        }`,
+      );
+    }
+    out.smooth = o.smooth;
+  }
+  return out;
+}
+
+function meshTransform(value: unknown, path: string): MeshTransform {
+  const o = fields(value, path, ["scale", "rotate", "translate"]);
+  const out: MeshTransform = {};
+  if (o.scale !== undefined) {
+    const at = join(path, "scale");
+    const factor = (v: unknown, p: string) =>
+      number(v, p, "a non-zero number", (n) => n !== 0);
+    if (typeof o.scale === "number") {
+      out.scale = factor(o.scale, at);
+    } else if (
+      typeof o.scale === "object" && o.scale !== null && !Array.isArray(o.scale)
+    ) {
+      const f = fields(o.scale, at, ["x", "y", "z"]);
+      out.scale = {
+        x: factor(required(f, at, "x"), join(at, "x")),
+        y: factor(required(f, at, "y"), join(at, "y")),
+        z: factor(required(f, at, "z"), join(at, "z")),
+      };
+    } else {
+      throw new TypeError(
+        `${at} must be a non-zero number or an object {"x", "y", "z"}, got ${
+          describe(o.scale)
+        }`,
+      );
+    }
+  }
+  if (o.rotate !== undefined) {
+    const at = join(path, "rotate");
+    const r = fields(o.rotate, at, ["axis", "degrees"]);
+    out.rotate = {
+      axis: direction(required(r, at, "axis"), join(at, "axis")),
+      degrees: number(
+        required(r, at, "degrees"),
+        join(at, "degrees"),
+        "a number",
+        () => true,
+      ),
+    };
+  }
+  if (o.translate !== undefined) {
+    out.translate = point(o.translate, join(path, "translate"));
+  }
+  return out;
+}
+
+/** An array of finite numbers, copied. */
+function numbers(value: unknown, path: string): number[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`${path} must be an array, got ${describe(value)}`);
+  }
+  const out = new Array<number>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const n = value[i];
+    if (typeof n !== "number") {
+      throw new TypeError(
+        `${path}[${i}] must be a number, got ${describe(n)}`,
+      );
+    }
+    if (!Number.isFinite(n)) {
+      throw new RangeError(
+        `${path}[${i}] must be a finite number, got ${describe(n)}`,
+      );
+    }
+    out[i] = n;
+  }
+  return out;
+}
+
+function nonEmptyString(value: unknown, path: string): string {
+  if (typeof value !== "string") {
+    throw new TypeError(
+      `${path} must be a non-empty string, got ${describe(value)}`,
+    );
+  }
+  if (value === "") {
+    throw new RangeError(`${path} must be a non-empty string, got ""`);
+  }
+  return value;
 }
 
 function sphere(value: unknown, path: string): Sphere {
