@@ -5,7 +5,7 @@ import { bunny, dragonFile, teapot, toObj } from "./_models.ts";
 import { parseObj } from "../src/mesh/parse_obj.ts";
 import { parsePly } from "../src/mesh/parse_ply.ts";
 import { parseMesh } from "../src/mesh/parse_mesh.ts";
-import type { MeshData } from "../src/mesh/mesh_data.ts";
+import type { MeshData } from "../src/types.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const obj = (s: string) => parseObj(text(s), "t.obj");

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { transformMesh } from "../src/mesh/transform_mesh.ts";
 import { vertexNormals } from "../src/mesh/vertex_normals.ts";
-import type { MeshData } from "../src/mesh/mesh_data.ts";
+import type { MeshData } from "../src/types.ts";
 
 const near = (actual: ArrayLike<number>, expected: number[], what: string) => {
   assert.equal(actual.length, expected.length, what);
