@@ -282,7 +282,7 @@ export function plane(options: Plane): Element {
  *
  * const quad = mesh({
  *   positions: [-1, -2, -4, 1, -2, -4, 1, -2, -6, -1, -2, -6],
- *   indices: [0, 2, 1, 0, 3, 2],
+ *   indices: [0, 1, 2, 0, 2, 3],
  *   material: material({ color: rgb(0.8, 0.8, 0.8) }),
  * });
  * assert.ok("Mesh" in quad);
