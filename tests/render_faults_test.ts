@@ -149,9 +149,9 @@ test("a worker module that fails to load rejects, naming a tile", async () => {
   await assert.rejects(renderer.render(scene, size), /failed twice/);
 });
 
-test("a scene the core rejects fails the render with the core's message", async () => {
+test("a hand-built Scene the core refuses fails the render, naming what is wrong", async () => {
   await using renderer = withWorker(undefined);
-  const bad = {
+  const wrongTexture = {
     ...scene,
     textures: new Map([["scenes/checkerboard.png", {
       width: 2,
@@ -159,8 +159,15 @@ test("a scene the core rejects fails the render with the core's message", async 
       data: new Uint8Array(3),
     }]]),
   };
+  await assert.rejects(renderer.render(wrongTexture, size), {
+    name: "RangeError",
+    message: /texture "scenes\/checkerboard.png" must hold 2×2×4 = 16 bytes, got 3/,
+  });
+  const negative = structuredClone(scene);
+  const first = negative.description.elements[0];
+  if ("Sphere" in first) first.Sphere.radius = -1;
   await assert.rejects(
-    renderer.render(bad, size),
-    /^Error: the scene could not be built: /,
+    renderer.render(negative, size),
+    /^Error: the scene could not be built: .*radius/,
   );
 });

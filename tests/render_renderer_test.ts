@@ -3,10 +3,15 @@
 import assert from "node:assert/strict";
 import { WorkerPool } from "../src/render/pool.ts";
 import { render } from "../src/render/render.ts";
-import { Renderer } from "../src/render/renderer.ts";
-import type { RenderedTile, RenderProgress } from "../src/render/plan.ts";
+import { Renderer, renderPlanned } from "../src/render/renderer.ts";
+import {
+  planRender,
+  type RenderedTile,
+  type RenderOptions,
+  type RenderProgress,
+} from "../src/render/plan.ts";
 import { loadScene } from "../src/scene/mod.ts";
-import type { SceneDescription } from "../src/types.ts";
+import type { Scene, SceneDescription } from "../src/types.ts";
 import { crop } from "./fixtures/crop.ts";
 
 const scene = await loadScene(
@@ -275,4 +280,35 @@ test("a throwing onTile fails the render with its error", async () => {
     renderer.render(description, { onTile: 5 as any }),
     { name: "TypeError", message: "onTile must be a function, got 5" },
   );
+});
+
+test("a reused Renderer builds an unchanged scene once, whatever the view", async () => {
+  await using renderer = new Renderer({ workers: 2 });
+  let builds = 0;
+  const internals = { onSceneBuilt: () => builds++ };
+  const frame = (s: Scene, options: RenderOptions) =>
+    renderPlanned(renderer, planRender(s, options, 2), internals);
+  const moved = {
+    position: { x: 0, y: 1, z: 1 },
+    look_at: { x: 0, y: 0, z: -5 },
+    up: { x: 0, y: 1, z: 0 },
+  };
+  await frame(scene, size);
+  assert.equal(builds, 2, "each worker builds it once");
+  await frame(scene, { width: 64, height: 48, samples: 4 });
+  await frame(scene, {
+    ...size,
+    region: { x: 3, y: 4, width: 50, height: 60 },
+  });
+  // Another camera is a view too; so is an equal scene in another object.
+  await frame({
+    ...scene,
+    description: { ...scene.description, camera: moved },
+  }, size);
+  await frame(structuredClone(scene), size);
+  assert.equal(builds, 2, "no rebuild for another view of the same scene");
+  const changed = structuredClone(scene);
+  changed.description.shadow_bias *= 2;
+  await frame(changed, size);
+  assert.equal(builds, 4, "a changed scene is built again");
 });

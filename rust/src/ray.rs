@@ -2,9 +2,12 @@
 
 use crate::vector::{Point, Vector3};
 
+/// A half-line.
 #[derive(Clone, Copy, Debug)]
 pub struct Ray {
+    /// Where it starts.
     pub origin: Point,
+    /// Unit length.
     pub direction: Vector3,
 }
 

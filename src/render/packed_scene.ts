@@ -91,6 +91,14 @@ export function packScene(
           `texture ${JSON.stringify(path)} is missing from scene.textures`,
         );
       }
+      const bytes = texture.width * texture.height * 4;
+      if (texture.data?.length !== bytes) {
+        throw new RangeError(
+          `texture ${
+            JSON.stringify(path)
+          } must hold ${texture.width}×${texture.height}×4 = ${bytes} bytes, got ${texture.data?.length}`,
+        );
+      }
       index = textures.length;
       textures.push(texture);
       textureIndex.set(path, index);

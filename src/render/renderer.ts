@@ -90,7 +90,7 @@ export class Renderer {
 
   static {
     renderPlanOn = (renderer, plan, internals) =>
-      renderer.#render(plan, internals);
+      renderer.#render(() => plan, internals);
     warmOn = async (renderer) => {
       const module = await loadWasmModule();
       if (!renderer.#closed) renderer.#pool.warm(renderer.#workers, module);
@@ -135,16 +135,19 @@ export class Renderer {
     scene: Scene | SceneDescription,
     options?: RenderOptions,
   ): Promise<RenderedImage> {
-    if (this.#closed) throw new Error("this Renderer is closed");
-    const prepared = await resolveScene(scene, options?.signal);
     return await this.#render(
-      planRender(prepared, options, this.#workers),
+      async () =>
+        planRender(
+          await resolveScene(scene, options?.signal),
+          options,
+          this.#workers,
+        ),
       {},
     );
   }
 
   async #render(
-    plan: RenderPlan,
+    planning: () => RenderPlan | Promise<RenderPlan>,
     internals: RenderInternals,
   ): Promise<RenderedImage> {
     if (this.#closed) throw new Error("this Renderer is closed");
@@ -153,8 +156,9 @@ export class Renderer {
     const previous = this.#tail;
     let release!: () => void;
     this.#tail = new Promise((resolve) => release = resolve);
-    const { signal, region } = plan;
     try {
+      const plan = await planning();
+      const { signal, region } = plan;
       if (signal?.aborted) throw abortError(signal);
       await abortable(previous, signal);
       const module = await abortable(loadWasmModule(), signal);

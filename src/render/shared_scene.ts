@@ -52,7 +52,16 @@ export async function shareScene(
   const key = [...new Uint8Array(digest)]
     .map((b) => b.toString(16).padStart(2, "0")).join("");
   if (reuse?.key === key) return reuse;
-  const prepared = prepare_scene(packed);
+  let prepared: Uint8Array;
+  try {
+    prepared = prepare_scene(packed);
+  } catch (error) {
+    // Only a hand-built Scene that skipped validation gets here.
+    throw new Error(
+      `the scene could not be built: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   const bytes = new SharedArrayBuffer(prepared.byteLength);
   new Uint8Array(bytes).set(prepared);
   return { key, bytes };
