@@ -111,3 +111,34 @@ Deno.test("vertex normals: area-weighted, normalised, zero where unused", () => 
   near(n.subarray(9, 12), [0, 1, 0], "small face only");
   near(n.subarray(12, 15), [0, 0, 0], "unused");
 });
+
+Deno.test("vertex normals: vertices split at a seam share one normal", () => {
+  // Two faces folded along the x axis, each with its own copy of the shared edge.
+  const positions = new Float64Array([
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    1,
+    0, // face in xy, normal +z
+    0,
+    0,
+    0,
+    0,
+    0,
+    -1,
+    1,
+    0,
+    0, // face in xz, its own copies of (0,0,0) and (1,0,0), normal +y
+  ]);
+  const n = vertexNormals(positions, new Uint32Array([0, 1, 2, 3, 5, 4]));
+  const k = Math.SQRT1_2;
+  near(n.subarray(0, 3), [0, k, k], "seam vertex, first copy");
+  near(n.subarray(9, 12), [0, k, k], "seam vertex, second copy");
+  near(n.subarray(15, 18), [0, k, k], "other seam vertex");
+  near(n.subarray(6, 9), [0, 0, 1], "off the seam");
+  near(n.subarray(12, 15), [0, 1, 0], "off the seam");
+});

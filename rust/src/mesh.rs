@@ -24,6 +24,7 @@ pub struct Mesh {
     uvs: Option<Vec<TexCoords>>,
     triangles: Vec<[u32; 3]>,
     bvh: MeshBvh,
+    /// Index of its material in the scene.
     pub material: u32,
     /// Position among all elements; breaks distance ties between elements.
     pub order: u32,
@@ -32,8 +33,11 @@ pub struct Mesh {
 /// The nearest hit on one mesh: distance, triangle index and the corners' barycentric weights.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MeshHit {
+    /// Along the ray, in units of its direction.
     pub distance: f64,
+    /// Index of the triangle in the mesh.
     pub triangle: u32,
+    /// Barycentric weights of the triangle's three corners.
     pub weights: [f64; 3],
 }
 
@@ -64,44 +68,54 @@ impl std::error::Error for MeshError {}
 
 /// Parts of a mesh as they arrive (flat arrays), before checking.
 pub struct MeshParts {
+    /// x, y, z per vertex.
     pub positions: Vec<f64>,
+    /// Normal x, y, z per vertex (smooth shading); any length, normalised here.
     pub normals: Option<Vec<f64>>,
+    /// u, v per vertex.
     pub uvs: Option<Vec<f32>>,
+    /// Three vertex indices per triangle.
     pub indices: Vec<u32>,
+    /// Index of its material in the scene.
     pub material: u32,
+    /// Position among all elements.
     pub order: u32,
 }
 
 impl Mesh {
     /// Checks the parts (finite coordinates, whole triangles, indices in range, matching
-    /// attribute lengths, at least one triangle, at most `MAX_TRIANGLES`) and either builds
-    /// the BVH (`bvh` = None) or checks the one given (as read from packed bytes).
-    pub fn new(parts: MeshParts, bvh: Option<(Vec<MeshNode>, Vec<u32>)>) -> Result<Mesh, MeshError> {
+    /// attribute lengths, at least one triangle, at most `MAX_TRIANGLES`). The mesh has no
+    /// BVH yet ([`Mesh::build_bvh`], [`Mesh::set_bvh`]); until it has one, queries test every
+    /// triangle.
+    pub fn new(parts: MeshParts) -> Result<Mesh, MeshError> {
         let MeshParts { positions, normals, uvs, indices, material, order } = parts;
         if positions.len() % 3 != 0 {
-            return Err(MeshError(format!("mesh: positions must be x, y, z triples, got {} numbers", positions.len())));
+            return Err(MeshError(format!("positions must be x, y, z triples, got {} numbers", positions.len())));
         }
         let vertex_count = positions.len() / 3;
         if let Some(i) = positions.iter().position(|c| !c.is_finite()) {
-            return Err(MeshError(format!("mesh: position {} is not finite ({})", i / 3, positions[i])));
+            return Err(MeshError(format!("position {} is not finite ({})", i / 3, positions[i])));
         }
         if indices.len() % 3 != 0 {
-            return Err(MeshError(format!("mesh: indices must be whole triangles, got {} indices", indices.len())));
+            return Err(MeshError(format!("indices must be whole triangles, got {} indices", indices.len())));
         }
         if indices.is_empty() {
-            return Err(MeshError("mesh: has no triangles".into()));
+            return Err(MeshError("has no triangles".into()));
         }
         if indices.len() / 3 > MAX_TRIANGLES {
-            return Err(MeshError(format!("mesh: {} triangles is more than the limit of {MAX_TRIANGLES}", indices.len() / 3)));
+            return Err(MeshError(format!(
+                "{} triangles is more than the limit of {MAX_TRIANGLES}",
+                indices.len() / 3
+            )));
         }
         if let Some(&i) = indices.iter().find(|&&i| i as usize >= vertex_count) {
-            return Err(MeshError(format!("mesh: index {i} out of range (0..{vertex_count})")));
+            return Err(MeshError(format!("index {i} out of range (0..{vertex_count})")));
         }
         let points: Vec<Point> = positions.chunks_exact(3).map(|c| Vector3::new(c[0], c[1], c[2])).collect();
         let normals = match normals {
             None => None,
             Some(n) if n.len() != positions.len() => {
-                return Err(MeshError(format!("mesh: {} normal numbers for {} positions", n.len(), positions.len())));
+                return Err(MeshError(format!("{} normal numbers for {} positions", n.len(), positions.len())));
             }
             Some(n) => {
                 let mut out = Vec::with_capacity(vertex_count);
@@ -110,8 +124,12 @@ impl Mesh {
                     let u = v.normalize();
                     // A zero normal (an isolated vertex, or faces that cancel) falls back to
                     // the face's own normal at shading time.
-                    out.push(if u.is_finite() { u } else if v.is_finite() { Vector3::ZERO } else {
-                        return Err(MeshError(format!("mesh: normal {i} is not finite")));
+                    out.push(if u.is_finite() {
+                        u
+                    } else if v.is_finite() {
+                        Vector3::ZERO
+                    } else {
+                        return Err(MeshError(format!("normal {i} is not finite")));
                     });
                 }
                 Some(out)
@@ -120,27 +138,37 @@ impl Mesh {
         let uvs = match uvs {
             None => None,
             Some(t) if t.len() != vertex_count * 2 => {
-                return Err(MeshError(format!("mesh: {} texture coordinates for {vertex_count} vertices", t.len())));
+                return Err(MeshError(format!("{} texture coordinates for {vertex_count} vertices", t.len())));
             }
             Some(t) => {
                 if let Some(i) = t.iter().position(|c| !c.is_finite()) {
-                    return Err(MeshError(format!("mesh: texture coordinate {} is not finite", i / 2)));
+                    return Err(MeshError(format!("texture coordinate {} is not finite", i / 2)));
                 }
                 Some(t.chunks_exact(2).map(|c| TexCoords { u: c[0], v: c[1] }).collect())
             }
         };
         let triangles: Vec<[u32; 3]> = indices.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
-        let bvh = match bvh {
-            None => MeshBvh::build(&points, &triangles),
-            Some((nodes, prims)) => MeshBvh::from_parts(nodes, prims, &points, &triangles).map_err(|e| MeshError(format!("mesh: {e}")))?,
-        };
-        Ok(Mesh { positions: points, normals, uvs, triangles, bvh, material, order })
+        Ok(Mesh { positions: points, normals, uvs, triangles, bvh: MeshBvh::default(), material, order })
     }
 
+    /// Builds the BVH (binned SAH).
+    pub fn build_bvh(&mut self) {
+        self.bvh = MeshBvh::build(&self.positions, &self.triangles);
+    }
+
+    /// Takes a BVH built earlier (read from packed bytes), after checking it fits this mesh.
+    pub fn set_bvh(&mut self, nodes: Vec<MeshNode>, prims: Vec<u32>) -> Result<(), MeshError> {
+        self.bvh = MeshBvh::from_parts(nodes, prims, &self.positions, &self.triangles)
+            .map_err(MeshError)?;
+        Ok(())
+    }
+
+    /// How many triangles.
     pub fn triangle_count(&self) -> usize {
         self.triangles.len()
     }
 
+    /// The BVH (empty until built or set).
     pub fn bvh(&self) -> &MeshBvh {
         &self.bvh
     }
@@ -161,7 +189,7 @@ impl Mesh {
     #[inline]
     pub fn nearest(&self, ray: &Ray, max_distance: f64) -> Option<MeshHit> {
         let nodes = self.bvh.nodes();
-        let Some(root) = nodes.first() else { return None };
+        let Some(root) = nodes.first() else { return self.nearest_brute_force(ray, max_distance) };
         let wr = WatertightRay::new(ray);
         let rb = RayBox::new(ray);
         let mut best: Option<MeshHit> = None;
@@ -233,7 +261,7 @@ impl Mesh {
     pub fn any_hit(&self, ray: &Ray, max_distance: f64) -> bool {
         let nodes = self.bvh.nodes();
         if nodes.is_empty() {
-            return false;
+            return self.any_hit_brute_force(ray, max_distance);
         }
         let wr = WatertightRay::new(ray);
         let rb = RayBox::new(ray);
@@ -260,12 +288,38 @@ impl Mesh {
         false
     }
 
+    /// [`Mesh::any_hit`] by testing every triangle.
+    pub fn any_hit_brute_force(&self, ray: &Ray, max_distance: f64) -> bool {
+        let wr = WatertightRay::new(ray);
+        (0..self.triangles.len() as u32).any(|t| {
+            let (a, b, c) = self.corners(t);
+            matches!(wr.intersect(a, b, c), Some(h) if h.distance <= max_distance)
+        })
+    }
+
     /// Normals and texture coordinates at a hit from `nearest`.
     pub fn surface(&self, hit: &MeshHit) -> MeshSurface {
-        let [ia, ib, ic] = self.triangles[hit.triangle as usize];
-        let (a, b, c) = self.corners(hit.triangle);
+        self.surface_with_weights(hit.triangle, hit.weights)
+    }
+
+    /// Normals and texture coordinates at `point` on `triangle` (barycentric weights from
+    /// the point, for callers that kept only the triangle and the hit point).
+    pub fn surface_at(&self, triangle: u32, point: Point) -> MeshSurface {
+        let (a, b, c) = self.corners(triangle);
+        let (v0, v1, v2) = (b - a, c - a, point - a);
+        let (d00, d01, d11) = (v0.dot(v0), v0.dot(v1), v1.dot(v1));
+        let (d20, d21) = (v2.dot(v0), v2.dot(v1));
+        let inv = 1.0 / (d00 * d11 - d01 * d01);
+        let wb = (d11 * d20 - d01 * d21) * inv;
+        let wc = (d00 * d21 - d01 * d20) * inv;
+        self.surface_with_weights(triangle, [1.0 - wb - wc, wb, wc])
+    }
+
+    fn surface_with_weights(&self, triangle: u32, weights: [f64; 3]) -> MeshSurface {
+        let [ia, ib, ic] = self.triangles[triangle as usize];
+        let (a, b, c) = self.corners(triangle);
         let geometric_normal = face_normal(a, b, c).normalize();
-        let [wa, wb, wc] = hit.weights;
+        let [wa, wb, wc] = weights;
         let shading_normal = match &self.normals {
             Some(n) => {
                 let s = n[ia as usize] * wa + n[ib as usize] * wb + n[ic as usize] * wc;
@@ -405,6 +459,12 @@ mod tests {
         MeshParts { positions, normals: None, uvs: None, indices, material: 0, order: 0 }
     }
 
+    fn built(p: MeshParts) -> Mesh {
+        let mut mesh = Mesh::new(p).expect("valid mesh");
+        mesh.build_bvh();
+        mesh
+    }
+
     fn ray(origin: Vector3, towards: Vector3) -> Ray {
         Ray { origin, direction: (towards - origin).normalize() }
     }
@@ -419,7 +479,11 @@ mod tests {
             let size = rng.range(0.05, 1.5);
             let base = (positions.len() / 3) as u32;
             for _ in 0..3 {
-                positions.extend([c.x + rng.range(-size, size), c.y + rng.range(-size, size), c.z + rng.range(-size, size)]);
+                positions.extend([
+                    c.x + rng.range(-size, size),
+                    c.y + rng.range(-size, size),
+                    c.z + rng.range(-size, size),
+                ]);
             }
             indices.extend([base, base + 1, base + 2]);
             let roll = rng.next();
@@ -431,7 +495,7 @@ mod tests {
                 indices.extend([base, base - 1, base + 1]);
             }
         }
-        Mesh::new(parts(positions, indices), None).expect("valid mesh")
+        built(parts(positions, indices))
     }
 
     #[test]
@@ -454,7 +518,10 @@ mod tests {
                 let limit = if rng.next() < 0.2 { rng.range(0.0, 15.0) } else { f64::INFINITY };
                 let fast = mesh.nearest(&r, limit);
                 let slow = mesh.nearest_brute_force(&r, limit);
-                assert_eq!(fast.map(|h| (h.distance.to_bits(), h.triangle)), slow.map(|h| (h.distance.to_bits(), h.triangle)));
+                assert_eq!(
+                    fast.map(|h| (h.distance.to_bits(), h.triangle)),
+                    slow.map(|h| (h.distance.to_bits(), h.triangle))
+                );
                 assert_eq!(fast, slow);
                 assert_eq!(mesh.any_hit(&r, limit), slow.is_some());
                 hits += fast.is_some() as usize;
@@ -470,7 +537,7 @@ mod tests {
         for _ in 0..40 {
             indices.extend([0u32, 1, 2]);
         }
-        let mesh = Mesh::new(parts(positions, indices), None).expect("valid");
+        let mesh = built(parts(positions, indices));
         let hit = mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.0, 0.0, -1.0)), f64::INFINITY).expect("hit");
         assert_eq!(hit.triangle, 0);
     }
@@ -479,17 +546,43 @@ mod tests {
     fn icosphere(levels: u32) -> (Vec<f64>, Vec<u32>) {
         let t = (1.0 + 5f64.sqrt()) / 2.0;
         let mut v: Vec<Vector3> = [
-            (-1.0, t, 0.0), (1.0, t, 0.0), (-1.0, -t, 0.0), (1.0, -t, 0.0),
-            (0.0, -1.0, t), (0.0, 1.0, t), (0.0, -1.0, -t), (0.0, 1.0, -t),
-            (t, 0.0, -1.0), (t, 0.0, 1.0), (-t, 0.0, -1.0), (-t, 0.0, 1.0),
+            (-1.0, t, 0.0),
+            (1.0, t, 0.0),
+            (-1.0, -t, 0.0),
+            (1.0, -t, 0.0),
+            (0.0, -1.0, t),
+            (0.0, 1.0, t),
+            (0.0, -1.0, -t),
+            (0.0, 1.0, -t),
+            (t, 0.0, -1.0),
+            (t, 0.0, 1.0),
+            (-t, 0.0, -1.0),
+            (-t, 0.0, 1.0),
         ]
         .iter()
         .map(|&(x, y, z)| Vector3::new(x, y, z).normalize())
         .collect();
         let mut f: Vec<[u32; 3]> = vec![
-            [0, 11, 5], [0, 5, 1], [0, 1, 7], [0, 7, 10], [0, 10, 11], [1, 5, 9], [5, 11, 4], [11, 10, 2],
-            [10, 7, 6], [7, 1, 8], [3, 9, 4], [3, 4, 2], [3, 2, 6], [3, 6, 8], [3, 8, 9], [4, 9, 5],
-            [2, 4, 11], [6, 2, 10], [8, 6, 7], [9, 8, 1],
+            [0, 11, 5],
+            [0, 5, 1],
+            [0, 1, 7],
+            [0, 7, 10],
+            [0, 10, 11],
+            [1, 5, 9],
+            [5, 11, 4],
+            [11, 10, 2],
+            [10, 7, 6],
+            [7, 1, 8],
+            [3, 9, 4],
+            [3, 4, 2],
+            [3, 2, 6],
+            [3, 6, 8],
+            [3, 8, 9],
+            [4, 9, 5],
+            [2, 4, 11],
+            [6, 2, 10],
+            [8, 6, 7],
+            [9, 8, 1],
         ];
         for _ in 0..levels {
             let mut mid = std::collections::HashMap::new();
@@ -515,8 +608,10 @@ mod tests {
         // enters through an edge or vertex heading inward: aim at the vertices and at points
         // of the shared edges (binary fractions, which lie on the edge up to rounding).
         let (positions, indices) = icosphere(2);
-        let mesh = Mesh::new(parts(positions.clone(), indices.clone()), None).expect("valid");
-        let p = |i: u32| Vector3::new(positions[3 * i as usize], positions[3 * i as usize + 1], positions[3 * i as usize + 2]);
+        let mesh = built(parts(positions.clone(), indices.clone()));
+        let p = |i: u32| {
+            Vector3::new(positions[3 * i as usize], positions[3 * i as usize + 1], positions[3 * i as usize + 2])
+        };
         let mut rng = Rng(7);
         let mut rays = 0;
         for tri in indices.chunks_exact(3) {
@@ -542,7 +637,7 @@ mod tests {
     #[test]
     fn closed_mesh_normals_point_outward() {
         let (positions, indices) = icosphere(1);
-        let mesh = Mesh::new(parts(positions, indices), None).expect("valid");
+        let mesh = built(parts(positions, indices));
         let hit = mesh.nearest(&ray(Vector3::new(0.0, 0.0, 5.0), Vector3::ZERO), f64::INFINITY).expect("hit");
         let s = mesh.surface(&hit);
         assert!(s.geometric_normal.z > 0.9, "{:?}", s.geometric_normal);
@@ -558,7 +653,7 @@ mod tests {
         let mut p = parts(positions, vec![0, 2, 3, 0, 1, 2]);
         p.uvs = Some(vec![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]);
         p.normals = Some(vec![0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
-        let mesh = Mesh::new(p, None).expect("valid");
+        let mesh = built(p);
         assert_eq!(mesh.triangle_count(), 2);
         let hit = mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.5, -2.0, -1.5)), f64::INFINITY).expect("hit");
         let s = mesh.surface(&hit);
@@ -581,25 +676,25 @@ mod tests {
     #[test]
     fn bad_parts_are_errors() {
         let ok = || parts(vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0], vec![0, 1, 2]);
-        assert!(Mesh::new(ok(), None).is_ok());
+        assert!(Mesh::new(ok()).is_ok());
         let mut p = ok();
         p.positions[4] = f64::NAN;
-        assert_eq!(Mesh::new(p, None).unwrap_err().0, "mesh: position 1 is not finite (NaN)");
+        assert_eq!(Mesh::new(p).unwrap_err().0, "position 1 is not finite (NaN)");
         let mut p = ok();
         p.indices = vec![0, 1, 3];
-        assert_eq!(Mesh::new(p, None).unwrap_err().0, "mesh: index 3 out of range (0..3)");
+        assert_eq!(Mesh::new(p).unwrap_err().0, "index 3 out of range (0..3)");
         let mut p = ok();
         p.indices = vec![];
-        assert!(Mesh::new(p, None).is_err());
+        assert!(Mesh::new(p).is_err());
         let mut p = ok();
         p.indices = vec![0, 1];
-        assert!(Mesh::new(p, None).is_err());
+        assert!(Mesh::new(p).is_err());
         let mut p = ok();
         p.normals = Some(vec![0.0; 6]);
-        assert!(Mesh::new(p, None).is_err());
+        assert!(Mesh::new(p).is_err());
         let mut p = ok();
         p.uvs = Some(vec![0.0; 5]);
-        assert!(Mesh::new(p, None).is_err());
+        assert!(Mesh::new(p).is_err());
     }
 
     #[test]
@@ -617,7 +712,8 @@ mod tests {
                 material: 0,
                 order: 0,
             };
-            Mesh::new(p, Some((nodes, prims)))
+            let mut m = Mesh::new(p).expect("valid");
+            m.set_bvh(nodes, prims).map(|_| m)
         };
         let same = rebuild(nodes.clone(), prims.clone()).expect("round trip");
         assert_eq!(same.bvh(), mesh.bvh());

@@ -15,17 +15,21 @@ const BINS: usize = 16;
 /// An axis-aligned box.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Aabb {
+    /// The low corner.
     pub min: Vector3,
+    /// The high corner.
     pub max: Vector3,
 }
 
 impl Aabb {
+    /// Holds nothing; growing it by a box gives that box.
     pub const EMPTY: Aabb = Aabb {
         min: Vector3::new(f64::INFINITY, f64::INFINITY, f64::INFINITY),
         max: Vector3::new(f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY),
     };
 
     #[inline(always)]
+    /// Grows to hold `o` too.
     pub fn grow(&mut self, o: &Aabb) {
         fn lo(a: f64, b: f64) -> f64 {
             if b < a {
@@ -46,6 +50,7 @@ impl Aabb {
     }
 
     #[inline(always)]
+    /// Grows to hold `p` too.
     pub fn grow_point(&mut self, p: Vector3) {
         self.grow(&Aabb { min: p, max: p });
     }
@@ -58,6 +63,7 @@ impl Aabb {
         d.x * d.y + d.y * d.z + d.z * d.x
     }
 
+    /// Whether `o` lies inside (faces included).
     pub fn contains(&self, o: &Aabb) -> bool {
         self.min.x <= o.min.x
             && self.min.y <= o.min.y
@@ -80,8 +86,11 @@ impl Aabb {
 /// (`count == 0`) has its children at `start` and `start + 1`, always after itself.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MeshNode {
+    /// Holds every triangle below the node.
     pub bounds: Aabb,
+    /// First leaf-order triangle (leaf) or first child (interior).
     pub start: u32,
+    /// Triangles in a leaf; 0 for an interior node.
     pub count: u32,
 }
 
@@ -182,9 +191,18 @@ impl MeshBvh {
     /// on: children after their parent and in range, depth within `MAX_DEPTH`, every node
     /// reached once, `prims` a permutation of the triangles, finite boxes that hold their
     /// children and their triangles. A wrong BVH is an error, never a panic or a wrong image.
-    pub fn from_parts(nodes: Vec<MeshNode>, prims: Vec<u32>, positions: &[Vector3], triangles: &[[u32; 3]]) -> Result<MeshBvh, String> {
+    pub fn from_parts(
+        nodes: Vec<MeshNode>,
+        prims: Vec<u32>,
+        positions: &[Vector3],
+        triangles: &[[u32; 3]],
+    ) -> Result<MeshBvh, String> {
         if triangles.is_empty() {
-            return if nodes.is_empty() && prims.is_empty() { Ok(MeshBvh::default()) } else { Err("a BVH for no triangles must be empty".into()) };
+            return if nodes.is_empty() && prims.is_empty() {
+                Ok(MeshBvh::default())
+            } else {
+                Err("a BVH for no triangles must be empty".into())
+            };
         }
         if prims.len() != triangles.len() {
             return Err(format!("BVH lists {} triangles, the mesh has {}", prims.len(), triangles.len()));
@@ -244,6 +262,7 @@ impl MeshBvh {
         Ok(MeshBvh { nodes, prims })
     }
 
+    /// The nodes, root first.
     pub fn nodes(&self) -> &[MeshNode] {
         &self.nodes
     }

@@ -20,7 +20,7 @@ pub fn cast_ray(scene: &Scene, ray: &Ray, depth: u32) -> Color {
         return BLACK;
     }
     let point = ray.origin + ray.direction * hit.distance;
-    let surfel = scene.surfel(&hit, point);
+    let surfel = scene.surfel(&hit, point, ray.direction);
     let material = surfel.material;
     let normal = surfel.normal;
     match material.surface {

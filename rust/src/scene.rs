@@ -6,6 +6,8 @@ use crate::bvh::{Bvh, Nearest};
 use crate::color::{Color, EncodeTable};
 use crate::light::Light;
 use crate::material::{Coloration, Material, MaterialId, Surface, TextureId};
+use crate::mesh::{Mesh, MeshParts};
+use crate::mesh_bvh::MeshNode;
 use crate::ray::Ray;
 use crate::shape::{Plane, ShapeKind, Sphere, TexCoords};
 use crate::texture::{DecodeTable, Texture};
@@ -102,7 +104,21 @@ pub struct SceneBuilder {
     materials: Vec<Material>,
     spheres: Vec<Sphere>,
     planes: Vec<Plane>,
+    meshes: Vec<Mesh>,
     lights: Vec<Light>,
+}
+
+/// A mesh's geometry as [`SceneBuilder::add_mesh`] takes it: flat arrays, world space.
+#[derive(Clone, Debug, Default)]
+pub struct MeshGeometry {
+    /// x, y, z per vertex.
+    pub positions: Vec<f64>,
+    /// Vertex normals (x, y, z per vertex) for smooth shading; `None` for flat faces.
+    pub normals: Option<Vec<f64>>,
+    /// Texture coordinates (u, v per vertex).
+    pub uvs: Option<Vec<f32>>,
+    /// Three vertex indices per triangle, counter-clockwise seen from outside.
+    pub indices: Vec<u32>,
 }
 
 impl SceneBuilder {
@@ -123,6 +139,7 @@ impl SceneBuilder {
             materials: Vec::new(),
             spheres: Vec::new(),
             planes: Vec::new(),
+            meshes: Vec::new(),
             lights: Vec::new(),
         })
     }
@@ -196,7 +213,7 @@ impl SceneBuilder {
 
     /// The element's position among all elements; `u32::MAX` is [`Nearest::NONE`]'s.
     fn next_order(&self) -> Result<u32> {
-        let n = self.spheres.len() + self.planes.len();
+        let n = self.spheres.len() + self.planes.len() + self.meshes.len();
         u32::try_from(n).ok().filter(|&n| n < u32::MAX).ok_or_else(|| SceneError::new("too many elements"))
     }
 
@@ -225,6 +242,18 @@ impl SceneBuilder {
         Ok(())
     }
 
+    /// A triangle mesh (see [`Mesh::new`] for what is checked), seen from both sides. Its BVH
+    /// is built with the scene's, or given to [`SceneBuilder::build_with_bvh`].
+    pub fn add_mesh(&mut self, geometry: MeshGeometry, material: MaterialId) -> Result<()> {
+        let material = self.material(material)?;
+        let order = self.next_order()?;
+        let MeshGeometry { positions, normals, uvs, indices } = geometry;
+        let mesh = Mesh::new(MeshParts { positions, normals, uvs, indices, material: material.0, order })
+            .map_err(|e| SceneError::new(e.0))?;
+        self.meshes.push(mesh);
+        Ok(())
+    }
+
     /// A light; a directional light's direction is normalised here.
     pub fn add_light(&mut self, light: Light) -> Result<()> {
         let light = match light {
@@ -246,13 +275,42 @@ impl SceneBuilder {
     /// The scene, with its BVH built here (unless brute force was asked for).
     pub fn build(self) -> Scene {
         let mut spheres = self.spheres;
-        let bvh = if self.use_bvh { Some(Bvh::build(&mut spheres)) } else { None };
-        Scene::assemble(self.shadow_bias, self.max_recursion_depth, spheres, self.planes, self.lights, self.materials, self.textures, bvh)
+        let mut meshes = self.meshes;
+        let bvh = if self.use_bvh {
+            meshes.iter_mut().for_each(Mesh::build_bvh);
+            Some(Bvh::build(&mut spheres))
+        } else {
+            None
+        };
+        Scene::assemble(
+            self.shadow_bias,
+            self.max_recursion_depth,
+            spheres,
+            self.planes,
+            meshes,
+            self.lights,
+            self.materials,
+            self.textures,
+            bvh,
+        )
     }
 
-    /// The scene with a BVH built earlier: `leaf_order` lists the spheres' indices (in the
-    /// order they were added) in the BVH's leaf order, each exactly once.
-    pub fn build_with_bvh(self, bvh: Bvh, leaf_order: &[u32]) -> Result<Scene> {
+    /// The scene with BVHs built earlier: `leaf_order` lists the spheres' indices (in the
+    /// order they were added) in the BVH's leaf order, each exactly once; `mesh_bvhs` holds
+    /// each mesh's nodes and triangle order, in the order the meshes were added.
+    pub fn build_with_bvh(
+        self,
+        bvh: Bvh,
+        leaf_order: &[u32],
+        mesh_bvhs: Vec<(Vec<MeshNode>, Vec<u32>)>,
+    ) -> Result<Scene> {
+        let mut meshes = self.meshes;
+        if mesh_bvhs.len() != meshes.len() {
+            return Err(SceneError::new(format!("{} mesh BVHs for {} meshes", mesh_bvhs.len(), meshes.len())));
+        }
+        for (i, (mesh, (nodes, prims))) in meshes.iter_mut().zip(mesh_bvhs).enumerate() {
+            mesh.set_bvh(nodes, prims).map_err(|e| SceneError::new(format!("mesh {i}: {e}")))?;
+        }
         let n = self.spheres.len();
         if leaf_order.len() != n {
             return Err(SceneError::new(format!("the BVH orders {} spheres, the scene has {n}", leaf_order.len())));
@@ -274,6 +332,7 @@ impl SceneBuilder {
             self.max_recursion_depth,
             spheres,
             self.planes,
+            meshes,
             self.lights,
             self.materials,
             self.textures,
@@ -291,6 +350,7 @@ pub struct Scene {
     pub max_recursion_depth: u32,
     spheres: Vec<Sphere>,
     planes: Vec<Plane>,
+    meshes: Vec<Mesh>,
     /// The lights, in scene order.
     pub lights: Vec<Light>,
     materials: Vec<Material>,
@@ -317,6 +377,7 @@ impl Scene {
         max_recursion_depth: u32,
         spheres: Vec<Sphere>,
         planes: Vec<Plane>,
+        meshes: Vec<Mesh>,
         lights: Vec<Light>,
         materials: Vec<Material>,
         textures: Vec<Texture>,
@@ -327,6 +388,7 @@ impl Scene {
             max_recursion_depth,
             spheres,
             planes,
+            meshes,
             lights,
             materials,
             textures,
@@ -339,6 +401,11 @@ impl Scene {
     /// The spheres, in the BVH's leaf order when there is one.
     pub fn spheres(&self) -> &[Sphere] {
         &self.spheres
+    }
+
+    /// The meshes, in the order they were added (each with its BVH unless brute force).
+    pub fn meshes(&self) -> &[Mesh] {
+        &self.meshes
     }
 
     /// The BVH over the spheres; `None` for a brute-force scene.
@@ -365,6 +432,14 @@ impl Scene {
                 best.offer(d, p.order, i as u32, ShapeKind::Plane);
             }
         }
+        for (i, m) in self.meshes.iter().enumerate() {
+            // Only hits not farther than the best so far; the mesh breaks its own ties by
+            // triangle index, `offer` breaks ties between elements by order.
+            let hit = if self.bvh.is_some() { m.nearest(ray, best.distance) } else { m.nearest_brute_force(ray, best.distance) };
+            if let Some(h) = hit {
+                best.offer_part(h.distance, m.order, i as u32, ShapeKind::Mesh, h.triangle);
+            }
+        }
         best
     }
 
@@ -376,6 +451,7 @@ impl Scene {
             Some(bvh) => {
                 bvh.any_hit(ray, &self.spheres, light_distance)
                     || self.planes.iter().any(|p| matches!(p.intersect(ray), Some(d) if d <= light_distance))
+                    || self.meshes.iter().any(|m| m.any_hit(ray, light_distance))
             }
             None => {
                 let hit = self.trace(ray);
@@ -384,10 +460,25 @@ impl Scene {
         }
     }
 
-    /// The normal and material at `point` on the element `hit` names.
+    /// The normal and material at `point` on the element `hit` names, reached along
+    /// `direction`. A mesh is two-sided: its normal is turned towards where the ray came from,
+    /// except on refractive surfaces, which keep the outward normal (from the winding) to
+    /// tell entering from leaving, as spheres do.
     #[inline]
-    pub fn surfel(&self, hit: &Nearest, point: Point) -> Surfel {
+    pub fn surfel(&self, hit: &Nearest, point: Point, direction: Vector3) -> Surfel {
         match hit.kind {
+            ShapeKind::Mesh => {
+                let m = &self.meshes[hit.index as usize];
+                let material = self.materials[m.material as usize];
+                let s = m.surface_at(hit.part, point);
+                let back = s.geometric_normal.dot(direction) > 0.0;
+                let normal = if back && !matches!(material.surface, Surface::Refractive { .. }) {
+                    -s.shading_normal
+                } else {
+                    s.shading_normal
+                };
+                Surfel { normal, material }
+            }
             ShapeKind::Sphere => {
                 let s = &self.spheres[hit.index as usize];
                 Surfel { normal: s.normal(point), material: self.materials[s.material.0 as usize] }
@@ -408,6 +499,7 @@ impl Scene {
                 let coords: TexCoords = match hit.kind {
                     ShapeKind::Sphere => self.spheres[hit.index as usize].tex_coords(point),
                     ShapeKind::Plane => self.planes[hit.index as usize].tex_coords(point),
+                    ShapeKind::Mesh => self.meshes[hit.index as usize].surface_at(hit.part, point).tex_coords,
                 };
                 self.textures[id.0 as usize].color(coords, &self.decode)
             }

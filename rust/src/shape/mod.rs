@@ -23,4 +23,6 @@ pub enum ShapeKind {
     Sphere,
     /// The scene's planes, in scene order.
     Plane,
+    /// The scene's meshes, in scene order; the hit's `part` is the triangle.
+    Mesh,
 }

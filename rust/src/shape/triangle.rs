@@ -25,12 +25,15 @@ pub struct WatertightRay {
 /// barycentric weights of the triangle's three corners (they sum to 1 up to rounding).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TriangleIntersection {
+    /// Along the ray, in units of its direction.
     pub distance: f64,
+    /// Barycentric weights of the corners p0, p1, p2.
     pub weights: [f64; 3],
 }
 
 impl WatertightRay {
     #[inline(always)]
+    /// The ray's shear and axis order.
     pub fn new(ray: &Ray) -> WatertightRay {
         let d = [ray.direction.x, ray.direction.y, ray.direction.z];
         let a = [d[0].abs(), d[1].abs(), d[2].abs()];
