@@ -10,6 +10,9 @@ use crate::shape::TexCoords;
 use crate::vector::{Point, Vector3};
 use std::mem::MaybeUninit;
 
+/// `skip` for queries that exclude no triangle.
+pub const NO_SKIP: u32 = u32::MAX;
+
 /// The most triangles one mesh may have (the TypeScript loader documents the same limit).
 pub const MAX_TRIANGLES: usize = 16 * 1024 * 1024;
 
@@ -158,8 +161,7 @@ impl Mesh {
 
     /// Takes a BVH built earlier (read from packed bytes), after checking it fits this mesh.
     pub fn set_bvh(&mut self, nodes: Vec<MeshNode>, prims: Vec<u32>) -> Result<(), MeshError> {
-        self.bvh = MeshBvh::from_parts(nodes, prims, &self.positions, &self.triangles)
-            .map_err(MeshError)?;
+        self.bvh = MeshBvh::from_parts(nodes, prims, &self.positions, &self.triangles).map_err(MeshError)?;
         Ok(())
     }
 
@@ -185,11 +187,12 @@ impl Mesh {
     }
 
     /// The nearest hit not farther than `max_distance`; of hits at the same distance, the
-    /// lower triangle index.
+    /// lower triangle index. Triangle `skip` (the one a secondary ray leaves; `NO_SKIP` for
+    /// none) is never hit.
     #[inline]
-    pub fn nearest(&self, ray: &Ray, max_distance: f64) -> Option<MeshHit> {
+    pub fn nearest(&self, ray: &Ray, max_distance: f64, skip: u32) -> Option<MeshHit> {
         let nodes = self.bvh.nodes();
-        let Some(root) = nodes.first() else { return self.nearest_brute_force(ray, max_distance) };
+        let Some(root) = nodes.first() else { return self.nearest_brute_force(ray, max_distance, skip) };
         let wr = WatertightRay::new(ray);
         let rb = RayBox::new(ray);
         let mut best: Option<MeshHit> = None;
@@ -203,6 +206,9 @@ impl Mesh {
             if node.count > 0 {
                 let start = node.start as usize;
                 for &t in &self.bvh.prims()[start..start + node.count as usize] {
+                    if t == skip {
+                        continue;
+                    }
                     let (a, b, c) = self.corners(t);
                     if let Some(hit) = wr.intersect(a, b, c) {
                         let better = match best {
@@ -242,10 +248,10 @@ impl Mesh {
     }
 
     /// The same answer as `nearest`, by testing every triangle (for tests and as a reference).
-    pub fn nearest_brute_force(&self, ray: &Ray, max_distance: f64) -> Option<MeshHit> {
+    pub fn nearest_brute_force(&self, ray: &Ray, max_distance: f64, skip: u32) -> Option<MeshHit> {
         let wr = WatertightRay::new(ray);
         let mut best: Option<MeshHit> = None;
-        for t in 0..self.triangles.len() as u32 {
+        for t in (0..self.triangles.len() as u32).filter(|&t| t != skip) {
             let (a, b, c) = self.corners(t);
             if let Some(hit) = wr.intersect(a, b, c) {
                 if hit.distance <= max_distance && best.is_none_or(|h| hit.distance < h.distance) {
@@ -258,10 +264,10 @@ impl Mesh {
 
     /// Whether any triangle is hit at a distance ≤ `max_distance` (shadow rays).
     #[inline]
-    pub fn any_hit(&self, ray: &Ray, max_distance: f64) -> bool {
+    pub fn any_hit(&self, ray: &Ray, max_distance: f64, skip: u32) -> bool {
         let nodes = self.bvh.nodes();
         if nodes.is_empty() {
-            return self.any_hit_brute_force(ray, max_distance);
+            return self.any_hit_brute_force(ray, max_distance, skip);
         }
         let wr = WatertightRay::new(ray);
         let rb = RayBox::new(ray);
@@ -275,6 +281,9 @@ impl Mesh {
             if node.count > 0 {
                 let start = node.start as usize;
                 for &t in &self.bvh.prims()[start..start + node.count as usize] {
+                    if t == skip {
+                        continue;
+                    }
                     let (a, b, c) = self.corners(t);
                     if matches!(wr.intersect(a, b, c), Some(h) if h.distance <= max_distance) {
                         return true;
@@ -289,9 +298,9 @@ impl Mesh {
     }
 
     /// [`Mesh::any_hit`] by testing every triangle.
-    pub fn any_hit_brute_force(&self, ray: &Ray, max_distance: f64) -> bool {
+    pub fn any_hit_brute_force(&self, ray: &Ray, max_distance: f64, skip: u32) -> bool {
         let wr = WatertightRay::new(ray);
-        (0..self.triangles.len() as u32).any(|t| {
+        (0..self.triangles.len() as u32).filter(|&t| t != skip).any(|t| {
             let (a, b, c) = self.corners(t);
             matches!(wr.intersect(a, b, c), Some(h) if h.distance <= max_distance)
         })
@@ -339,8 +348,10 @@ impl Mesh {
         let tex_coords = match &self.uvs {
             Some(uv) => {
                 let (ta, tb, tc) = (uv[ia as usize], uv[ib as usize], uv[ic as usize]);
-                let (wa, wb, wc) = (wa as f32, wb as f32, wc as f32);
-                TexCoords { u: ta.u * wa + tb.u * wb + tc.u * wc, v: ta.v * wa + tb.v * wb + tc.v * wc }
+                // In f64, rounded once, like the plane's coordinates: large coordinates
+                // interpolated in f32 lose whole texels.
+                let at = |a: f32, b: f32, c: f32| (a as f64 * wa + b as f64 * wb + c as f64 * wc) as f32;
+                TexCoords { u: at(ta.u, tb.u, tc.u), v: at(ta.v, tb.v, tc.v) }
             }
             None => TexCoords { u: 0.0, v: 0.0 },
         };
@@ -516,14 +527,17 @@ mod tests {
                 };
                 let r = ray(origin, target);
                 let limit = if rng.next() < 0.2 { rng.range(0.0, 15.0) } else { f64::INFINITY };
-                let fast = mesh.nearest(&r, limit);
-                let slow = mesh.nearest_brute_force(&r, limit);
+                // Sometimes the triangle the ray is aimed at is the one it leaves.
+                let skip = if rng.next() < 0.3 { rng.index(mesh.triangle_count()) as u32 } else { NO_SKIP };
+                let fast = mesh.nearest(&r, limit, skip);
+                let slow = mesh.nearest_brute_force(&r, limit, skip);
+                assert!(fast.is_none_or(|h| h.triangle != skip));
                 assert_eq!(
                     fast.map(|h| (h.distance.to_bits(), h.triangle)),
                     slow.map(|h| (h.distance.to_bits(), h.triangle))
                 );
                 assert_eq!(fast, slow);
-                assert_eq!(mesh.any_hit(&r, limit), slow.is_some());
+                assert_eq!(mesh.any_hit(&r, limit, skip), slow.is_some());
                 hits += fast.is_some() as usize;
             }
             assert!(hits > 1000, "{n} triangles: only {hits} hits, the test would prove little");
@@ -538,7 +552,7 @@ mod tests {
             indices.extend([0u32, 1, 2]);
         }
         let mesh = built(parts(positions, indices));
-        let hit = mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.0, 0.0, -1.0)), f64::INFINITY).expect("hit");
+        let hit = mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.0, 0.0, -1.0)), f64::INFINITY, NO_SKIP).expect("hit");
         assert_eq!(hit.triangle, 0);
     }
 
@@ -624,9 +638,12 @@ mod tests {
                     for origin in [inside, outside] {
                         let r = ray(origin, target);
                         rays += 1;
-                        assert!(mesh.nearest(&r, f64::INFINITY).is_some(), "crack: ray from {origin:?} to {target:?}");
-                        assert!(mesh.nearest_brute_force(&r, f64::INFINITY).is_some());
-                        assert!(mesh.any_hit(&r, f64::INFINITY));
+                        assert!(
+                            mesh.nearest(&r, f64::INFINITY, NO_SKIP).is_some(),
+                            "crack: ray from {origin:?} to {target:?}"
+                        );
+                        assert!(mesh.nearest_brute_force(&r, f64::INFINITY, NO_SKIP).is_some());
+                        assert!(mesh.any_hit(&r, f64::INFINITY, NO_SKIP));
                     }
                 }
             }
@@ -638,11 +655,12 @@ mod tests {
     fn closed_mesh_normals_point_outward() {
         let (positions, indices) = icosphere(1);
         let mesh = built(parts(positions, indices));
-        let hit = mesh.nearest(&ray(Vector3::new(0.0, 0.0, 5.0), Vector3::ZERO), f64::INFINITY).expect("hit");
+        let hit = mesh.nearest(&ray(Vector3::new(0.0, 0.0, 5.0), Vector3::ZERO), f64::INFINITY, NO_SKIP).expect("hit");
         let s = mesh.surface(&hit);
         assert!(s.geometric_normal.z > 0.9, "{:?}", s.geometric_normal);
         // From inside, the same face's normal still points outward (refraction needs that).
-        let inside = mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.0, 0.0, 5.0)), f64::INFINITY).expect("hit");
+        let inside =
+            mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.0, 0.0, 5.0)), f64::INFINITY, NO_SKIP).expect("hit");
         assert!(mesh.surface(&inside).geometric_normal.z > 0.9);
     }
 
@@ -655,7 +673,8 @@ mod tests {
         p.normals = Some(vec![0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
         let mesh = built(p);
         assert_eq!(mesh.triangle_count(), 2);
-        let hit = mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.5, -2.0, -1.5)), f64::INFINITY).expect("hit");
+        let hit =
+            mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.5, -2.0, -1.5)), f64::INFINITY, NO_SKIP).expect("hit");
         let s = mesh.surface(&hit);
         assert!((s.geometric_normal.y - 1.0).abs() < 1e-12);
         assert_eq!(s.shading_normal, Vector3::new(0.0, 1.0, 0.0));
@@ -666,11 +685,11 @@ mod tests {
         for i in 1..20 {
             let s = i as f64 / 20.0;
             let target = Vector3::new(-1.0 + 2.0 * s, -2.0, -1.0 - 2.0 * s);
-            assert!(mesh.nearest(&ray(Vector3::ZERO, target), f64::INFINITY).is_some());
+            assert!(mesh.nearest(&ray(Vector3::ZERO, target), f64::INFINITY, NO_SKIP).is_some());
         }
-        assert!(mesh.nearest(&ray(Vector3::ZERO, Vector3::new(1.5, -2.0, -1.5)), f64::INFINITY).is_none());
-        assert!(!mesh.any_hit(&ray(Vector3::ZERO, Vector3::new(0.5, -2.0, -1.5)), d * 0.5));
-        assert!(mesh.any_hit(&ray(Vector3::ZERO, Vector3::new(0.5, -2.0, -1.5)), d));
+        assert!(mesh.nearest(&ray(Vector3::ZERO, Vector3::new(1.5, -2.0, -1.5)), f64::INFINITY, NO_SKIP).is_none());
+        assert!(!mesh.any_hit(&ray(Vector3::ZERO, Vector3::new(0.5, -2.0, -1.5)), d * 0.5, NO_SKIP));
+        assert!(mesh.any_hit(&ray(Vector3::ZERO, Vector3::new(0.5, -2.0, -1.5)), d, NO_SKIP));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::bvh::{Bvh, Nearest};
 use crate::color::{Color, EncodeTable};
 use crate::light::Light;
 use crate::material::{Coloration, Material, MaterialId, Surface, TextureId};
-use crate::mesh::{Mesh, MeshParts};
+use crate::mesh::{Mesh, MeshParts, NO_SKIP};
 use crate::mesh_bvh::MeshNode;
 use crate::ray::Ray;
 use crate::shape::{Plane, ShapeKind, Sphere, TexCoords};
@@ -361,6 +361,39 @@ pub struct Scene {
     bvh: Option<Bvh>,
 }
 
+/// Where a secondary ray starts: the mesh triangle it leaves, which it never hits again. A ray
+/// leaving a flat triangle cannot meet it again, but rounding in the hit point (large triangles
+/// with a small `shadow_bias`) would otherwise let a surface shadow itself. Spheres and planes
+/// keep the original's rule (the bias alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    mesh: u32,
+    triangle: u32,
+}
+
+impl Origin {
+    /// A primary ray, or one leaving a sphere or plane.
+    pub const NONE: Origin = Origin { mesh: u32::MAX, triangle: NO_SKIP };
+
+    /// Rays leaving the surface `hit` names.
+    #[inline(always)]
+    pub fn of(hit: &Nearest) -> Origin {
+        match hit.kind {
+            ShapeKind::Mesh => Origin { mesh: hit.index, triangle: hit.part },
+            _ => Origin::NONE,
+        }
+    }
+
+    #[inline(always)]
+    fn skip(&self, mesh: usize) -> u32 {
+        if self.mesh as usize == mesh {
+            self.triangle
+        } else {
+            NO_SKIP
+        }
+    }
+}
+
 /// What shading needs to know about the nearest hit.
 #[derive(Clone, Copy, Debug)]
 pub struct Surfel {
@@ -416,6 +449,12 @@ impl Scene {
     /// The nearest element hit, ties going to the element added first.
     #[inline(always)]
     pub fn trace(&self, ray: &Ray) -> Nearest {
+        self.trace_from(ray, Origin::NONE)
+    }
+
+    /// [`Scene::trace`] for a ray leaving `from`.
+    #[inline(always)]
+    pub fn trace_from(&self, ray: &Ray, from: Origin) -> Nearest {
         let mut best = Nearest::NONE;
         match &self.bvh {
             Some(bvh) => bvh.nearest(ray, &self.spheres, &mut best),
@@ -435,7 +474,12 @@ impl Scene {
         for (i, m) in self.meshes.iter().enumerate() {
             // Only hits not farther than the best so far; the mesh breaks its own ties by
             // triangle index, `offer` breaks ties between elements by order.
-            let hit = if self.bvh.is_some() { m.nearest(ray, best.distance) } else { m.nearest_brute_force(ray, best.distance) };
+            let skip = from.skip(i);
+            let hit = if self.bvh.is_some() {
+                m.nearest(ray, best.distance, skip)
+            } else {
+                m.nearest_brute_force(ray, best.distance, skip)
+            };
             if let Some(h) = hit {
                 best.offer_part(h.distance, m.order, i as u32, ShapeKind::Mesh, h.triangle);
             }
@@ -447,14 +491,20 @@ impl Scene {
     /// "nearest hit is not farther than the light", asked as an any-hit query with the BVH.
     #[inline]
     pub fn occluded(&self, ray: &Ray, light_distance: f64) -> bool {
+        self.occluded_from(ray, light_distance, Origin::NONE)
+    }
+
+    /// [`Scene::occluded`] for a ray leaving `from`.
+    #[inline]
+    pub fn occluded_from(&self, ray: &Ray, light_distance: f64, from: Origin) -> bool {
         match &self.bvh {
             Some(bvh) => {
                 bvh.any_hit(ray, &self.spheres, light_distance)
                     || self.planes.iter().any(|p| matches!(p.intersect(ray), Some(d) if d <= light_distance))
-                    || self.meshes.iter().any(|m| m.any_hit(ray, light_distance))
+                    || self.meshes.iter().enumerate().any(|(i, m)| m.any_hit(ray, light_distance, from.skip(i)))
             }
             None => {
-                let hit = self.trace(ray);
+                let hit = self.trace_from(ray, from);
                 hit.is_hit() && !(hit.distance > light_distance)
             }
         }
