@@ -8,6 +8,7 @@
  */
 
 import { initSync, RenderScene } from "./lib/raypool.js";
+import { errorMessage } from "./src/_format.ts";
 import type { FromWorker, ToWorker } from "./src/render/messages.ts";
 
 interface Current {
@@ -28,10 +29,6 @@ const scope = self as unknown as {
 /** The scene last built, by content key; kept across renders. */
 let held: { key: string; scene: RenderScene } | undefined;
 let current: Current | undefined;
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
   current = undefined;
@@ -54,7 +51,11 @@ function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
     const { width, height, fov, samples, camera } = message.view;
     held.scene.set_view(width, height, fov, samples, camera);
   } catch (error) {
-    scope.postMessage({ kind: "renderError", renderId, message: errorText(error) });
+    scope.postMessage({
+      kind: "renderError",
+      renderId,
+      message: errorMessage(error),
+    });
     return;
   }
   const flag = new Int32Array(message.cancel);
@@ -83,7 +84,7 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
       kind: "tileError",
       renderId: message.renderId,
       index: message.index,
-      message: errorText(error),
+      message: errorMessage(error),
     });
     return;
   }

@@ -1,7 +1,8 @@
 /* tslint:disable */
 /* eslint-disable */
 
-/** Asked now and then while a tile renders; returning true stops it with Error("cancelled"). */
+/** Asked at the start of every row and every 4096 primary samples while a tile renders;
+ *  returning true (or throwing) stops it with Error("cancelled"). */
 export interface CancelToken {
     cancelled(): boolean;
 }
@@ -21,8 +22,8 @@ export class RenderScene {
     static from_packed(packed: Uint8Array): RenderScene;
     /**
      * The rectangle of the current view as width*height*4 RGBA8 bytes, top row first. Throws
-     * Error("cancelled") when `cancel.cancelled()` returns true, and an Error when no view
-     * was set or the rectangle is empty or outside the view.
+     * Error("cancelled") when `cancel.cancelled()` returns true (or throws), and an Error when
+     * no view was set or the rectangle is empty or outside the view.
      */
     render_tile(x: number, y: number, width: number, height: number, cancel: CancelToken): Uint8Array;
     /**
@@ -56,6 +57,8 @@ export interface InitOutput {
     readonly renderscene_render_tile: (a: number, b: number, c: number, d: number, e: number, f: any) => [number, number, number, number];
     readonly renderscene_set_view: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number];
     readonly renderscene_width: (a: number) => number;
+    readonly __wbindgen_exn_store: (a: number) => void;
+    readonly __externref_table_alloc: () => number;
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __externref_table_dealloc: (a: number) => void;

@@ -350,7 +350,8 @@ const movedCamera: Camera = {
 };
 
 test("a moved camera sees the original's scene from elsewhere (committed image)", async () => {
-  const { Image } = await import("imagescript");
+  // deno-lint-ignore no-import-prefix
+  const { Image } = await import("npm:imagescript@1.3.1");
   const png = await Image.decode(
     await Deno.readFile(new URL("camera_moved.png", fixtures)),
   );

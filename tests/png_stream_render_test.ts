@@ -32,7 +32,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 async function decode(png: Uint8Array) {
-  const { Image } = await import("imagescript");
+  // deno-lint-ignore no-import-prefix
+  const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(png);
   return {
     width: image.width,
@@ -197,6 +198,33 @@ test("a sink that fails stops the render and its error comes out", async () => {
   );
   // The band rendering ahead is stopped: far fewer than the remaining 90 tiles come in.
   assert.ok(tilesAfterFailure < 30, `${tilesAfterFailure} tiles after`);
+});
+
+test("a sink that never takes the bytes does not hold an aborted render", async () => {
+  for (const kind of ["function", "stream"] as const) {
+    const controller = new AbortController();
+    let writes = 0;
+    const stalled = () => {
+      writes++;
+      return new Promise<void>(() => {});
+    };
+    const sink = kind === "function"
+      ? stalled
+      : new WritableStream<Uint8Array>({ write: stalled });
+    const streaming = renderPngStream(scene, sink, {
+      width: 64,
+      height: 48,
+      bandRows: 16,
+      workers: 2,
+      signal: controller.signal,
+    });
+    while (writes === 0) await new Promise((r) => setTimeout(r, 5));
+    const start = performance.now();
+    controller.abort(Object.create(null));
+    await assert.rejects(streaming, { name: "AbortError" });
+    const latency = performance.now() - start;
+    assert.ok(latency < 100, `${kind} sink: the abort took ${latency} ms`);
+  }
 });
 
 test("bad options are refused before anything is written or rendered", async () => {

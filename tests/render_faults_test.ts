@@ -161,7 +161,8 @@ test("a hand-built Scene the core refuses fails the render, naming what is wrong
   };
   await assert.rejects(renderer.render(wrongTexture, size), {
     name: "RangeError",
-    message: /texture "scenes\/checkerboard.png" must hold 2×2×4 = 16 bytes, got 3/,
+    message:
+      /texture "scenes\/checkerboard.png" must hold 2×2×4 = 16 bytes, got 3/,
   });
   const negative = structuredClone(scene);
   const first = negative.description.elements[0];

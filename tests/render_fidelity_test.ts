@@ -12,7 +12,8 @@ const scene = await loadScene(
 );
 
 async function reference(): Promise<RenderedImage> {
-  const { Image } = await import("imagescript");
+  // deno-lint-ignore no-import-prefix
+  const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(
     await Deno.readFile(
       new URL(

@@ -10,7 +10,16 @@ import {
   type RenderOptions,
   type RenderProgress,
 } from "../src/render/plan.ts";
-import { loadScene } from "../src/scene/mod.ts";
+import {
+  directionalLight,
+  loadScene,
+  material,
+  point,
+  rgb,
+  scene as sceneOf,
+  sphere,
+  vector,
+} from "../src/scene/mod.ts";
 import type { Scene, SceneDescription } from "../src/types.ts";
 import { crop } from "./fixtures/crop.ts";
 
@@ -19,31 +28,24 @@ const scene = await loadScene(
 );
 const size = { width: 320, height: 240 };
 /** A scene with no texture, so it needs no baseDir. */
-const description: SceneDescription = {
+const description: SceneDescription = sceneOf({
   width: 32,
   height: 24,
-  fov: 90,
-  shadow_bias: 1e-13,
-  max_recursion_depth: 10,
-  elements: [{
-    Sphere: {
-      center: { x: 0, y: 0, z: -5 },
+  elements: [
+    sphere({
+      center: point(0, 0, -5),
       radius: 1,
-      material: {
-        coloration: { Color: { red: 1, green: 0, blue: 0 } },
-        albedo: 0.18,
-        surface: "Diffuse",
-      },
-    },
-  }],
-  lights: [{
-    Directional: {
-      direction: { x: 0, y: 0, z: -1 },
-      color: { red: 1, green: 1, blue: 1 },
+      material: material({ color: rgb(1, 0, 0) }),
+    }),
+  ],
+  lights: [
+    directionalLight({
+      direction: vector(0, 0, -1),
+      color: rgb(1, 1, 1),
       intensity: 1,
-    },
-  }],
-};
+    }),
+  ],
+});
 
 /** Fails the test if a worker outlives it. */
 function test(name: string, fn: () => Promise<void>) {

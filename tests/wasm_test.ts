@@ -12,6 +12,8 @@ import { packScene } from "../src/render/packed_scene.ts";
 import type { Scene } from "../src/types.ts";
 import { cameraNumbers, NEVER } from "./fixtures/core.ts";
 
+// imagescript's v1 API: Image.decode gives an RGBA bitmap.
+// deno-lint-ignore no-import-prefix
 const { Image } = await import("npm:imagescript@1.3.1");
 const fixtures = new URL("./fixtures/original/", import.meta.url);
 const original = await loadScene(new URL("test_800x600.json", fixtures));

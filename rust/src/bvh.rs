@@ -526,7 +526,13 @@ fn choose_split(prims: &[Prim], cb: &Aabb, nb: &Aabb) -> Option<(usize, f64)> {
         // Large clusters of overlapping spheres: SAH sees no gain, but a median split still
         // bounds the leaf size.
         let d = cb.max - cb.min;
-        let axis = if d.x >= d.y && d.x >= d.z { 0 } else if d.y >= d.z { 1 } else { 2 };
+        let axis = if d.x >= d.y && d.x >= d.z {
+            0
+        } else if d.y >= d.z {
+            1
+        } else {
+            2
+        };
         if d.get(axis) > 0.0 {
             best = Some((axis, (cb.min.get(axis) + cb.max.get(axis)) * 0.5));
         }

@@ -31,11 +31,8 @@ pub struct Pose {
 
 impl Pose {
     /// The original's camera: at the origin, looking down −z, y up.
-    pub const DEFAULT: Pose = Pose {
-        position: Vector3::ZERO,
-        look_at: Vector3::new(0.0, 0.0, -1.0),
-        up: Vector3::new(0.0, 1.0, 0.0),
-    };
+    pub const DEFAULT: Pose =
+        Pose { position: Vector3::ZERO, look_at: Vector3::new(0.0, 0.0, -1.0), up: Vector3::new(0.0, 1.0, 0.0) };
 }
 
 /// Why a pose has no usable basis.
@@ -166,7 +163,11 @@ mod tests {
             2,
             2,
             90.0,
-            Pose { position: Vector3::new(1.0, 2.0, 3.0), look_at: Vector3::new(5.0, 2.0, 3.0), up: Vector3::new(0.0, 1.0, 0.0) },
+            Pose {
+                position: Vector3::new(1.0, 2.0, 3.0),
+                look_at: Vector3::new(5.0, 2.0, 3.0),
+                up: Vector3::new(0.0, 1.0, 0.0),
+            },
         )
         .unwrap();
         let r = cam.ray(1.0, 1.0);

@@ -7,6 +7,9 @@
 //! ([`render::render_tile`]), each render interruptible by a cancel callback.
 
 #![warn(missing_docs)]
+// `!(x > 0.0)` is how the core refuses NaN along with the non-positive: `partial_cmp` would
+// hide that in ceremony.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod bvh;
 pub mod camera;

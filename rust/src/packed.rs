@@ -470,7 +470,8 @@ fn read_bvh(r: &mut Reader, sphere_of_element: &[u32], spheres: u32) -> Result<(
     if sphere_count != spheres {
         return Err(error(format!("bvh: sphere_count is {sphere_count}, the scene has {spheres} spheres")));
     }
-    let order_bytes = r.record(sphere_count as usize * 4, || format!("the BVH's leaf order of {sphere_count} spheres"))?;
+    let order_bytes =
+        r.record(sphere_count as usize * 4, || format!("the BVH's leaf order of {sphere_count} spheres"))?;
     let mut seen = vec![false; spheres as usize];
     let mut leaf_order = Vec::with_capacity(spheres as usize);
     let mut f = order_bytes;
@@ -543,7 +544,8 @@ struct Parsed {
 fn parse(bytes: &[u8]) -> Result<Parsed> {
     let mut r = Reader { bytes, at: 0 };
     let h = read_header(&mut r)?;
-    let mut builder = SceneBuilder::new(h.shadow_bias, h.max_recursion_depth).map_err(|e| error(format!("header: {e}")))?;
+    let mut builder =
+        SceneBuilder::new(h.shadow_bias, h.max_recursion_depth).map_err(|e| error(format!("header: {e}")))?;
     for i in 0..h.textures {
         read_texture(&mut r, &mut builder, i)?;
     }
@@ -707,7 +709,16 @@ mod tests {
         }
 
         #[allow(clippy::too_many_arguments)]
-        fn material(&mut self, coloration: u32, surface: u32, rgb: [f64; 3], texture: u32, albedo: f64, a: f64, b: f64) -> &mut Packer {
+        fn material(
+            &mut self,
+            coloration: u32,
+            surface: u32,
+            rgb: [f64; 3],
+            texture: u32,
+            albedo: f64,
+            a: f64,
+            b: f64,
+        ) -> &mut Packer {
             let s = self.section(MATERIALS);
             put_u32(s, &[coloration, surface]);
             put_f64(s, &rgb);
@@ -773,7 +784,8 @@ mod tests {
     /// A closed octahedron (wound counter-clockwise from outside) of radius `r` at `c`, with
     /// its vertex normals.
     fn octahedron(c: [f64; 3], r: f64) -> TestMesh {
-        let dirs = [[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, -1.0]];
+        let dirs =
+            [[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, -1.0]];
         let positions = dirs.iter().flat_map(|d| [c[0] + r * d[0], c[1] + r * d[1], c[2] + r * d[2]]).collect();
         let normals = Some(dirs.iter().flat_map(|d| d.map(|v| v as f32)).collect());
         let indices = vec![0, 2, 4, 2, 1, 4, 1, 3, 4, 3, 0, 4, 2, 0, 5, 1, 2, 5, 3, 1, 5, 0, 3, 5];
@@ -803,11 +815,18 @@ mod tests {
             .plane(0, [0.0, 0.0, -40.0], [0.0, 0.0, -1.0]);
         for i in 0..40 {
             let f = i as f64;
-            p.sphere(i % 4, [(f * 0.7) % 6.0 - 3.0, (f * 0.3) % 3.0 - 1.5, -6.0 - (f * 1.3) % 12.0], 0.3 + (f % 3.0) * 0.2);
+            p.sphere(
+                i % 4,
+                [(f * 0.7) % 6.0 - 3.0, (f * 0.3) % 3.0 - 1.5, -6.0 - (f * 1.3) % 12.0],
+                0.3 + (f % 3.0) * 0.2,
+            );
         }
-        p.sphere(1, [0.0, 0.0, -5.0], 1.0)
-            .light(0, [-0.3, -1.0, -0.2], [1.0, 0.9, 0.8], 2.0)
-            .light(1, [2.0, 6.0, -3.0], [0.9, 0.9, 1.0], 3000.0);
+        p.sphere(1, [0.0, 0.0, -5.0], 1.0).light(0, [-0.3, -1.0, -0.2], [1.0, 0.9, 0.8], 2.0).light(
+            1,
+            [2.0, 6.0, -3.0],
+            [0.9, 0.9, 1.0],
+            3000.0,
+        );
         p
     }
 
@@ -819,8 +838,16 @@ mod tests {
         b.add_texture(2, 1, vec![255, 0, 0, 255, 255, 255, 255, 255]).unwrap();
         let t1 = b.add_texture(1, 1, vec![0, 0, 255, 255]).unwrap();
         let m = [
-            Material { coloration: Coloration::Color(Color::new(0.8, 0.4, 0.2)), albedo: 0.5, surface: Surface::Diffuse },
-            Material { coloration: Coloration::Texture(t1), albedo: 0.3, surface: Surface::Reflective { reflectivity: 0.4 } },
+            Material {
+                coloration: Coloration::Color(Color::new(0.8, 0.4, 0.2)),
+                albedo: 0.5,
+                surface: Surface::Diffuse,
+            },
+            Material {
+                coloration: Coloration::Texture(t1),
+                albedo: 0.3,
+                surface: Surface::Reflective { reflectivity: 0.4 },
+            },
             Material {
                 coloration: Coloration::Color(Color::new(1.0, 1.0, 1.0)),
                 albedo: 0.2,
@@ -837,10 +864,18 @@ mod tests {
             b.add_sphere(c, 0.3 + (f % 3.0) * 0.2, m[i % 4]).unwrap();
         }
         b.add_sphere(v(0.0, 0.0, -5.0), 1.0, m[1]).unwrap();
-        b.add_light(Light::Directional { direction: v(-0.3, -1.0, -0.2), color: Color::new(1.0, 0.9, 0.8), intensity: 2.0 })
-            .unwrap();
-        b.add_light(Light::Spherical { position: v(2.0, 6.0, -3.0), color: Color::new(0.9, 0.9, 1.0), intensity: 3000.0 })
-            .unwrap();
+        b.add_light(Light::Directional {
+            direction: v(-0.3, -1.0, -0.2),
+            color: Color::new(1.0, 0.9, 0.8),
+            intensity: 2.0,
+        })
+        .unwrap();
+        b.add_light(Light::Spherical {
+            position: v(2.0, 6.0, -3.0),
+            color: Color::new(0.9, 0.9, 1.0),
+            intensity: 3000.0,
+        })
+        .unwrap();
         b.set_use_bvh(use_bvh);
         b.build()
     }
@@ -926,10 +961,19 @@ mod tests {
         assert_eq!(err(b"RAYPO"), "packed scene: truncated at byte 0 (the header needs 48 bytes)");
         assert_eq!(err(b"{\"width\": 3}"), "packed scene: bad magic");
         assert_eq!(err(&patched(&good, 0, b"RAYPOOL!")), "packed scene: bad magic");
-        assert_eq!(err(&patched(&good, 8, &7u32.to_le_bytes())), "packed scene: version 7 is not supported (expected 1)");
-        assert_eq!(err(&patched(&good, 8, &7u32.to_le_bytes())[..12]), "packed scene: version 7 is not supported (expected 1)");
+        assert_eq!(
+            err(&patched(&good, 8, &7u32.to_le_bytes())),
+            "packed scene: version 7 is not supported (expected 1)"
+        );
+        assert_eq!(
+            err(&patched(&good, 8, &7u32.to_le_bytes())[..12]),
+            "packed scene: version 7 is not supported (expected 1)"
+        );
         assert_eq!(err(&good[..47]), "packed scene: truncated at byte 0 (the header needs 48 bytes)");
-        assert_eq!(err(&patched(&good, 12, &4u32.to_le_bytes())), "packed scene: header: unknown flags 0x4 (bit 0 BVH, bit 1 brute force)");
+        assert_eq!(
+            err(&patched(&good, 12, &4u32.to_le_bytes())),
+            "packed scene: header: unknown flags 0x4 (bit 0 BVH, bit 1 brute force)"
+        );
         assert_eq!(
             err(&patched(&good, 12, &3u32.to_le_bytes())),
             "packed scene: header: flags BVH (bit 0) and brute force (bit 1) exclude each other"
@@ -951,10 +995,22 @@ mod tests {
         let mut p = Packer::new();
         p.texture(1, 1, &[0; 4]).material(0, 0, [0.5; 3], 0, 1.0, 0.0, 0.0).sphere(0, [0.0, 0.0, -5.0], 1.0);
         let small = p.bytes();
-        assert_eq!(err(&patched(&small, 28, &u32::MAX.to_le_bytes())), "packed scene: texture 1: size must be at least 1×1, got 0×0");
-        assert_eq!(err(&patched(&small, 32, &u32::MAX.to_le_bytes())), "packed scene: truncated at byte 128 (material 1 needs 64 bytes)");
-        assert_eq!(err(&patched(&small, 36, &u32::MAX.to_le_bytes())), "packed scene: truncated at byte 168 (element 1 needs 8 bytes)");
-        assert_eq!(err(&patched(&small, 40, &u32::MAX.to_le_bytes())), "packed scene: truncated at byte 168 (light 0 needs 64 bytes)");
+        assert_eq!(
+            err(&patched(&small, 28, &u32::MAX.to_le_bytes())),
+            "packed scene: texture 1: size must be at least 1×1, got 0×0"
+        );
+        assert_eq!(
+            err(&patched(&small, 32, &u32::MAX.to_le_bytes())),
+            "packed scene: truncated at byte 128 (material 1 needs 64 bytes)"
+        );
+        assert_eq!(
+            err(&patched(&small, 36, &u32::MAX.to_le_bytes())),
+            "packed scene: truncated at byte 168 (element 1 needs 8 bytes)"
+        );
+        assert_eq!(
+            err(&patched(&small, 40, &u32::MAX.to_le_bytes())),
+            "packed scene: truncated at byte 168 (light 0 needs 64 bytes)"
+        );
     }
 
     #[test]
@@ -967,12 +1023,21 @@ mod tests {
         assert!(from_packed(&one(1, 1, &[1, 2, 3, 4])).is_ok());
         assert!(from_packed(&one(1, 1, &[1, 2, 3])).is_ok(), "the writer pads with zeros");
         assert_eq!(err(&one(0, 1, &[])), "packed scene: texture 0: size must be at least 1×1, got 0×1");
-        assert_eq!(err(&one(1, 1, &[1, 2, 3, 4])[..59]), "packed scene: truncated at byte 56 (texture 0 needs 4 bytes of pixels)");
+        assert_eq!(
+            err(&one(1, 1, &[1, 2, 3, 4])[..59]),
+            "packed scene: truncated at byte 56 (texture 0 needs 4 bytes of pixels)"
+        );
         assert_eq!(
             err(&one(u32::MAX, u32::MAX, &[])),
-            format!("packed scene: truncated at byte 56 (texture 0 needs {} bytes of pixels)", u32::MAX as u128 * u32::MAX as u128 * 4)
+            format!(
+                "packed scene: truncated at byte 56 (texture 0 needs {} bytes of pixels)",
+                u32::MAX as u128 * u32::MAX as u128 * 4
+            )
         );
-        assert_eq!(err(&one(1, 1, &[1, 2, 3, 4])[..60]), "packed scene: truncated at byte 60 (the padding of texture 0 needs 4 bytes)");
+        assert_eq!(
+            err(&one(1, 1, &[1, 2, 3, 4])[..60]),
+            "packed scene: truncated at byte 60 (the padding of texture 0 needs 4 bytes)"
+        );
         let mut dirty = one(1, 1, &[1, 2, 3, 4]);
         dirty[61] = 9;
         assert_eq!(err(&dirty), "packed scene: texture 0: padding must be zero");
@@ -990,27 +1055,69 @@ mod tests {
     fn material_errors() {
         let c = [0.5, 0.5, 0.5];
         let z = [0.0; 3];
-        assert_eq!(material_err(0, 0, c, 1, 1.0, 0.0, 0.0), "packed scene: material 0: texture_index must be 0 for a colour, got 1");
-        assert_eq!(material_err(1, 0, c, 0, 1.0, 0.0, 0.0), "packed scene: material 0: red must be 0 for a texture, got 0.5");
-        assert_eq!(material_err(1, 0, z, 1, 1.0, 0.0, 0.0), "packed scene: material 0: unknown texture 1 (1 textures in the scene)");
-        assert_eq!(material_err(2, 0, c, 0, 1.0, 0.0, 0.0), "packed scene: material 0: coloration must be 0 (colour) or 1 (texture), got 2");
+        assert_eq!(
+            material_err(0, 0, c, 1, 1.0, 0.0, 0.0),
+            "packed scene: material 0: texture_index must be 0 for a colour, got 1"
+        );
+        assert_eq!(
+            material_err(1, 0, c, 0, 1.0, 0.0, 0.0),
+            "packed scene: material 0: red must be 0 for a texture, got 0.5"
+        );
+        assert_eq!(
+            material_err(1, 0, z, 1, 1.0, 0.0, 0.0),
+            "packed scene: material 0: unknown texture 1 (1 textures in the scene)"
+        );
+        assert_eq!(
+            material_err(2, 0, c, 0, 1.0, 0.0, 0.0),
+            "packed scene: material 0: coloration must be 0 (colour) or 1 (texture), got 2"
+        );
         assert_eq!(
             material_err(0, 3, c, 0, 1.0, 0.0, 0.0),
             "packed scene: material 0: surface must be 0 (diffuse), 1 (reflective) or 2 (refractive), got 3"
         );
-        assert_eq!(material_err(0, 0, [f64::NAN, 0.0, 0.0], 0, 1.0, 0.0, 0.0), "packed scene: material 0: red must be a finite number, got NaN");
-        assert_eq!(material_err(0, 0, [0.0, 1e300, 0.0], 0, 1.0, 0.0, 0.0), "packed scene: material 0: green is out of the f32 range, got 1e300");
-        assert_eq!(material_err(0, 0, c, 0, f64::INFINITY, 0.0, 0.0), "packed scene: material 0: albedo must be a finite number, got inf");
-        assert_eq!(material_err(0, 0, c, 0, 1.0, 0.5, 0.0), "packed scene: material 0: a must be 0 for a diffuse surface, got 0.5");
-        assert_eq!(material_err(0, 1, c, 0, 1.0, 0.5, 0.1), "packed scene: material 0: b must be 0 for a reflective surface, got 0.1");
-        assert_eq!(material_err(0, 1, c, 0, 1.0, f64::NAN, 0.0), "packed scene: material 0: reflectivity must be a finite number, got NaN");
-        assert_eq!(material_err(0, 2, c, 0, 1.0, 1e-46, 0.5), "packed scene: material 0: index must be positive, got 1e-46");
-        assert_eq!(material_err(0, 2, c, 0, 1.0, -1.5, 0.5), "packed scene: material 0: index must be positive, got -1.5");
-        assert_eq!(material_err(0, 2, c, 0, 1.0, 1.5, 1e39), "packed scene: material 0: transparency is out of the f32 range, got 1e39");
+        assert_eq!(
+            material_err(0, 0, [f64::NAN, 0.0, 0.0], 0, 1.0, 0.0, 0.0),
+            "packed scene: material 0: red must be a finite number, got NaN"
+        );
+        assert_eq!(
+            material_err(0, 0, [0.0, 1e300, 0.0], 0, 1.0, 0.0, 0.0),
+            "packed scene: material 0: green is out of the f32 range, got 1e300"
+        );
+        assert_eq!(
+            material_err(0, 0, c, 0, f64::INFINITY, 0.0, 0.0),
+            "packed scene: material 0: albedo must be a finite number, got inf"
+        );
+        assert_eq!(
+            material_err(0, 0, c, 0, 1.0, 0.5, 0.0),
+            "packed scene: material 0: a must be 0 for a diffuse surface, got 0.5"
+        );
+        assert_eq!(
+            material_err(0, 1, c, 0, 1.0, 0.5, 0.1),
+            "packed scene: material 0: b must be 0 for a reflective surface, got 0.1"
+        );
+        assert_eq!(
+            material_err(0, 1, c, 0, 1.0, f64::NAN, 0.0),
+            "packed scene: material 0: reflectivity must be a finite number, got NaN"
+        );
+        assert_eq!(
+            material_err(0, 2, c, 0, 1.0, 1e-46, 0.5),
+            "packed scene: material 0: index must be positive, got 1e-46"
+        );
+        assert_eq!(
+            material_err(0, 2, c, 0, 1.0, -1.5, 0.5),
+            "packed scene: material 0: index must be positive, got -1.5"
+        );
+        assert_eq!(
+            material_err(0, 2, c, 0, 1.0, 1.5, 1e39),
+            "packed scene: material 0: transparency is out of the f32 range, got 1e39"
+        );
         let mut p = Packer::new();
         p.material(0, 0, c, 0, 1.0, 0.0, 0.0);
         let bytes = p.bytes();
-        assert_eq!(err(&patched(&bytes, 48 + 36, &[1, 0, 0, 0])), "packed scene: material 0: reserved must be 0, got 1");
+        assert_eq!(
+            err(&patched(&bytes, 48 + 36, &[1, 0, 0, 0])),
+            "packed scene: material 0: reserved must be 0, got 1"
+        );
         assert_eq!(err(&bytes[..100]), "packed scene: truncated at byte 48 (material 0 needs 64 bytes)");
     }
 
@@ -1024,23 +1131,54 @@ mod tests {
 
     #[test]
     fn element_errors() {
-        assert_eq!(element_err(|p| { p.sphere(1, [0.0; 3], 1.0); }), "packed scene: element 1 (sphere): unknown material 1 (1 materials in the scene)");
-        assert_eq!(element_err(|p| { p.sphere(0, [0.0; 3], -1.0); }), "packed scene: element 1 (sphere): radius must be positive, got -1");
-        assert_eq!(element_err(|p| { p.sphere(0, [0.0; 3], 0.0); }), "packed scene: element 1 (sphere): radius must be positive, got 0");
-        assert_eq!(element_err(|p| { p.sphere(0, [0.0; 3], f64::NAN); }), "packed scene: element 1 (sphere): radius must be a finite number, got NaN");
         assert_eq!(
-            element_err(|p| { p.sphere(0, [0.0, f64::NEG_INFINITY, 0.0], 1.0); }),
+            element_err(|p| {
+                p.sphere(1, [0.0; 3], 1.0);
+            }),
+            "packed scene: element 1 (sphere): unknown material 1 (1 materials in the scene)"
+        );
+        assert_eq!(
+            element_err(|p| {
+                p.sphere(0, [0.0; 3], -1.0);
+            }),
+            "packed scene: element 1 (sphere): radius must be positive, got -1"
+        );
+        assert_eq!(
+            element_err(|p| {
+                p.sphere(0, [0.0; 3], 0.0);
+            }),
+            "packed scene: element 1 (sphere): radius must be positive, got 0"
+        );
+        assert_eq!(
+            element_err(|p| {
+                p.sphere(0, [0.0; 3], f64::NAN);
+            }),
+            "packed scene: element 1 (sphere): radius must be a finite number, got NaN"
+        );
+        assert_eq!(
+            element_err(|p| {
+                p.sphere(0, [0.0, f64::NEG_INFINITY, 0.0], 1.0);
+            }),
             "packed scene: element 1 (sphere): center must be finite, got (0, -inf, 0)"
         );
         assert_eq!(
-            element_err(|p| { p.plane(0, [0.0; 3], [0.0; 3]); }),
+            element_err(|p| {
+                p.plane(0, [0.0; 3], [0.0; 3]);
+            }),
             "packed scene: element 1 (plane): normal must be a non-zero vector, got (0, 0, 0)"
         );
         assert_eq!(
-            element_err(|p| { p.plane(0, [0.0; 3], [-0.0, 0.0, -0.0]); }),
+            element_err(|p| {
+                p.plane(0, [0.0; 3], [-0.0, 0.0, -0.0]);
+            }),
             "packed scene: element 1 (plane): normal must be a non-zero vector, got (-0, 0, -0)"
         );
-        assert_eq!(element_err(|p| { p.plane(2, [0.0; 3], [0.0, 1.0, 0.0]); }), "packed scene: element 1 (plane): unknown material 2 (1 materials in the scene)");
+        assert_eq!(
+            element_err(|p| {
+                p.plane(2, [0.0; 3], [0.0, 1.0, 0.0]);
+            }),
+            "packed scene: element 1 (plane): unknown material 2 (1 materials in the scene)"
+        );
         let mesh = element_err(|p| {
             let s = p.section(ELEMENTS);
             put_u32(s, &[2, 0]);
@@ -1061,15 +1199,30 @@ mod tests {
         };
         let w = [1.0; 3];
         assert_eq!(light(2, w, w, 1.0), "packed scene: light 0: kind must be 0 (directional) or 1 (spherical), got 2");
-        assert_eq!(light(0, [0.0; 3], w, 1.0), "packed scene: light 0 (directional): direction must be a non-zero vector, got (0, 0, 0)");
-        assert_eq!(light(1, [f64::NAN, 0.0, 0.0], w, 1.0), "packed scene: light 0 (spherical): position must be finite, got (NaN, 0, 0)");
-        assert_eq!(light(1, w, [1.0, 1.0, -f64::INFINITY], 1.0), "packed scene: light 0 (spherical): blue must be a finite number, got -inf");
-        assert_eq!(light(0, w, w, 1e40), "packed scene: light 0 (directional): intensity is out of the f32 range, got 1e40");
+        assert_eq!(
+            light(0, [0.0; 3], w, 1.0),
+            "packed scene: light 0 (directional): direction must be a non-zero vector, got (0, 0, 0)"
+        );
+        assert_eq!(
+            light(1, [f64::NAN, 0.0, 0.0], w, 1.0),
+            "packed scene: light 0 (spherical): position must be finite, got (NaN, 0, 0)"
+        );
+        assert_eq!(
+            light(1, w, [1.0, 1.0, -f64::INFINITY], 1.0),
+            "packed scene: light 0 (spherical): blue must be a finite number, got -inf"
+        );
+        assert_eq!(
+            light(0, w, w, 1e40),
+            "packed scene: light 0 (directional): intensity is out of the f32 range, got 1e40"
+        );
         let mut p = Packer::new();
         p.light(1, w, w, 1.0);
         let bytes = p.bytes();
         assert!(from_packed(&bytes).is_ok());
-        assert_eq!(err(&patched(&bytes, 52, &[0, 0, 1, 0])), "packed scene: light 0 (spherical): reserved must be 0, got 65536");
+        assert_eq!(
+            err(&patched(&bytes, 52, &[0, 0, 1, 0])),
+            "packed scene: light 0 (spherical): reserved must be 0, got 65536"
+        );
         assert_eq!(err(&bytes[..111]), "packed scene: truncated at byte 48 (light 0 needs 64 bytes)");
     }
 
@@ -1089,18 +1242,31 @@ mod tests {
         let node = |i: usize| nodes + i * NODE_BYTES;
         let u = |v: u32| v.to_le_bytes();
         // Element 0 is a plane; element 43 does not exist; element 2 listed twice.
-        assert_eq!(err(&patched(&prepared, order, &u(0))), "packed scene: bvh: leaf order entry 0 names element 0, which is not a sphere");
-        assert_eq!(err(&patched(&prepared, order, &u(43))), "packed scene: bvh: leaf order entry 0 names element 43, the scene has 43");
+        assert_eq!(
+            err(&patched(&prepared, order, &u(0))),
+            "packed scene: bvh: leaf order entry 0 names element 0, which is not a sphere"
+        );
+        assert_eq!(
+            err(&patched(&prepared, order, &u(43))),
+            "packed scene: bvh: leaf order entry 0 names element 43, the scene has 43"
+        );
         let first = u32::from_le_bytes(prepared[order..order + 4].try_into().unwrap());
         assert_eq!(
             err(&patched(&prepared, order + 4, &u(first))),
             format!("packed scene: bvh: leaf order entry 1 names element {first} a second time")
         );
-        assert_eq!(err(&patched(&prepared, section + 4, &u(40))), "packed scene: bvh: sphere_count is 40, the scene has 41 spheres");
+        assert_eq!(
+            err(&patched(&prepared, section + 4, &u(40))),
+            "packed scene: bvh: sphere_count is 40, the scene has 41 spheres"
+        );
         // The root's children out of range, pointing back, or a leaf past the spheres.
         assert_eq!(
             err(&patched(&prepared, node(0) + 48, &u(node_count - 1))),
-            format!("packed scene: bvh: node 0: children {} and {} must follow it and be among the {node_count} nodes", node_count - 1, node_count)
+            format!(
+                "packed scene: bvh: node 0: children {} and {} must follow it and be among the {node_count} nodes",
+                node_count - 1,
+                node_count
+            )
         );
         assert_eq!(
             err(&patched(&prepared, node(0) + 48, &u(0))),
@@ -1114,14 +1280,34 @@ mod tests {
                 40 + u32::from_le_bytes(prepared[node(leaf) + 52..node(leaf) + 56].try_into().unwrap())
             )
         );
-        assert_eq!(err(&patched(&prepared, node(1) + 8, &f64::NAN.to_le_bytes())), "packed scene: bvh: node 1: bounds must not be NaN");
-        assert_eq!(err(&patched(&prepared, section, &u(node_count + 1))), format!("packed scene: truncated at byte {nodes} (the BVH's {} nodes need {} bytes)", node_count + 1, (node_count as usize + 1) * NODE_BYTES));
-        assert_eq!(err(&prepared[..prepared.len() - 1]), format!("packed scene: truncated at byte {nodes} (the BVH's {node_count} nodes need {} bytes)", node_count as usize * NODE_BYTES));
-        assert_eq!(err(&prepared[..section + 4]), format!("packed scene: truncated at byte {section} (the BVH section needs 8 bytes)"));
+        assert_eq!(
+            err(&patched(&prepared, node(1) + 8, &f64::NAN.to_le_bytes())),
+            "packed scene: bvh: node 1: bounds must not be NaN"
+        );
+        assert_eq!(
+            err(&patched(&prepared, section, &u(node_count + 1))),
+            format!(
+                "packed scene: truncated at byte {nodes} (the BVH's {} nodes need {} bytes)",
+                node_count + 1,
+                (node_count as usize + 1) * NODE_BYTES
+            )
+        );
+        assert_eq!(
+            err(&prepared[..prepared.len() - 1]),
+            format!(
+                "packed scene: truncated at byte {nodes} (the BVH's {node_count} nodes need {} bytes)",
+                node_count as usize * NODE_BYTES
+            )
+        );
+        assert_eq!(
+            err(&prepared[..section + 4]),
+            format!("packed scene: truncated at byte {section} (the BVH section needs 8 bytes)")
+        );
         // A leaf made to cover fewer spheres leaves one uncovered.
         let count = u32::from_le_bytes(prepared[node(leaf) + 52..node(leaf) + 56].try_into().unwrap());
         if count > 1 {
-            assert!(err(&patched(&prepared, node(leaf) + 52, &u(count - 1))).contains("the leaves must cover every sphere exactly once"));
+            assert!(err(&patched(&prepared, node(leaf) + 52, &u(count - 1)))
+                .contains("the leaves must cover every sphere exactly once"));
         }
         // A node that no node names as a child.
         let mut orphan = prepared.clone();
@@ -1156,6 +1342,40 @@ mod tests {
         assert_eq!(err(&bytes), format!("packed scene: bvh: node {}: the tree is deeper than 60 levels", 2 * 60));
     }
 
+    /// `testdata/regression.bin` (every element, coloration, surface and light kind, and an
+    /// exact tie) rendered by the implementation before this format, from its call script:
+    /// the format and the view split must not change a pixel.
+    #[test]
+    fn renders_what_the_previous_implementation_rendered() {
+        let packed = include_bytes!("../testdata/regression.bin");
+        let camera = Pose {
+            position: Vector3::new(1.5, 1.0, 2.0),
+            look_at: Vector3::new(0.0, 0.0, -8.0),
+            up: Vector3::new(0.2, 1.0, 0.0),
+        };
+        let cases: [(View, &[u8]); 2] = [
+            (
+                View::new(80, 60, 75.0, 1, Pose::DEFAULT).unwrap(),
+                include_bytes!("../testdata/regression_default_80x60_s1.rgba"),
+            ),
+            (
+                View::new(40, 30, 60.0, 4, camera).unwrap(),
+                include_bytes!("../testdata/regression_camera_40x30_s4.rgba"),
+            ),
+        ];
+        let mut brute = packed.to_vec();
+        brute[12] = FLAG_BRUTE_FORCE as u8;
+        for bytes in [packed.to_vec(), prepare(packed).unwrap(), brute] {
+            let scene = from_packed(&bytes).unwrap();
+            for (view, expected) in &cases {
+                let image = render_tile(&scene, view, Tile::whole(view), &mut || false).unwrap();
+                assert!(image == *expected, "{}x{} differs", view.width(), view.height());
+                let distinct: std::collections::HashSet<&[u8]> = expected.chunks_exact(4).collect();
+                assert!(distinct.len() > 100, "{}", distinct.len());
+            }
+        }
+    }
+
     /// xorshift64*: deterministic mutations without a dependency.
     struct Rng(u64);
     impl Rng {
@@ -1188,7 +1408,8 @@ mod tests {
                 2 => {
                     // Overwrite an aligned u32 with a boundary value.
                     let at = rng.below(bytes.len() / 4) * 4;
-                    let v = [0u32, 1, 2, 3, 7, 40, 41, 42, 43, 1000, 1001, u32::MAX, u32::MAX - 1, 1 << 31][rng.below(14)];
+                    let v =
+                        [0u32, 1, 2, 3, 7, 40, 41, 42, 43, 1000, 1001, u32::MAX, u32::MAX - 1, 1 << 31][rng.below(14)];
                     bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
                 }
                 _ => {
@@ -1265,8 +1486,15 @@ mod tests {
             p.material(0, 0, [1.0; 3], 0, 0.5, 0.0, 0.0).sphere(0, [0.0; 3], 1.0).mesh(0, &m);
             err(&p.bytes())
         };
-        let tri = || TestMesh { positions: vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0], indices: vec![0, 1, 2], ..TestMesh::default() };
-        assert_eq!(mesh_err(TestMesh { indices: vec![0, 1, 3], ..tri() }), "packed scene: element 1 (mesh): index 3 out of range (0..3)");
+        let tri = || TestMesh {
+            positions: vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+            indices: vec![0, 1, 2],
+            ..TestMesh::default()
+        };
+        assert_eq!(
+            mesh_err(TestMesh { indices: vec![0, 1, 3], ..tri() }),
+            "packed scene: element 1 (mesh): index 3 out of range (0..3)"
+        );
         let mut nan = tri();
         nan.positions[4] = f64::NAN;
         assert_eq!(mesh_err(nan), "packed scene: element 1 (mesh): position 1 is not finite (NaN)");
@@ -1287,15 +1515,24 @@ mod tests {
             err(&patched(&bytes, at + 8, &4u32.to_le_bytes())),
             "packed scene: element 1 (mesh): unknown flags 0x4 (bit 0 normals, bit 1 uvs)"
         );
-        assert_eq!(err(&patched(&bytes, at + 20, &1u32.to_le_bytes())), "packed scene: element 1 (mesh): reserved must be 0, got 1");
+        assert_eq!(
+            err(&patched(&bytes, at + 20, &1u32.to_le_bytes())),
+            "packed scene: element 1 (mesh): reserved must be 0, got 1"
+        );
         // A vertex count far beyond the input is refused before anything is allocated.
         assert_eq!(
             err(&patched(&bytes, at + 12, &u32::MAX.to_le_bytes())),
-            format!("packed scene: truncated at byte {} (the positions of element 1 (mesh) needs 103079215080 bytes)", at + 24)
+            format!(
+                "packed scene: truncated at byte {} (the positions of element 1 (mesh) needs 103079215080 bytes)",
+                at + 24
+            )
         );
         assert_eq!(
             err(&bytes[..bytes.len() - 8]),
-            format!("packed scene: truncated at byte {} (the indices of element 1 (mesh) needs 12 bytes)", at + 24 + 72)
+            format!(
+                "packed scene: truncated at byte {} (the indices of element 1 (mesh) needs 12 bytes)",
+                at + 24 + 72
+            )
         );
         // The mesh BVH in the BVH section is checked against the mesh.
         let prepared = prepare(&mesh_scene().bytes()).unwrap();

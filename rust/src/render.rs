@@ -241,7 +241,8 @@ pub fn render_tile_into(
     let mut check = Checkpoint { left: CANCEL_CHECK_SAMPLES, cancel };
     for (row, line) in out.chunks_exact_mut(row_bytes).enumerate() {
         check.ask().map_err(|Cancelled| RenderError::Cancelled)?;
-        render_row(scene, view, tile.x, tile.y + row as u32, line, &mut check).map_err(|Cancelled| RenderError::Cancelled)?;
+        render_row(scene, view, tile.x, tile.y + row as u32, line, &mut check)
+            .map_err(|Cancelled| RenderError::Cancelled)?;
     }
     Ok(())
 }
@@ -250,7 +251,14 @@ pub fn render_tile_into(
 /// optimised code, so a one-tile frame would otherwise spend its whole pixel loop in the
 /// baseline compiler's code.
 #[inline(never)]
-fn render_row(scene: &Scene, view: &View, x: u32, y: u32, line: &mut [u8], check: &mut Checkpoint) -> Result<(), Cancelled> {
+fn render_row(
+    scene: &Scene,
+    view: &View,
+    x: u32,
+    y: u32,
+    line: &mut [u8],
+    check: &mut Checkpoint,
+) -> Result<(), Cancelled> {
     for (col, px) in line.chunks_exact_mut(4).enumerate() {
         px.copy_from_slice(&render_pixel(scene, view, x + col as u32, y, check)?);
     }
@@ -259,7 +267,12 @@ fn render_row(scene: &Scene, view: &View, x: u32, y: u32, line: &mut [u8], check
 
 /// The tile as RGBA8, rows top first; fails (rather than aborting) when it cannot be
 /// allocated. See [`render_tile_into`] for `cancel`.
-pub fn render_tile(scene: &Scene, view: &View, tile: Tile, cancel: &mut dyn FnMut() -> bool) -> Result<Vec<u8>, RenderError> {
+pub fn render_tile(
+    scene: &Scene,
+    view: &View,
+    tile: Tile,
+    cancel: &mut dyn FnMut() -> bool,
+) -> Result<Vec<u8>, RenderError> {
     check_tile(view, tile)?;
     let len = (tile.width as usize)
         .checked_mul(tile.height as usize)
@@ -348,8 +361,12 @@ mod tests {
             b.add_plane(v(0.0, 0.0, -30.0), v(0.0, 0.0, -1.0), diffuse_).unwrap();
         }
         spherical(&mut b, v(2.0, 8.0, -5.0), 3000.0);
-        b.add_light(Light::Directional { direction: v(-0.3, -1.0, -0.2), color: Color::new(1.0, 0.9, 0.8), intensity: 1.5 })
-            .unwrap();
+        b.add_light(Light::Directional {
+            direction: v(-0.3, -1.0, -0.2),
+            color: Color::new(1.0, 0.9, 0.8),
+            intensity: 1.5,
+        })
+        .unwrap();
         b
     }
 
@@ -406,7 +423,10 @@ mod tests {
     fn bvh_and_brute_force_render_identical_images() {
         let view = view(48, 36, 70.0, 1);
         for seed in [11u64, 12] {
-            assert_eq!(full(&random_scene(seed, 200, true, true), &view), full(&random_scene(seed, 200, true, false), &view));
+            assert_eq!(
+                full(&random_scene(seed, 200, true, true), &view),
+                full(&random_scene(seed, 200, true, false), &view)
+            );
         }
     }
 
@@ -531,7 +551,8 @@ mod tests {
             let tile = render_tile(&scene, &view, Tile { x, y, width: w, height: h }, &mut never()).unwrap();
             for row in 0..h as usize {
                 let at = ((y as usize + row) * 13 + x as usize) * 4;
-                stitched[at..at + w as usize * 4].copy_from_slice(&tile[row * w as usize * 4..(row + 1) * w as usize * 4]);
+                stitched[at..at + w as usize * 4]
+                    .copy_from_slice(&tile[row * w as usize * 4..(row + 1) * w as usize * 4]);
             }
         }
         assert_eq!(stitched, whole);
@@ -556,7 +577,10 @@ mod tests {
         // One pixel of 128² samples: the row start, then every 4096 samples (16384 / 4096 = 4).
         assert_eq!(cancel_calls(&scene, &view(1, 1, 60.0, 128 * 128), Tile { x: 0, y: 0, width: 1, height: 1 }), 1 + 4);
         // Two rows of 3 pixels × 2500 samples: per row 7500 samples, one extra call each.
-        assert_eq!(cancel_calls(&scene, &view(3, 2, 60.0, 2500), Tile { x: 0, y: 0, width: 3, height: 2 }), 2 * (1 + 1));
+        assert_eq!(
+            cancel_calls(&scene, &view(3, 2, 60.0, 2500), Tile { x: 0, y: 0, width: 3, height: 2 }),
+            2 * (1 + 1)
+        );
     }
 
     #[test]

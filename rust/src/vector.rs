@@ -59,11 +59,7 @@ impl Vector3 {
     #[inline(always)]
     pub fn normalize(self) -> Vector3 {
         let inv_len = self.length().recip();
-        Vector3 {
-            x: self.x * inv_len,
-            y: self.y * inv_len,
-            z: self.z * inv_len,
-        }
+        Vector3 { x: self.x * inv_len, y: self.y * inv_len, z: self.z * inv_len }
     }
 
     /// The unit vector along `self`; `None` for a zero or non-finite vector. Exactly

@@ -45,11 +45,12 @@ impl View {
             }
         }
         let camera = Camera::new(width, height, fov_degrees, pose).map_err(|e| match e {
-            PoseError::NotFinite => invalid("view: the camera's view direction overflows (coordinates too large)".into()),
-            PoseError::LookAtIsPosition => invalid(format!(
-                "view: camera look_at must differ from position, both are ({}, {}, {})",
-                p.x, p.y, p.z
-            )),
+            PoseError::NotFinite => {
+                invalid("view: the camera's view direction overflows (coordinates too large)".into())
+            }
+            PoseError::LookAtIsPosition => {
+                invalid(format!("view: camera look_at must differ from position, both are ({}, {}, {})", p.x, p.y, p.z))
+            }
             PoseError::UpParallelToView => invalid(format!(
                 "view: camera up must not be zero or parallel to the view direction, got ({}, {}, {})",
                 u.x, u.y, u.z
@@ -98,10 +99,16 @@ mod tests {
         let d = Pose::DEFAULT;
         assert_eq!(message(View::new(0, 1, 90.0, 1, d)), "view: width must be at least 1, got 0");
         assert_eq!(message(View::new(1, 0, 90.0, 1, d)), "view: height must be at least 1, got 0");
-        assert_eq!(message(View::new(1, 1, 180.0, 1, d)), "view: fov must be between 0 and 180 degrees (exclusive), got 180");
+        assert_eq!(
+            message(View::new(1, 1, 180.0, 1, d)),
+            "view: fov must be between 0 and 180 degrees (exclusive), got 180"
+        );
         assert!(message(View::new(1, 1, f64::NAN, 1, d)).contains("got NaN"));
         for bad in [0, 2, 3, 5, 8, 15, 17, u32::MAX] {
-            assert!(message(View::new(1, 1, 90.0, bad, d)).starts_with("view: samples must be a perfect square"), "{bad}");
+            assert!(
+                message(View::new(1, 1, 90.0, bad, d)).starts_with("view: samples must be a perfect square"),
+                "{bad}"
+            );
         }
         for good in [1, 4, 9, 16, 65535 * 65535] {
             assert_eq!(View::new(1, 1, 90.0, good, d).unwrap().samples(), good);
@@ -119,6 +126,9 @@ mod tests {
         let nan = Pose { position: Vector3::new(f64::NAN, 0.0, 0.0), ..d };
         assert_eq!(message(View::new(1, 1, 90.0, 1, nan)), "view: camera position must be finite, got (NaN, 0, 0)");
         let far = Pose { position: Vector3::new(-1e308, 0.0, 0.0), look_at: Vector3::new(1e308, 0.0, 0.0), ..d };
-        assert_eq!(message(View::new(1, 1, 90.0, 1, far)), "view: the camera's view direction overflows (coordinates too large)");
+        assert_eq!(
+            message(View::new(1, 1, 90.0, 1, far)),
+            "view: the camera's view direction overflows (coordinates too large)"
+        );
     }
 }

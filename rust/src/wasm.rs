@@ -11,7 +11,8 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const CANCEL_TOKEN: &str = r#"
-/** Asked now and then while a tile renders; returning true stops it with Error("cancelled"). */
+/** Asked at the start of every row and every 4096 primary samples while a tile renders;
+ *  returning true (or throwing) stops it with Error("cancelled"). */
 export interface CancelToken {
   cancelled(): boolean;
 }
@@ -23,8 +24,10 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "CancelToken")]
     pub type CancelToken;
 
-    #[wasm_bindgen(method)]
-    fn cancelled(this: &CancelToken) -> bool;
+    /// Caught: an exception unwinding through the render would leave this scene borrowed for
+    /// good; a token that throws counts as cancelled instead.
+    #[wasm_bindgen(method, catch)]
+    fn cancelled(this: &CancelToken) -> Result<bool, JsValue>;
 }
 
 fn js(message: impl std::fmt::Display) -> JsError {
@@ -106,9 +109,16 @@ impl RenderScene {
     }
 
     /// The rectangle of the current view as width*height*4 RGBA8 bytes, top row first. Throws
-    /// Error("cancelled") when `cancel.cancelled()` returns true, and an Error when no view
-    /// was set or the rectangle is empty or outside the view.
-    pub fn render_tile(&self, x: f64, y: f64, width: f64, height: f64, cancel: &CancelToken) -> Result<Vec<u8>, JsError> {
+    /// Error("cancelled") when `cancel.cancelled()` returns true (or throws), and an Error when
+    /// no view was set or the rectangle is empty or outside the view.
+    pub fn render_tile(
+        &self,
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+        cancel: &CancelToken,
+    ) -> Result<Vec<u8>, JsError> {
         const CALL: &str = "render_tile";
         let view = self.view.as_ref().ok_or_else(|| js("render_tile: call set_view first"))?;
         let tile = Tile {
@@ -117,7 +127,7 @@ impl RenderScene {
             width: integer(CALL, "width", width)?,
             height: integer(CALL, "height", height)?,
         };
-        render::render_tile(&self.scene, view, tile, &mut || cancel.cancelled()).map_err(|e| match e {
+        render::render_tile(&self.scene, view, tile, &mut || cancel.cancelled().unwrap_or(true)).map_err(|e| match e {
             RenderError::Cancelled => js("cancelled"),
             RenderError::Invalid(message) => js(message),
         })

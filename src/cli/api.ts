@@ -34,7 +34,12 @@ export function defaultApi(): RaypoolApi {
       // A failure to start shows again, with its message, when the render needs the workers.
       warmRenderer(rendererFor(workers)).catch(() => {});
     },
-    close: async () => await renderer?.close(),
+    close: async () => {
+      // A watching CLI renders again after this, with a new one.
+      const closing = renderer;
+      renderer = undefined;
+      await closing?.close();
+    },
     loadScene: (path) => loadScene(path),
     checkImageSize,
     render: (scene, options) =>

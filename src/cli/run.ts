@@ -10,6 +10,7 @@ import { abortable } from "../_format.ts";
 import {
   defaultWorkers,
   planRender,
+  type RenderedTile,
   type RenderOptions,
   type RenderProgress,
 } from "../render/plan.ts";
@@ -76,6 +77,8 @@ export interface RunOptions {
   onStart?: (start: RenderStart) => void;
   /** The renderer's progress reports (over the whole image when it renders in bands). */
   onProgress?: (progress: RenderProgress) => void;
+  /** Each finished tile's pixels, as the renderer's `onTile` (for the live preview). */
+  onTile?: (tile: RenderedTile) => void;
   /**
    * PNGs with more RGBA bytes than this are rendered and written band by band; default
    * {@linkcode PNG_STREAM_THRESHOLD_BYTES}.
@@ -140,13 +143,14 @@ async function runWith(
   const startedAt = performance.now();
 
   const output = command.output ?? defaultOutputPath(command.scene);
+  // The path first: `-o somefolder` is a folder, which says more than its lack of extension.
+  await checkOutputPath(output, command.scene);
   const format = imageFormatOf(output);
   if (command.quality !== undefined && format !== "jpeg") {
     throw new InputError(
       `--quality applies to JPEG output only, and ${output} is a PNG`,
     );
   }
-  await checkOutputPath(output, command.scene);
   // The workers start and the core compiles while the scene is read and decoded.
   api.warm?.(workers);
 
@@ -160,7 +164,7 @@ async function runWith(
   );
   const loadedAt = performance.now();
 
-  const renderOptions = {
+  const renderOptions: RenderOptions = {
     workers,
     tileSize: command.tileSize,
     width: command.width,
@@ -168,6 +172,7 @@ async function runWith(
     samples: command.samples,
     region: command.region,
     signal,
+    ...(options.onTile === undefined ? {} : { onTile: options.onTile }),
   };
   // The render plan owns every rule about options; what it refuses is the user's input.
   let plan;

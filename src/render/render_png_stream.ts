@@ -10,7 +10,6 @@ import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import {
   planBands,
   planRender,
-  positiveInteger,
   type RenderOptions,
   type RenderProgress,
   resolveScene,
@@ -48,7 +47,7 @@ export interface RenderPngStreamOptions extends RenderOptions {
  *
  * @example
  * ```ts
- * import type { RenderPngStreamResult } from "./render_png_stream.ts";
+ * import type { RenderPngStreamResult } from "../../mod.ts";
  * const describe = (r: RenderPngStreamResult) => `${r.width}×${r.height}, ${r.bytes} bytes`;
  * ```
  */
@@ -113,20 +112,18 @@ function toSink(
  *
  * @example Render to a PNG file
  * ```ts
- * import { renderPngStream } from "./render_png_stream.ts";
+ * import { directionalLight, material, point, renderPngStream, rgb, scene, sphere, vector } from "../../mod.ts";
  * import assert from "node:assert/strict";
- * const scene = {
- *   width: 64, height: 48, fov: 90, shadow_bias: 1e-13, max_recursion_depth: 10,
- *   elements: [{ Sphere: {
- *     center: { x: 0, y: 0, z: -5 }, radius: 1,
- *     material: { coloration: { Color: { red: 1, green: 0, blue: 0 } }, albedo: 0.18, surface: "Diffuse" as const },
- *   } }],
- *   lights: [{ Directional: { direction: { x: 0, y: 0, z: -1 }, color: { red: 1, green: 1, blue: 1 }, intensity: 1 } }],
- * };
+ * const description = scene({
+ *   width: 64,
+ *   height: 48,
+ *   elements: [sphere({ center: point(0, 0, -5), radius: 1, material: material({ color: rgb(1, 0, 0) }) })],
+ *   lights: [directionalLight({ direction: vector(0, 0, -1), color: rgb(1, 1, 1), intensity: 1 })],
+ * });
  * await Deno.mkdir("out", { recursive: true });
  * const path = await Deno.makeTempFile({ dir: "out", suffix: ".png" });
  * const file = await Deno.open(path, { write: true, truncate: true });
- * const result = await renderPngStream(scene, file.writable, { workers: 2, bandRows: 16 });
+ * const result = await renderPngStream(description, file.writable, { workers: 2, bandRows: 16 });
  * assert.equal(result.bands, 3);
  * assert.equal((await Deno.stat(path)).size, result.bytes);
  * await Deno.remove(path);

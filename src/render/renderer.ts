@@ -6,7 +6,6 @@
 
 import { abortable, abortError, show } from "../_format.ts";
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
-import type { SharedScene } from "./messages.ts";
 import {
   checkWorkers,
   defaultWorkers,
@@ -18,7 +17,7 @@ import {
 } from "./plan.ts";
 import { WorkerPool } from "./pool.ts";
 import { TileScheduler } from "./schedule.ts";
-import { shareScene } from "./shared_scene.ts";
+import { type PreparedScene, shareScene } from "./shared_scene.ts";
 import { loadWasmModule } from "./wasm.ts";
 
 /**
@@ -86,7 +85,7 @@ export class Renderer {
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
   /** The scene the workers last built, so the same scene is not prepared again. */
-  #shared: SharedScene | undefined;
+  #shared: PreparedScene | undefined;
 
   static {
     renderPlanOn = (renderer, plan, internals) =>

@@ -20,7 +20,7 @@ import { loadMeshes } from "./_meshes.ts";
  *
  * @example Usage
  * ```ts
- * import { parseScene } from "./parse.ts";
+ * import { parseScene } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const scene = await parseScene(`{

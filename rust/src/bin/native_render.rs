@@ -226,8 +226,10 @@ mod tests {
     #[test]
     fn renders_a_packed_scene_alike_with_any_thread_count() {
         let file = scene_file("ok", &packed_scene());
-        let a = args(&format!("{file} --width 70 --height 66 --fov 90 --samples 4 --camera 0 0 0 0 0 -1 0 1 0 --threads 2"))
-            .unwrap();
+        let a = args(&format!(
+            "{file} --width 70 --height 66 --fov 90 --samples 4 --camera 0 0 0 0 0 -1 0 1 0 --threads 2"
+        ))
+        .unwrap();
         let (scene, view) = load(&a).unwrap();
         assert_eq!((view.width(), view.height(), view.samples(), a.threads), (70, 66, 4, 2));
         let one = render(&scene, &view, 1);
@@ -235,7 +237,8 @@ mod tests {
         assert!(one.chunks_exact(4).any(|p| p != [0, 0, 0, 255]), "something is lit");
         assert_eq!(render(&scene, &view, 3), one);
         let prepared = scene_file("prepared", &raypool::prepare(&packed_scene()).unwrap());
-        let (scene, view) = load(&args(&format!("{prepared} --width 70 --height 66 --fov 90 --samples 4")).unwrap()).unwrap();
+        let (scene, view) =
+            load(&args(&format!("{prepared} --width 70 --height 66 --fov 90 --samples 4")).unwrap()).unwrap();
         assert_eq!(render(&scene, &view, 2), one);
     }
 
@@ -253,9 +256,15 @@ mod tests {
             assert_eq!(args(text).unwrap_err(), message, "{text}");
         }
         let truncated = load(&args(&format!("{file} --width 4 --height 4 --fov 90 --samples 1")).unwrap()).unwrap_err();
-        assert_eq!(truncated, format!("{file}: packed scene: truncated at byte 112 (element 0 (sphere) needs 40 bytes)"));
-        let view = load(&args(&format!("{} --width 4 --height 4 --fov 90 --samples 2", scene_file("view", &packed_scene()))).unwrap())
-            .unwrap_err();
+        assert_eq!(
+            truncated,
+            format!("{file}: packed scene: truncated at byte 112 (element 0 (sphere) needs 40 bytes)")
+        );
+        let view = load(
+            &args(&format!("{} --width 4 --height 4 --fov 90 --samples 2", scene_file("view", &packed_scene())))
+                .unwrap(),
+        )
+        .unwrap_err();
         assert!(view.starts_with("view: samples must be a perfect square"), "{view}");
     }
 }

@@ -97,12 +97,8 @@ mod tests {
 
     #[test]
     fn tex_axes_fall_back_when_normal_is_z() {
-        let p = Plane {
-            origin: Vector3::ZERO,
-            normal: Vector3::new(0.0, 0.0, -1.0),
-            material: MaterialId(0),
-            order: 0,
-        };
+        let p =
+            Plane { origin: Vector3::ZERO, normal: Vector3::new(0.0, 0.0, -1.0), material: MaterialId(0), order: 0 };
         let t = p.tex_coords(Vector3::new(2.0, 3.0, 0.0));
         // X = n × y = (1, 0, 0); Y = n × X = (0, -1, 0)
         assert_eq!(t, TexCoords { u: 2.0, v: -3.0 });

@@ -23,6 +23,7 @@ impl Sphere {
     /// The distance along `ray` to the nearest intersection in front of its origin.
     /// Geometric solution (via the closest approach), in the original's operation order.
     #[inline(always)]
+    #[allow(clippy::if_same_then_else)] // the original's branches, kept as it wrote them
     pub fn intersect(&self, ray: &Ray) -> Option<f64> {
         let l = self.center - ray.origin;
         let adj = l.dot(ray.direction);
@@ -57,10 +58,7 @@ impl Sphere {
     #[inline]
     pub fn tex_coords(&self, hit: Point) -> TexCoords {
         let h = hit - self.center;
-        TexCoords {
-            u: (1.0 + (h.z.atan2(h.x) as f32) / PI) * 0.5,
-            v: (h.y / self.radius).acos() as f32 / PI,
-        }
+        TexCoords { u: (1.0 + (h.z.atan2(h.x) as f32) / PI) * 0.5, v: (h.y / self.radius).acos() as f32 / PI }
     }
 }
 
