@@ -46,7 +46,7 @@ const { values: flags } = parseArgs({
     help: { type: "boolean", short: "h", default: false },
   },
 });
-if (flags.help) {
+if (import.meta.main && flags.help) {
   console.log(
     "usage: deno task bench:mesh [--json] [--width 800] [--height 600] [--workers 2] [--reps 3]",
   );
@@ -132,42 +132,44 @@ async function run(resolution: DragonResolution): Promise<MeshRun> {
   }
 }
 
-const small = await run(4);
-const large = await run(1);
-const ratio = round(large.renderMs / small.renderMs, 2);
-const result = {
-  machine: machine(),
-  size: `${width}x${height}`,
-  workers,
-  dragon11k: small,
-  dragon871k: large,
-  renderRatio: ratio,
-  targets: {
-    load871kMs: {
-      limit: 2000,
-      value: large.loadMs,
-      pass: large.loadMs <= 2000,
+if (import.meta.main) {
+  const small = await run(4);
+  const large = await run(1);
+  const ratio = round(large.renderMs / small.renderMs, 2);
+  const result = {
+    machine: machine(),
+    size: `${width}x${height}`,
+    workers,
+    dragon11k: small,
+    dragon871k: large,
+    renderRatio: ratio,
+    targets: {
+      load871kMs: {
+        limit: 2000,
+        value: large.loadMs,
+        pass: large.loadMs <= 2000,
+      },
+      renderRatio: { limit: 3, value: ratio, pass: ratio <= 3 },
     },
-    renderRatio: { limit: 3, value: ratio, pass: ratio <= 3 },
-  },
-};
-if (flags.json) {
-  console.log(JSON.stringify(result, null, 2));
-} else {
-  const row = (name: string, r: MeshRun) =>
-    `${name.padEnd(12)} ${
-      String(r.triangles).padStart(8)
-    } tris  parse ${r.parseMs} ms  BVH ${r.bvhMs} ms  load ${r.loadMs} ms  packed ${
-      (r.packedBytes / 2 ** 20).toFixed(1)
-    } MiB  first render ${r.firstRenderMs} ms  render ${r.renderMs} ms  ${r.mraysPerSecond} Mrays/s`;
-  console.log(`meshes, ${width}×${height}, ${workers} workers`);
-  console.log(row("dragon 11k", small));
-  console.log(row("dragon 871k", large));
-  console.log(
-    `load 871k ≤ 2000 ms: ${large.loadMs} ms ${
-      result.targets.load871kMs.pass ? "PASS" : "MISS"
-    }; render 871k/11k ≤ 3×: ${ratio}× ${
-      result.targets.renderRatio.pass ? "PASS" : "MISS"
-    }`,
-  );
+  };
+  if (flags.json) {
+    console.log(JSON.stringify(result, null, 2));
+  } else {
+    const row = (name: string, r: MeshRun) =>
+      `${name.padEnd(12)} ${
+        String(r.triangles).padStart(8)
+      } tris  parse ${r.parseMs} ms  BVH ${r.bvhMs} ms  load ${r.loadMs} ms  packed ${
+        (r.packedBytes / 2 ** 20).toFixed(1)
+      } MiB  first render ${r.firstRenderMs} ms  render ${r.renderMs} ms  ${r.mraysPerSecond} Mrays/s`;
+    console.log(`meshes, ${width}×${height}, ${workers} workers`);
+    console.log(row("dragon 11k", small));
+    console.log(row("dragon 871k", large));
+    console.log(
+      `load 871k ≤ 2000 ms: ${large.loadMs} ms ${
+        result.targets.load871kMs.pass ? "PASS" : "MISS"
+      }; render 871k/11k ≤ 3×: ${ratio}× ${
+        result.targets.renderRatio.pass ? "PASS" : "MISS"
+      }`,
+    );
+  }
 }

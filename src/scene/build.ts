@@ -286,8 +286,11 @@ export function plane(options: Plane): Element {
  *   material: material({ color: rgb(0.8, 0.8, 0.8) }),
  * });
  * assert.ok("Mesh" in quad);
- * const teapot = mesh({ path: "models/teapot.obj", material: material({ color: rgb(1, 1, 1) }), smooth: true });
- * assert.deepEqual(Object.keys(teapot.Mesh), ["path", "material", "smooth"]);
+ * const white = material({ color: rgb(1, 1, 1) });
+ * const teapot = mesh({ path: "models/teapot.obj", material: white, transform: undefined, smooth: true });
+ * // Only the fields given: no `"transform": undefined` key.
+ * assert.deepEqual(teapot, { Mesh: { path: "models/teapot.obj", material: white, smooth: true } });
+ * assert.ok(!("transform" in (teapot as { Mesh: object }).Mesh));
  * ```
  */
 export function mesh(options: Mesh): Element {
