@@ -391,3 +391,33 @@ Deno.test("packing: a mesh is element kind 2 with its arrays after a fixed part"
   p += 24;
   assert.equal(bytes.length, p + 64, "one light after the mesh");
 });
+
+Deno.test("cli: a bad mesh file is exit 2 with one line, and nothing is written", async () => {
+  const { listDir, runCli, withTempDir } = await import(
+    "./fixtures/cli/helpers.ts"
+  );
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/bunny.obj`,
+      "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 5000\n",
+    );
+    await Deno.writeTextFile(
+      `${dir}/scene.json`,
+      JSON.stringify(
+        withElements([{ Mesh: { path: "bunny.obj", material: white } }]),
+      ),
+    );
+    const { code, stdout, stderr } = await runCli([
+      `${dir}/scene.json`,
+      "--output",
+      `${dir}/out.png`,
+    ]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.equal(
+      stderr,
+      `raypool: ${dir}/scene.json: elements[0].Mesh.path: bunny.obj:4: face index 5000 out of range (1..3)\n`,
+    );
+    assert.deepEqual(await listDir(dir), ["bunny.obj", "scene.json"]);
+  });
+});
