@@ -421,3 +421,74 @@ Deno.test("cli: a bad mesh file is exit 2 with one line, and nothing is written"
     assert.deepEqual(await listDir(dir), ["bunny.obj", "scene.json"]);
   });
 });
+
+Deno.test("schema: scene.schema.json and validateScene agree on meshes", async () => {
+  // deno-lint-ignore no-import-prefix
+  const { Ajv2020 } = await import("npm:ajv@8.17.1/dist/2020.js");
+  const schema = JSON.parse(await Deno.readTextFile("scene.schema.json"));
+  const schemaAccepts = new Ajv2020({ allErrors: true, strict: true }).compile(
+    schema,
+  );
+  const validatorAccepts = (value: unknown) => {
+    try {
+      validateScene(value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const withMesh = (body: object) => withElements([{ Mesh: body }]);
+  const good = [
+    { path: "a.obj", material: white },
+    {
+      path: "a.ply.gz",
+      material: white,
+      smooth: false,
+      transform: {
+        scale: { x: 1, y: -1, z: 2 },
+        rotate: { axis: { x: 1, y: 0, z: 0 }, degrees: 90 },
+        translate: { x: 0, y: 0, z: -3 },
+      },
+    },
+    { ...QUAD, material: white, transform: { scale: 3 } },
+    { ...QUAD, uvs: [0, 0, 1, 0, 1, 1, 0, 1], material: white, smooth: true },
+  ];
+  for (const body of good) {
+    assert.ok(schemaAccepts(withMesh(body)), JSON.stringify(body));
+    assert.ok(validatorAccepts(withMesh(body)), JSON.stringify(body));
+  }
+  const bad = [
+    { material: white },
+    { path: "a.obj", ...QUAD, material: white },
+    { path: "a.obj", positions: QUAD.positions, material: white },
+    { path: "a.obj", uvs: [0, 0], material: white },
+    { positions: QUAD.positions, material: white },
+    { indices: QUAD.indices, material: white },
+    { path: "", material: white },
+    { path: "a.obj" },
+    { path: "a.obj", material: white, smooth: 1 },
+    { path: "a.obj", material: white, transform: { scale: 0 } },
+    { path: "a.obj", material: white, transform: { scale: { x: 1, y: 1 } } },
+    { path: "a.obj", material: white, transform: { rotate: { degrees: 5 } } },
+    { path: "a.obj", material: white, transform: { shear: 1 } },
+    { ...QUAD, indices: [0, 1, -2], material: white },
+    { ...QUAD, indices: [0, 1, 1.5], material: white },
+    { ...QUAD, positions: [0, 0, "1"], material: white },
+  ];
+  for (const body of bad) {
+    assert.equal(schemaAccepts(withMesh(body)), false, JSON.stringify(body));
+    assert.equal(validatorAccepts(withMesh(body)), false, JSON.stringify(body));
+  }
+  // Rules a schema cannot state: indices below the vertex count, whole triples.
+  for (
+    const body of [
+      { ...QUAD, indices: [0, 1, 4], material: white },
+      { ...QUAD, indices: [0, 1, 2, 3], material: white },
+      { ...QUAD, positions: [0, 0, 0, 1], material: white },
+      { ...QUAD, uvs: [0, 0], material: white },
+    ]
+  ) {
+    assert.ok(schemaAccepts(withMesh(body)), JSON.stringify(body));
+    assert.equal(validatorAccepts(withMesh(body)), false, JSON.stringify(body));
+  }
+});
