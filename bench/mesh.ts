@@ -6,8 +6,9 @@
  * plus packing the scene and building its BVH once in the core on this thread (`shareScene`,
  * what every render does before the workers start); then a first render with a fresh pool of
  * 2 workers (each worker reads the packed scene and checks its BVH) and a warm render of the
- * same scene (built once, reused; the best of `--reps`). Reports the packed scene's size, which each worker
- * holds, and primary rays per second of the warm render.
+ * same scene (built once, reused; the best of `--reps`). Reports the packed scene's size, the
+ * process's memory growth per worker once the workers hold the scene, and primary rays per
+ * second of the warm render.
  *
  * Targets: load of the 871k dragon at most 2 s; its warm render at most 3× the 11k dragon's,
  * framed the same way.
@@ -94,6 +95,8 @@ interface MeshRun {
   loadMs: number;
   packedBytes: number;
   firstRenderMs: number;
+  /** Growth of the process's resident memory once the workers hold the scene, per worker. */
+  workerMiB: number;
   renderMs: number;
   mraysPerSecond: number;
 }
@@ -107,9 +110,15 @@ async function run(resolution: DragonResolution): Promise<MeshRun> {
   const file = [...prepared.meshes!.values()][0];
   const renderer = new Renderer({ workers });
   try {
+    // Workers are threads of this process: what they add once the scene is loaded is
+    // their wasm memory (the scene read from the packed bytes) and their isolates.
+    const rss0 = Deno.memoryUsage().rss;
     const f0 = performance.now();
     await renderer.render(prepared);
     const f1 = performance.now();
+    const workerMiB = round(
+      (Deno.memoryUsage().rss - rss0) / workers / 2 ** 20,
+    );
     // The best of `reps` warm renders: the one least disturbed by other processes.
     let best = Infinity;
     for (let i = 0; i < reps; i++) {
@@ -124,6 +133,7 @@ async function run(resolution: DragonResolution): Promise<MeshRun> {
       loadMs: round(t2 - t0),
       packedBytes: shared.bytes.byteLength,
       firstRenderMs: round(f1 - f0),
+      workerMiB,
       renderMs: round(best),
       mraysPerSecond: round(width * height / best / 1000, 2),
     };
@@ -160,7 +170,7 @@ if (import.meta.main) {
         String(r.triangles).padStart(8)
       } tris  parse ${r.parseMs} ms  BVH ${r.bvhMs} ms  load ${r.loadMs} ms  packed ${
         (r.packedBytes / 2 ** 20).toFixed(1)
-      } MiB  first render ${r.firstRenderMs} ms  render ${r.renderMs} ms  ${r.mraysPerSecond} Mrays/s`;
+      } MiB  first render ${r.firstRenderMs} ms  ${r.workerMiB} MiB/worker  render ${r.renderMs} ms  ${r.mraysPerSecond} Mrays/s`;
     console.log(`meshes, ${width}×${height}, ${workers} workers`);
     console.log(row("dragon 11k", small));
     console.log(row("dragon 871k", large));
