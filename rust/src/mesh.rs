@@ -30,6 +30,10 @@ pub struct Mesh {
     /// sequence instead of through two indirections (on the 871k-triangle dragon this made
     /// rendering about 1.5x faster, for 72 bytes per triangle).
     leaf_corners: Vec<[Point; 3]>,
+    /// The BVH's nodes with f32 boxes rounded outwards, for traversal: 32 bytes a node
+    /// instead of 56, so more of a big mesh's tree stays in cache. Only ever larger than the
+    /// exact boxes, so traversal visits everything it would otherwise.
+    compact: Vec<CompactNode>,
     bvh: MeshBvh,
     /// Index of its material in the scene.
     pub material: u32,
@@ -161,6 +165,7 @@ impl Mesh {
             uvs,
             triangles,
             leaf_corners: Vec::new(),
+            compact: Vec::new(),
             bvh: MeshBvh::default(),
             material,
             order,
@@ -196,6 +201,7 @@ impl Mesh {
     }
 
     fn order_leaves(&mut self) {
+        self.compact = self.bvh.nodes().iter().map(CompactNode::of).collect();
         self.leaf_corners = self
             .bvh
             .prims()
@@ -224,13 +230,13 @@ impl Mesh {
     /// none) is never hit.
     #[inline]
     pub fn nearest(&self, ray: &Ray, max_distance: f64, skip: u32) -> Option<MeshHit> {
-        let nodes = self.bvh.nodes();
+        let nodes = &self.compact[..];
         let Some(root) = nodes.first() else { return self.nearest_brute_force(ray, max_distance, skip) };
         let wr = WatertightRay::new(ray);
         let rb = RayBox::new(ray);
         let mut best: Option<MeshHit> = None;
         let mut limit = max_distance;
-        if !within(rb.entry(&root.bounds, limit), limit) {
+        if !within(rb.entry(root, limit), limit) {
             return None;
         }
         let mut stack = NodeStack::new();
@@ -258,8 +264,8 @@ impl Mesh {
                 let l = node.start as usize;
                 let (a, b) = (&nodes[l], &nodes[l + 1]);
                 // Ties at the bound must still be visited: a lower triangle index there wins.
-                let ta = rb.entry(&a.bounds, limit);
-                let tb = rb.entry(&b.bounds, limit);
+                let ta = rb.entry(a, limit);
+                let tb = rb.entry(b, limit);
                 let (near, far, tn, tf) = if ta <= tb { (a, l + 1, ta, tb) } else { (b, l, tb, ta) };
                 if within(tn, limit) {
                     if within(tf, limit) {
@@ -272,7 +278,7 @@ impl Mesh {
             loop {
                 let Some(i) = stack.pop() else { return best };
                 let n = &nodes[i as usize];
-                if within(rb.entry(&n.bounds, limit), limit) {
+                if within(rb.entry(n, limit), limit) {
                     node = n;
                     break;
                 }
@@ -298,7 +304,7 @@ impl Mesh {
     /// Whether any triangle is hit at a distance ≤ `max_distance` (shadow rays).
     #[inline]
     pub fn any_hit(&self, ray: &Ray, max_distance: f64, skip: u32) -> bool {
-        let nodes = self.bvh.nodes();
+        let nodes = &self.compact[..];
         if nodes.is_empty() {
             return self.any_hit_brute_force(ray, max_distance, skip);
         }
@@ -308,7 +314,7 @@ impl Mesh {
         stack.push(0);
         while let Some(i) = stack.pop() {
             let node = &nodes[i as usize];
-            if !within(rb.entry(&node.bounds, max_distance), max_distance) {
+            if !within(rb.entry(node, max_distance), max_distance) {
                 continue;
             }
             if node.count > 0 {
@@ -398,6 +404,53 @@ fn within(t: f64, limit: f64) -> bool {
     t <= limit && t < f64::INFINITY
 }
 
+/// f32 coordinates of a box corner.
+#[derive(Clone, Copy, Debug)]
+struct Corner32 {
+    x: f32,
+    y: f32,
+    z: f32,
+}
+
+/// A BVH node for traversal: the box rounded outwards to f32, and `start`/`count` as in
+/// [`MeshNode`].
+#[derive(Clone, Copy, Debug)]
+struct CompactNode {
+    min: Corner32,
+    max: Corner32,
+    start: u32,
+    count: u32,
+}
+
+impl CompactNode {
+    fn of(n: &MeshNode) -> CompactNode {
+        // The nearest f32 may lie inside the box: step outwards then.
+        let down = |v: f64| {
+            let f = v as f32;
+            if f as f64 > v {
+                f.next_down()
+            } else {
+                f
+            }
+        };
+        let up = |v: f64| {
+            let f = v as f32;
+            if (f as f64) < v {
+                f.next_up()
+            } else {
+                f
+            }
+        };
+        let (lo, hi) = (n.bounds.min, n.bounds.max);
+        CompactNode {
+            min: Corner32 { x: down(lo.x), y: down(lo.y), z: down(lo.z) },
+            max: Corner32 { x: up(hi.x), y: up(hi.y), z: up(hi.z) },
+            start: n.start,
+            count: n.count,
+        }
+    }
+}
+
 /// The ray in the form the slab test wants.
 #[derive(Clone, Copy)]
 struct RayBox {
@@ -415,13 +468,13 @@ impl RayBox {
     /// Entry distance into the box, or +inf when it misses before `limit`; NaN slabs (origin
     /// on a face, direction parallel to it) are skipped, which only ever keeps a box.
     #[inline(always)]
-    fn entry(&self, b: &Aabb, limit: f64) -> f64 {
+    fn entry(&self, b: &CompactNode, limit: f64) -> f64 {
         let mut tmin = 0.0f64;
         let mut tmax = limit;
         macro_rules! slab {
             ($c:ident) => {{
-                let t1 = (b.min.$c - self.origin.$c) * self.inv_dir.$c;
-                let t2 = (b.max.$c - self.origin.$c) * self.inv_dir.$c;
+                let t1 = (b.min.$c as f64 - self.origin.$c) * self.inv_dir.$c;
+                let t2 = (b.max.$c as f64 - self.origin.$c) * self.inv_dir.$c;
                 let (lo, hi) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
                 if lo > tmin {
                     tmin = lo;
