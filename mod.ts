@@ -42,6 +42,7 @@ export {
   diffuse,
   directionalLight,
   loadScene,
+  type LoadSceneOptions,
   material,
   type MaterialOptions,
   parseScene,

@@ -1,0 +1,122 @@
+// Private: the one way scene, texture and other asset files are read, so that no file can
+// make a long-running program block or run out of memory.
+
+import { abortable } from "./_abortable.ts";
+import { reason, rewrap } from "./_os_error.ts";
+
+/** Options for {@linkcode readBoundedFile}. */
+export interface ReadBoundedFileOptions {
+  /** The most bytes the file may hold (see `limits.ts`). */
+  limit: number;
+  /** How messages name the file, e.g. `scene file "a.json"`. */
+  what: string;
+  /** Aborting rejects at once with the signal's reason and closes the file. */
+  signal?: AbortSignal;
+}
+
+/** Bytes read per call, so an abort is noticed between them. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The bytes of `path`, which must be a regular file of at most `limit` bytes.
+ *
+ * The file is checked with `stat` before it is opened, so a folder, a device (`/dev/zero`), a
+ * FIFO (which would block the open until a writer came) or an oversize file is refused at
+ * once. Once open it is checked again (the path may have been replaced in between) and read
+ * in chunks up to `limit + 1` bytes, so a file that grows meanwhile is refused too rather than
+ * read without end.
+ *
+ * @throws {Deno.errors.NotFound | Deno.errors.PermissionDenied | Deno.errors.NotCapable} and the
+ * like, from the file system, as `cannot read <what>: <reason>`.
+ * @throws {Deno.errors.IsADirectory} A folder.
+ * @throws {TypeError} A device, a FIFO or a socket.
+ * @throws {RangeError} More than `limit` bytes, naming the size and the limit.
+ * @throws The signal's reason when it aborts.
+ */
+export async function readBoundedFile(
+  path: string,
+  options: ReadBoundedFileOptions,
+): Promise<Uint8Array> {
+  const { limit, what, signal } = options;
+  signal?.throwIfAborted();
+  const info = await abortable(stat(path, what), signal);
+  checkInfo(info, limit, what);
+  const file = await abortable(
+    Deno.open(path, { read: true }).catch((error) => {
+      throw rewrap(error, `cannot read ${what}: ${reason(error)}`);
+    }),
+    signal,
+    (late) => late.close(),
+  );
+  try {
+    const opened = await abortable(file.stat(), signal);
+    checkInfo(opened, limit, what);
+    if (
+      info.ino !== null && (opened.ino !== info.ino || opened.dev !== info.dev)
+    ) {
+      throw new Error(
+        `cannot read ${what}: it was replaced while being opened`,
+      );
+    }
+    let buffer = new Uint8Array(Math.min(opened.size, limit) + 1);
+    let length = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      if (length === buffer.length) {
+        if (length > limit) break;
+        const grown = new Uint8Array(Math.min(buffer.length * 2, limit + 1));
+        grown.set(buffer);
+        buffer = grown;
+      }
+      const end = Math.min(buffer.length, length + CHUNK_BYTES);
+      const count = await abortable(
+        file.read(buffer.subarray(length, end)).catch((error) => {
+          throw rewrap(error, `cannot read ${what}: ${reason(error)}`);
+        }),
+        signal,
+      );
+      if (count === null) break;
+      length += count;
+    }
+    if (length > limit) throw tooLarge(what, `more than ${limit}`, limit);
+    return buffer.subarray(0, length);
+  } finally {
+    file.close();
+  }
+}
+
+async function stat(path: string, what: string): Promise<Deno.FileInfo> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    throw rewrap(error, `cannot read ${what}: ${reason(error)}`);
+  }
+}
+
+function checkInfo(info: Deno.FileInfo, limit: number, what: string): void {
+  if (info.isDirectory) {
+    throw new Deno.errors.IsADirectory(`cannot read ${what}: Is a directory`);
+  }
+  if (!info.isFile) {
+    throw new TypeError(
+      `cannot read ${what}: it is ${kindOf(info)}, not a regular file`,
+    );
+  }
+  if (info.size > limit) throw tooLarge(what, String(info.size), limit);
+}
+
+function kindOf(info: Deno.FileInfo): string {
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  if (info.isSocket) return "a socket";
+  return "a special file";
+}
+
+function tooLarge(what: string, size: string, limit: number): RangeError {
+  return new RangeError(
+    `cannot read ${what}: it is ${size} bytes, more than the limit of ${limit} bytes${
+      limit % 2 ** 20 === 0 ? ` (${limit / 2 ** 20} MiB)` : ""
+    }`,
+  );
+}
