@@ -39,6 +39,7 @@
 
 export {
   checkImageSize,
+  checkScene,
   diffuse,
   directionalLight,
   loadScene,
