@@ -33,10 +33,9 @@ export function rewrap(error: unknown, message: string): Error {
 }
 
 /**
- * `error` restated as `cannot <action> <file>: <reason>`, keeping its class, unless it already
- * names the file.
+ * `error` restated as `cannot <action> <file>: <reason>`, keeping its class (NotFound,
+ * PermissionDenied, …) and the original as its `cause`.
  */
 export function fileError(action: string, file: string, error: unknown): Error {
-  if (error instanceof Error && error.message.includes(file)) return error;
   return rewrap(error, `cannot ${action} ${file}: ${reason(error)}`);
 }
