@@ -18,6 +18,7 @@ import { writeAtomically, writeFileAtomic } from "./atomic_write.ts";
 import { InputError, oneLineMessage } from "./errors.ts";
 import {
   checkJpegSize,
+  checkPngSize,
   PNG_STREAM_THRESHOLD_BYTES,
   streamsPng,
 } from "./limits.ts";
@@ -154,9 +155,8 @@ export async function runRender(
   }
   const outputWidth = region?.width ?? width;
   const outputHeight = region?.height ?? height;
-  if (format === "jpeg") {
-    checkJpegSize(outputWidth, outputHeight);
-  }
+  if (format === "jpeg") checkJpegSize(outputWidth, outputHeight);
+  else checkPngSize(outputWidth, outputHeight);
   const streaming = format === "png" &&
     streamsPng(
       outputWidth,
