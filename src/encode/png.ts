@@ -6,12 +6,14 @@
 
 import type { RenderedImage } from "../types.ts";
 import { checkImage } from "./check_image.ts";
+import { PNG_MAX_SIDE } from "../scene/limits.ts";
 
 /**
  * Encodes `image` as a PNG (8-bit RGBA, fast compression). imagescript, which has a native
  * part, is loaded on the first call only, so rendering alone needs no `--allow-ffi`; encoding
  * needs `--allow-ffi=./node_modules/.deno/imagescript@1.3.1 --allow-env=IMAGESCRIPT_WASM_SIMD`.
- * Throws a `RangeError` unless `image.data` holds `width × height × 4` bytes.
+ * Throws a `RangeError` unless `image.data` holds `width × height × 4` bytes, or when a side is
+ * more than 2³¹ − 1 pixels, the most a PNG can hold (checked first, before any work).
  *
  * @example
  * ```ts
@@ -22,6 +24,14 @@ import { checkImage } from "./check_image.ts";
  * ```
  */
 export async function encodePng(image: RenderedImage): Promise<Uint8Array> {
+  if (
+    typeof image === "object" && image !== null &&
+    (image.width > PNG_MAX_SIDE || image.height > PNG_MAX_SIDE)
+  ) {
+    throw new RangeError(
+      `a PNG is limited to ${PNG_MAX_SIDE} pixels a side, got ${image.width}×${image.height}`,
+    );
+  }
   checkImage(image);
   const { Image } = await import("imagescript/v2");
   // v2 wraps the pixels without copying them, even in a SharedArrayBuffer, and its fast
