@@ -28,8 +28,8 @@ import { roundTimings } from "./summary.ts";
 
 /** The part of raypool's API (`mod.ts`) a CLI render uses; tests may pass stand-ins. */
 export interface RaypoolApi {
-  /** Reads, validates and prepares a scene file. */
-  loadScene(path: string): Promise<Scene>;
+  /** Reads, validates and prepares a scene file; `options.signal` aborts it. */
+  loadScene(path: string, options?: { signal?: AbortSignal }): Promise<Scene>;
   /** Throws a `RangeError` when a `width × height` image cannot be allocated. */
   checkImageSize(width: number, height: number): void;
   /** Renders a scene. */
@@ -127,7 +127,8 @@ export async function runRender(
   await checkOutputPath(output, command.scene);
 
   const scene = await abortable(
-    api.loadScene(command.scene).catch((error) => {
+    api.loadScene(command.scene, { signal }).catch((error) => {
+      if (signal?.aborted) throw signal.reason;
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,
       });
