@@ -1,6 +1,8 @@
 // Private: the one way scene, texture and other asset files are read, so that no file can
 // make a long-running program block or run out of memory.
 
+import { constants } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { abortable } from "./_abortable.ts";
 import { reason, rewrap } from "./_os_error.ts";
 
@@ -21,10 +23,10 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
  * The bytes of `path`, which must be a regular file of at most `limit` bytes.
  *
  * The file is checked with `stat` before it is opened, so a folder, a device (`/dev/zero`), a
- * FIFO (which would block the open until a writer came) or an oversize file is refused at
- * once. Once open it is checked again (the path may have been replaced in between) and read
- * in chunks up to `limit + 1` bytes, so a file that grows meanwhile is refused too rather than
- * read without end.
+ * FIFO or an oversize file is refused at once, without opening it. It is then opened with
+ * `O_NONBLOCK` (so a FIFO swapped in after the `stat` cannot block the open until a writer
+ * comes), checked again through the open handle, and read in chunks up to `limit + 1` bytes,
+ * so a file that grows meanwhile is refused too rather than read without end.
  *
  * @throws {Deno.errors.NotFound | Deno.errors.PermissionDenied | Deno.errors.NotCapable} and the
  * like, from the file system, as `cannot read <what>: <reason>`.
@@ -42,23 +44,29 @@ export async function readBoundedFile(
   const info = await abortable(stat(path, what), signal);
   checkInfo(info, limit, what);
   const file = await abortable(
-    Deno.open(path, { read: true }).catch((error) => {
+    openNonBlocking(path).catch((error) => {
       throw rewrap(error, `cannot read ${what}: ${reason(error)}`);
     }),
     signal,
-    (late) => late.close(),
+    (late) => void late.close().catch(() => {}),
   );
   try {
-    const opened = await abortable(file.stat(), signal);
-    checkInfo(opened, limit, what);
-    if (
-      info.ino !== null && (opened.ino !== info.ino || opened.dev !== info.dev)
-    ) {
-      throw new Error(
-        `cannot read ${what}: it was replaced while being opened`,
-      );
-    }
-    let buffer = new Uint8Array(Math.min(opened.size, limit) + 1);
+    const handleInfo = await abortable(file.stat(), signal);
+    // What was opened must be a regular file within the limit, whatever the path names now.
+    checkInfo(
+      {
+        isFile: handleInfo.isFile(),
+        isDirectory: handleInfo.isDirectory(),
+        isFifo: handleInfo.isFIFO(),
+        isCharDevice: handleInfo.isCharacterDevice(),
+        isBlockDevice: handleInfo.isBlockDevice(),
+        isSocket: handleInfo.isSocket(),
+        size: handleInfo.size,
+      },
+      limit,
+      what,
+    );
+    let buffer = new Uint8Array(Math.min(handleInfo.size, limit) + 1);
     let length = 0;
     for (;;) {
       signal?.throwIfAborted();
@@ -68,21 +76,27 @@ export async function readBoundedFile(
         grown.set(buffer);
         buffer = grown;
       }
-      const end = Math.min(buffer.length, length + CHUNK_BYTES);
-      const count = await abortable(
-        file.read(buffer.subarray(length, end)).catch((error) => {
+      const chunk = Math.min(buffer.length - length, CHUNK_BYTES);
+      const { bytesRead } = await abortable(
+        file.read(buffer, length, chunk, null).catch((error) => {
           throw rewrap(error, `cannot read ${what}: ${reason(error)}`);
         }),
         signal,
       );
-      if (count === null) break;
-      length += count;
+      if (bytesRead === 0) break;
+      length += bytesRead;
     }
     if (length > limit) throw tooLarge(what, `more than ${limit}`, limit);
     return buffer.subarray(0, length);
   } finally {
-    file.close();
+    await file.close().catch(() => {});
   }
+}
+
+/** Opens for reading without waiting for a writer, should the path have become a FIFO. */
+function openNonBlocking(path: string): Promise<FileHandle> {
+  // O_NONBLOCK is undefined on Windows, which has no FIFOs in the file system.
+  return open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
 }
 
 async function stat(path: string, what: string): Promise<Deno.FileInfo> {
@@ -93,7 +107,18 @@ async function stat(path: string, what: string): Promise<Deno.FileInfo> {
   }
 }
 
-function checkInfo(info: Deno.FileInfo, limit: number, what: string): void {
+/** What {@linkcode checkInfo} looks at, from `Deno.stat` or an open handle's `stat`. */
+interface Kind {
+  isFile: boolean;
+  isDirectory: boolean;
+  isFifo: boolean | null;
+  isCharDevice: boolean | null;
+  isBlockDevice: boolean | null;
+  isSocket: boolean | null;
+  size: number;
+}
+
+function checkInfo(info: Kind, limit: number, what: string): void {
   if (info.isDirectory) {
     throw new Deno.errors.IsADirectory(`cannot read ${what}: Is a directory`);
   }
@@ -105,7 +130,7 @@ function checkInfo(info: Deno.FileInfo, limit: number, what: string): void {
   if (info.size > limit) throw tooLarge(what, String(info.size), limit);
 }
 
-function kindOf(info: Deno.FileInfo): string {
+function kindOf(info: Kind): string {
   if (info.isFifo) return "a FIFO (named pipe)";
   if (info.isCharDevice) return "a character device";
   if (info.isBlockDevice) return "a block device";
