@@ -2,8 +2,10 @@
  * The long scene fuzz (`deno task fuzz [--seed N] [--cases N] [--timeout MS]`): 100,000 seeded
  * scenes by default, valid and mutated, each taken through `parseScene` and a 4×3 render on
  * one shared `Renderer`. Prints the seed, then the counts by outcome (image, clean error,
- * FAILURE) every 10,000 cases and at the end, and the first failures with their inputs. Exits
- * 1 if any case failed, 2 for a bad argument.
+ * aborted at the time limit, FAILURE) every 10,000 cases and at the end, and the first
+ * failures with their inputs. A case still rendering after `--timeout` ms (default 20,000) is
+ * aborted; it fails only if it then does not settle within 5 s. Exits 1 if any case failed,
+ * 2 for a bad argument.
  *
  * The CI version is `tests/scene_property_test.ts`; both use `tests/fixtures/scene_fuzz.ts`.
  *
@@ -29,7 +31,7 @@ function integer(name: string, text: string, max: number): number {
 function counts(report: FuzzReport, seconds: number): string {
   return `seed ${report.seed}: ${report.cases} cases in ${
     seconds.toFixed(1)
-  } s: image ${report.image}, clean error ${report.clean}, FAILURE ${report.failure}`;
+  } s: image ${report.image}, clean error ${report.clean}, aborted at the time limit ${report.aborted}, FAILURE ${report.failure}`;
 }
 
 async function main(args: string[]): Promise<number> {
