@@ -43,9 +43,11 @@
 
 export {
   checkImageSize,
+  checkScene,
   diffuse,
   directionalLight,
   loadScene,
+  type LoadSceneOptions,
   material,
   type MaterialOptions,
   mesh,

@@ -3,7 +3,11 @@
 import type { MeshData, SceneDescription } from "../types.ts";
 import { parseMesh } from "../mesh/parse_mesh.ts";
 import { MAX_MESH_BYTES } from "../mesh/limits.ts";
-import { directoryPath, locate, reason, rewrap } from "./_textures.ts";
+import { abortError } from "../_format.ts";
+import { abortable } from "./_abortable.ts";
+import { reason, rewrap } from "./_os_error.ts";
+import { readBoundedFile } from "./_read_file.ts";
+import { directoryPath, locate } from "./_textures.ts";
 
 /**
  * The parsed mesh files of `description`, keyed by each path as written. A file is read and
@@ -14,7 +18,9 @@ import { directoryPath, locate, reason, rewrap } from "./_textures.ts";
 export async function loadMeshes(
   description: SceneDescription,
   baseDir: string | URL | undefined,
+  signal?: AbortSignal,
 ): Promise<Map<string, MeshData>> {
+  signal?.throwIfAborted();
   const base = baseDir === undefined ? undefined : directoryPath(baseDir);
   const uses = new Map<string, string>();
   description.elements.forEach((element, index) => {
@@ -29,10 +35,13 @@ export async function loadMeshes(
   // One at a time, in the scene's order: the error reported is the first one, and two big
   // files are never held in memory at once while parsing.
   for (const [written, jsonPath] of uses) {
-    const file = await locate(written, jsonPath, base, "mesh");
+    const file = await abortable(
+      locate(written, jsonPath, base, "mesh"),
+      signal,
+    );
     let mesh = byFile.get(file);
     if (mesh === undefined) {
-      mesh = await readMesh(written, jsonPath, file);
+      mesh = await readMesh(written, jsonPath, file, signal);
       byFile.set(file, mesh);
     }
     meshes.set(written, mesh);
@@ -44,24 +53,24 @@ async function readMesh(
   written: string,
   jsonPath: string,
   file: string,
+  signal: AbortSignal | undefined,
 ): Promise<MeshData> {
   const which = `mesh ${JSON.stringify(written)} (${JSON.stringify(file)})`;
   let bytes: Uint8Array;
   try {
-    const info = await Deno.stat(file);
-    if (info.size > MAX_MESH_BYTES) {
-      throw new RangeError(
-        `${jsonPath}: ${which} is ${info.size} bytes, more than the limit of ${MAX_MESH_BYTES} (512 MiB)`,
-      );
-    }
-    bytes = await Deno.readFile(file);
+    bytes = await readBoundedFile(file, {
+      limit: MAX_MESH_BYTES,
+      what: which,
+      signal,
+    });
   } catch (error) {
-    if (error instanceof RangeError) throw error;
-    throw rewrap(error, `${jsonPath}: cannot read ${which}: ${reason(error)}`);
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
+    throw rewrap(error, `${jsonPath}: ${reason(error)}`);
   }
   try {
-    return await parseMesh(bytes, written);
+    return await abortable(parseMesh(bytes, written), signal);
   } catch (error) {
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
     throw rewrap(error, `${jsonPath}: ${reason(error)}`);
   }
 }

@@ -3,6 +3,11 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SceneDescription, TextureImage } from "../types.ts";
+import { abortError } from "../_format.ts";
+import { abortable } from "./_abortable.ts";
+import { MAX_TEXTURE_FILE_BYTES } from "./limits.ts";
+import { reason, rewrap } from "./_os_error.ts";
+import { readBoundedFile } from "./_read_file.ts";
 
 import {
   type ImageScriptV1 as ImageScript,
@@ -20,7 +25,9 @@ let imagescript: Promise<ImageScript> | undefined;
 export async function decodeTextures(
   description: SceneDescription,
   baseDir: string | URL | undefined,
+  signal?: AbortSignal,
 ): Promise<Map<string, TextureImage>> {
+  signal?.throwIfAborted();
   const base = baseDir === undefined ? undefined : directoryPath(baseDir);
   const uses = new Map<string, string>();
   description.elements.forEach((element, index) => {
@@ -41,10 +48,13 @@ export async function decodeTextures(
   const textures = new Map<string, TextureImage>();
   // One at a time, in the scene's order, so the error reported is always the first one.
   for (const [written, jsonPath] of uses) {
-    const file = await locate(written, jsonPath, base, "texture");
+    const file = await abortable(
+      locate(written, jsonPath, base, "texture"),
+      signal,
+    );
     let image = byFile.get(file);
     if (image === undefined) {
-      image = await decodeFile(written, jsonPath, file);
+      image = await decodeFile(written, jsonPath, file, signal);
       byFile.set(file, image);
     }
     textures.set(written, image);
@@ -114,13 +124,19 @@ async function decodeFile(
   written: string,
   jsonPath: string,
   file: string,
+  signal: AbortSignal | undefined,
 ): Promise<TextureImage> {
   const which = `texture ${JSON.stringify(written)} (${JSON.stringify(file)})`;
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(file);
+    bytes = await readBoundedFile(file, {
+      limit: MAX_TEXTURE_FILE_BYTES,
+      what: which,
+      signal,
+    });
   } catch (error) {
-    throw rewrap(error, `${jsonPath}: cannot read ${which}: ${reason(error)}`);
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
+    throw rewrap(error, `${jsonPath}: ${reason(error)}`);
   }
   // imagescript also takes TIFF and GIF; the format promises PNG and JPEG, so check first
   // and say plainly what is wrong rather than pass on a decoder's complaint.
@@ -130,8 +146,9 @@ async function decodeFile(
   let Image: ImageScript["Image"];
   try {
     imagescript ??= loadImagescript();
-    ({ Image } = await imagescript);
+    ({ Image } = await abortable(imagescript, signal));
   } catch (error) {
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
     imagescript = undefined;
     throw new Error(
       `${jsonPath}: cannot decode ${which}: the image decoder (imagescript) did not load: ${
@@ -142,8 +159,10 @@ async function decodeFile(
   }
   let image;
   try {
-    image = await Image.decode(bytes);
+    // The decoder cannot be interrupted; an abort settles at once and its result is dropped.
+    image = await abortable(Image.decode(bytes), signal);
   } catch (error) {
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
     throw new TypeError(
       `${jsonPath}: cannot decode ${which}: ${reason(error)}`,
       { cause: error },
@@ -166,25 +185,4 @@ function isPng(bytes: Uint8Array): boolean {
 
 function isJpeg(bytes: Uint8Array): boolean {
   return bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-
-/**
- * An error's message without Deno's trailer (`No such file or directory (os error 2): stat
- * '/a/b'`), since the message it goes into already names the file.
- */
-export function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  // Some errors carry a stack trace in the message; the first line is the reason.
-  return message.split("\n")[0].replace(/ \(os error \d+\)(?::.*)?$/, "");
-}
-
-/** An error of the same class (NotFound, PermissionDenied, NotCapable, …) with a new message. */
-export function rewrap(error: unknown, message: string): Error {
-  const Class = error instanceof Error
-    ? error.constructor as new (
-      message: string,
-      options?: ErrorOptions,
-    ) => Error
-    : Error;
-  return new Class(message, { cause: error });
 }

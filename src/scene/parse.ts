@@ -10,13 +10,14 @@ import { loadMeshes } from "./_meshes.ts";
  *
  * @param text The JSON text; a leading byte order mark is ignored.
  * @param options `baseDir`: the folder relative texture paths are resolved against before the
- * current directory (see `prepareScene`).
+ * current directory (see `prepareScene`); `signal` to abort.
  * @returns The validated description and its decoded textures.
  * @throws {SyntaxError} Text that is not JSON; the message gives line and column
  * (`invalid JSON at line 3, column 8: Unexpected token ','`).
  * @throws {TypeError | RangeError} From `validateScene`, starting with the JSON path.
  * @throws {Deno.errors.NotFound | Deno.errors.IsADirectory | TypeError} A texture that cannot
  * be found or decoded (see `prepareScene`).
+ * @throws The signal's reason, when it aborts.
  *
  * @example Usage
  * ```ts
@@ -39,6 +40,7 @@ export async function parseScene(
   text: string,
   options: PrepareSceneOptions = {},
 ): Promise<Scene> {
+  options.signal?.throwIfAborted();
   // TextDecoder drops a byte order mark but text from elsewhere may still carry one.
   const json = text.startsWith("\uFEFF") ? text.slice(1) : text;
   let value: unknown;
@@ -51,7 +53,11 @@ export async function parseScene(
   const description = validateScene(value);
   return {
     description,
-    textures: await decodeTextures(description, options.baseDir),
-    meshes: await loadMeshes(description, options.baseDir),
+    textures: await decodeTextures(
+      description,
+      options.baseDir,
+      options.signal,
+    ),
+    meshes: await loadMeshes(description, options.baseDir, options.signal),
   };
 }

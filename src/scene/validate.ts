@@ -19,10 +19,14 @@ import type {
 import { checkImageSize } from "./check_image_size.ts";
 import { describe, orList, suggest } from "./_describe.ts";
 import { MAX_MESH_TRIANGLES } from "../mesh/limits.ts";
-
-/** Colours, albedo, intensities and surface parameters are f32 in the renderer. */
-const F32_MAX = 3.4028234663852886e38;
-const U32_MAX = 4294967295;
+import { cameraProblem, squaredLength } from "./_core_geometry.ts";
+import {
+  F32_MAX,
+  F32_OVERFLOW,
+  F32_UNDERFLOW,
+  MAX_RECURSION_DEPTH,
+  U32_MAX,
+} from "./limits.ts";
 
 type Fields = Record<string, unknown>;
 
@@ -103,6 +107,8 @@ export function validateScene(value: unknown): SceneDescription {
       required(root, "", "max_recursion_depth"),
       "max_recursion_depth",
       0,
+      undefined,
+      MAX_RECURSION_DEPTH,
     ),
   };
   if (root.camera !== undefined) scene.camera = camera(root.camera, "camera");
@@ -463,12 +469,7 @@ function surface(value: unknown, path: string): Surface {
   const o = fields(data, at, ["index", "transparency"]);
   return {
     Refractive: {
-      index: f32(
-        required(o, at, "index"),
-        join(at, "index"),
-        "a positive number",
-        (n) => n > 0,
-      ),
+      index: refractiveIndex(required(o, at, "index"), join(at, "index")),
       transparency: f32(
         required(o, at, "transparency"),
         join(at, "transparency"),
@@ -492,36 +493,38 @@ function camera(value: unknown, path: string): Camera {
     y: lookAt.y - position.y,
     z: lookAt.z - position.z,
   };
-  if (view.x === 0 && view.y === 0 && view.z === 0) {
-    throw new RangeError(
-      `${path}.look_at must differ from ${path}.position, both are ${
-        vectorText(position)
-      }`,
-    );
-  }
-  const viewLength = Math.hypot(view.x, view.y, view.z);
-  if (!Number.isFinite(viewLength)) {
-    throw new RangeError(
-      `${path}.look_at is too far from ${path}.position to give a view direction, got ${
-        vectorText(lookAt)
-      } and ${vectorText(position)}`,
-    );
-  }
-  // Compare unit vectors so the test does not depend on the scale of the scene.
-  const upLength = Math.hypot(up.x, up.y, up.z);
-  const v = scale(view, 1 / viewLength);
-  const u = scale(up, 1 / upLength);
-  const sine = Math.hypot(
-    u.y * v.z - u.z * v.y,
-    u.z * v.x - u.x * v.z,
-    u.x * v.y - u.y * v.x,
-  );
-  if (sine < 1e-9) {
-    throw new RangeError(
-      `${path}.up must not be parallel to the view direction (look_at − position = ${
-        vectorText(view)
-      }), got ${vectorText(up)}`,
-    );
+  const problem = cameraProblem(position, lookAt, up);
+  switch (problem) {
+    case undefined:
+      break;
+    case "look-at-is-position":
+      throw new RangeError(
+        `${path}.look_at must differ from ${path}.position, both are ${
+          vectorText(position)
+        }`,
+      );
+    case "view-underflows":
+      throw new RangeError(
+        `${path}.look_at is too close to ${path}.position to give a view direction (the squared length of look_at − position = ${
+          vectorText(view)
+        } is 0)`,
+      );
+    case "view-overflows":
+      throw new RangeError(
+        `${path}.look_at is too far from ${path}.position to give a view direction (the squared length of look_at − position = ${
+          vectorText(view)
+        } overflows)`,
+      );
+    case "up-parallel":
+      throw new RangeError(
+        `${path}.up must not be parallel to the view direction (look_at − position = ${
+          vectorText(view)
+        }), got ${vectorText(up)}`,
+      );
+    default: {
+      const unreachable: never = problem;
+      throw new Error(`unknown camera problem ${unreachable}`);
+    }
   }
   return { position, look_at: lookAt, up };
 }
@@ -569,7 +572,7 @@ function direction(value: unknown, path: string): Vector {
       `${path} must be a non-zero vector, got ${vectorText(v)}`,
     );
   }
-  const squared = v.x * v.x + v.y * v.y + v.z * v.z;
+  const squared = squaredLength(v);
   if (squared === 0 || !Number.isFinite(squared)) {
     throw new RangeError(
       `${path} is too ${
@@ -702,7 +705,7 @@ function number(
   return value;
 }
 
-/** A number the renderer keeps as f32, so it must not overflow to infinity there. */
+/** A number the renderer keeps as f32, so it must not round to infinity there. */
 function f32(
   value: unknown,
   path: string,
@@ -710,9 +713,22 @@ function f32(
   ok: (n: number) => boolean,
 ): number {
   const n = number(value, path, what, ok);
-  if (Math.abs(n) > F32_MAX) {
+  if (!Number.isFinite(Math.fround(n))) {
     throw new RangeError(
-      `${path} must be at most ${F32_MAX} (it is a 32-bit float), got ${
+      `${path} must be less than ${F32_OVERFLOW} to fit a 32-bit float (whose largest value is ${F32_MAX}), got ${
+        describe(n)
+      }`,
+    );
+  }
+  return n;
+}
+
+/** A positive f32: the core refuses an index that rounds to 0 as well as one that overflows. */
+function refractiveIndex(value: unknown, path: string): number {
+  const n = f32(value, path, "a positive number", (n) => n > 0);
+  if (!(Math.fround(n) > 0)) {
+    throw new RangeError(
+      `${path} must be more than ${F32_UNDERFLOW} so it does not round to 0 as a 32-bit float, got ${
         describe(n)
       }`,
     );
@@ -725,11 +741,14 @@ function u32(
   path: string,
   min: 0 | 1,
   what = min === 1 ? "a positive integer" : "a non-negative integer",
+  max = U32_MAX,
 ): number {
   const n = number(value, path, what, (n) => Number.isInteger(n) && n >= min);
-  if (n > U32_MAX) {
+  if (n > max) {
     throw new RangeError(
-      `${path} must be at most ${U32_MAX} (it is a 32-bit unsigned integer), got ${n}`,
+      `${path} must be at most ${max}${
+        max === U32_MAX ? " (it is a 32-bit unsigned integer)" : ""
+      }, got ${n}`,
     );
   }
   return n;
@@ -737,10 +756,6 @@ function u32(
 
 function join(path: string, key: string): string {
   return path === "" ? key : `${path}.${key}`;
-}
-
-function scale(v: Vector, factor: number): Vector {
-  return { x: v.x * factor, y: v.y * factor, z: v.z * factor };
 }
 
 function vectorText(v: Vector): string {
