@@ -149,7 +149,7 @@ test("a worker module that fails to load rejects, naming a tile", async () => {
   await assert.rejects(renderer.render(scene, size), /failed twice/);
 });
 
-test("a hand-built Scene the core refuses fails the render, naming what is wrong", async () => {
+test("a hand-built Scene is checked before it reaches the core, naming what is wrong", async () => {
   await using renderer = withWorker(undefined);
   const wrongTexture = {
     ...scene,
@@ -162,13 +162,23 @@ test("a hand-built Scene the core refuses fails the render, naming what is wrong
   await assert.rejects(renderer.render(wrongTexture, size), {
     name: "RangeError",
     message:
-      /texture "scenes\/checkerboard.png" must hold 2×2×4 = 16 bytes, got 3/,
+      'textures["scenes/checkerboard.png"].data must hold 2×2×4 = 16 bytes, got 3',
   });
   const negative = structuredClone(scene);
   const first = negative.description.elements[0];
   if ("Sphere" in first) first.Sphere.radius = -1;
-  await assert.rejects(
-    renderer.render(negative, size),
-    /^Error: the scene could not be built: .*radius/,
-  );
+  await assert.rejects(renderer.render(negative, size), {
+    name: "RangeError",
+    message: /^elements\[0\]\.Sphere\.radius /,
+  });
+  const noElements = {
+    ...scene,
+    description: { ...scene.description, elements: null as never },
+  };
+  await assert.rejects(renderer.render(noElements, size), {
+    name: "TypeError",
+    message: "elements must be an array, got null",
+  });
+  // Nothing was sent to a worker.
+  assert.equal(WorkerPool.live, 0);
 });

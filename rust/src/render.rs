@@ -4,7 +4,7 @@
 use crate::color::{Color, BLACK};
 use crate::material::Surface;
 use crate::ray::Ray;
-use crate::scene::Scene;
+use crate::scene::{Origin, Scene};
 use crate::vector::{Point, Vector3};
 use crate::view::View;
 use std::f32::consts::PI;
@@ -12,28 +12,34 @@ use std::fmt;
 
 /// The colour seen along `ray`; black past the recursion limit or when nothing is hit.
 pub fn cast_ray(scene: &Scene, ray: &Ray, depth: u32) -> Color {
+    cast_ray_from(scene, ray, depth, Origin::NONE)
+}
+
+/// [`cast_ray`] for a secondary ray leaving `from`.
+fn cast_ray_from(scene: &Scene, ray: &Ray, depth: u32, from: Origin) -> Color {
     if depth >= scene.max_recursion_depth {
         return BLACK;
     }
-    let hit = scene.trace(ray);
+    let hit = scene.trace_from(ray, from);
     if !hit.is_hit() {
         return BLACK;
     }
     let point = ray.origin + ray.direction * hit.distance;
-    let surfel = scene.surfel(&hit, point);
+    let surfel = scene.surfel(&hit, point, ray.direction);
     let material = surfel.material;
     let normal = surfel.normal;
+    let here = Origin::of(&hit);
     match material.surface {
         Surface::Diffuse => {
             let surface = scene.surface_color(&hit, &material, point);
-            shade_diffuse(scene, point, normal, surface, material.albedo)
+            shade_diffuse(scene, point, normal, surface, material.albedo, here)
         }
         Surface::Reflective { reflectivity } => {
             let surface = scene.surface_color(&hit, &material, point);
-            let mut color = shade_diffuse(scene, point, normal, surface, material.albedo);
+            let mut color = shade_diffuse(scene, point, normal, surface, material.albedo, here);
             let reflection = Ray::reflection(normal, ray.direction, point, scene.shadow_bias);
             color = color * (1.0 - reflectivity);
-            color + cast_ray(scene, &reflection, depth + 1) * reflectivity
+            color + cast_ray_from(scene, &reflection, depth + 1, here) * reflectivity
         }
         Surface::Refractive { index, transparency } => {
             let kr = fresnel(ray.direction, normal, index) as f32;
@@ -43,11 +49,11 @@ pub fn cast_ray(scene: &Scene, ray: &Ray, depth: u32) -> Color {
                 // The Fresnel quirk can disagree with Snell's law at the critical angle; the
                 // original would panic there, black is the quiet equivalent.
                 if let Some(t) = Ray::transmission(normal, ray.direction, point, scene.shadow_bias, index) {
-                    refraction = cast_ray(scene, &t, depth + 1);
+                    refraction = cast_ray_from(scene, &t, depth + 1, here);
                 }
             }
             let reflection_ray = Ray::reflection(normal, ray.direction, point, scene.shadow_bias);
-            let reflection = cast_ray(scene, &reflection_ray, depth + 1);
+            let reflection = cast_ray_from(scene, &reflection_ray, depth + 1, here);
             let color = reflection * kr + refraction * (1.0 - kr);
             color * transparency * surface
         }
@@ -56,14 +62,14 @@ pub fn cast_ray(scene: &Scene, ray: &Ray, depth: u32) -> Color {
 
 /// Lambert shading with hard shadows, summed over lights and then clamped.
 #[inline]
-fn shade_diffuse(scene: &Scene, point: Point, normal: Vector3, surface: Color, albedo: f32) -> Color {
+fn shade_diffuse(scene: &Scene, point: Point, normal: Vector3, surface: Color, albedo: f32, from: Origin) -> Color {
     let mut color = BLACK;
     let shadow_origin = point + normal * scene.shadow_bias;
     let light_reflected = albedo / PI;
     for light in &scene.lights {
         let to_light = light.direction_from(point);
         let shadow_ray = Ray { origin: shadow_origin, direction: to_light };
-        let in_light = !scene.occluded(&shadow_ray, light.distance(point));
+        let in_light = !scene.occluded_from(&shadow_ray, light.distance(point), from);
         let light_intensity = if in_light { light.intensity(point) } else { 0.0 };
         // `.max(0.0)` as a comparison (NaN → 0 either way); wasm has no cheap maxNum.
         let cosine = normal.dot(to_light) as f32;
