@@ -28,6 +28,14 @@ import {
 import { ProgressDisplay } from "./src/cli/progress.ts";
 import { runRender } from "./src/cli/run.ts";
 import { formatSummaryLine } from "./src/cli/summary.ts";
+import {
+  describeFarm,
+  type FarmRenderSummary,
+  formatFarmSummaryLine,
+  runFarmNode,
+  runFarmRender,
+} from "./src/cli/farm.ts";
+import { farmNodeUsage } from "./src/cli/farm_args.ts";
 import { usage } from "./src/cli/usage.ts";
 
 const encoder = new TextEncoder();
@@ -113,32 +121,58 @@ async function main(args: string[]): Promise<number> {
       writeAll(Deno.stdout, `raypool ${denoJson.version}\n`);
       return EXIT_OK;
     }
+    if (command.kind === "farm-node-help") {
+      writeAll(Deno.stdout, farmNodeUsage());
+      return EXIT_OK;
+    }
+    if (command.kind === "farm-node") {
+      // A node stops on Ctrl-C or SIGTERM by handing its jobs back: that is success.
+      await runFarmNode(command, {
+        signal: controller.signal,
+        log: (line) => writeAll(Deno.stderr, `raypool farm-node: ${line}\n`),
+      });
+      return EXIT_OK;
+    }
     const showProgress = !command.quiet && !command.json;
     const threshold = readEnv(PNG_STREAM_THRESHOLD_VARIABLE);
-    const summary = await runRender(command, raypool, {
-      signal: controller.signal,
-      ...(threshold === undefined || threshold === ""
-        ? {}
-        : { pngStreamThresholdBytes: parseStreamThreshold(threshold) }),
-      onStart: ({ scene, output, width, height, workers }) => {
-        if (!showProgress) return;
-        progress = new ProgressDisplay({
-          write: (text) => writeAll(Deno.stderr, text),
-          terminal: Deno.stderr.isTerminal(),
-          pixelsTotal: width * height,
-          columns: terminalColumns,
-        });
-        progress.start(
-          `Rendering ${scene} at ${width}×${height} with ${workers} worker` +
-            `${workers === 1 ? "" : "s"} to ${output}`,
-        );
+    const summary = await (command.farm ? runFarmRender : runRender)(
+      command,
+      raypool,
+      {
+        signal: controller.signal,
+        ...(threshold === undefined || threshold === ""
+          ? {}
+          : { pngStreamThresholdBytes: parseStreamThreshold(threshold) }),
+        onStart: ({ scene, output, width, height, workers }) => {
+          if (!showProgress) return;
+          progress = new ProgressDisplay({
+            write: (text) => writeAll(Deno.stderr, text),
+            terminal: Deno.stderr.isTerminal(),
+            pixelsTotal: width * height,
+            columns: terminalColumns,
+          });
+          progress.start(
+            `Rendering ${scene} at ${width}×${height} ${
+              command.farm
+                ? describeFarm(command.farm)
+                : `with ${workers} worker${workers === 1 ? "" : "s"}`
+            } to ${output}`,
+          );
+        },
+        onProgress: (report) => progress?.update(report),
       },
-      onProgress: (report) => progress?.update(report),
-    });
+    );
     progress?.clear();
     if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
     else if (!command.quiet) {
-      writeAll(Deno.stderr, `${formatSummaryLine(summary)}\n`);
+      writeAll(
+        Deno.stderr,
+        `${
+          "farm" in summary
+            ? formatFarmSummaryLine(summary as FarmRenderSummary)
+            : formatSummaryLine(summary)
+        }\n`,
+      );
     }
     return EXIT_OK;
   } catch (error) {

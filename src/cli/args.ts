@@ -8,6 +8,12 @@
 import { parseArgs } from "node:util";
 import type { Region } from "../types.ts";
 import { InputError } from "./errors.ts";
+import {
+  type FarmNodeCommand,
+  type FarmOptions,
+  parseFarmNodeArgs,
+  parseFarmOptions,
+} from "./farm_args.ts";
 
 /** What the user asked for when it is a render. */
 export interface RenderCommand {
@@ -35,10 +41,17 @@ export interface RenderCommand {
   json: boolean;
   /** `--quiet`: no progress and no summary line. */
   quiet: boolean;
+  /** `--farm URL` and its options: render on a farm instead of here. */
+  farm?: FarmOptions;
 }
 
 /** What the command line asks for. */
-export type Command = { kind: "help" } | { kind: "version" } | RenderCommand;
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  | RenderCommand
+  | FarmNodeCommand
+  | { kind: "farm-node-help" };
 
 const OPTIONS = {
   output: { type: "string", short: "o" },
@@ -51,6 +64,9 @@ const OPTIONS = {
   quality: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
+  farm: { type: "string" },
+  "farm-timeout": { type: "string" },
+  "farm-creds": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -78,6 +94,7 @@ const MAX_SAMPLES = 65_536;
  * ```
  */
 export function parseCliArgs(args: readonly string[]): Command {
+  if (args[0] === "farm-node") return parseFarmNodeArgs(args.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -142,6 +159,12 @@ export function parseCliArgs(args: readonly string[]): Command {
   if (values.quality !== undefined) {
     command.quality = parseInteger("--quality", values.quality, 1, 100);
   }
+  const farm = parseFarmOptions(
+    values.farm,
+    values["farm-timeout"],
+    values["farm-creds"],
+  );
+  if (farm !== undefined) command.farm = farm;
   return command;
 }
 

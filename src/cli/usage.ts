@@ -34,6 +34,12 @@ Options:
       --quality N     JPEG quality, 1–100
       --json          print a JSON summary on stdout (no progress)
       --quiet         no progress or summary on stderr
+      --farm URL      render on a NATS render farm (nats://[TOKEN@|USER:PASS@]HOST:4222,
+                      tls://…) instead of here; see deno task farm-node --help
+      --farm-timeout S
+                      fail when no farm node takes a job for S seconds (default 60)
+      --farm-creds FILE
+                      NATS credentials file (default: $RAYPOOL_FARM_CREDS)
   -h, --help          show this help
       --version       show the version
 
@@ -43,6 +49,8 @@ Examples:
   deno task render scene.json --width 1920 --height 1080 --samples 4
   deno task render scene.json --region 200,150,400,300 -o detail.png
   deno task render scene.json --workers 2 --json --quiet
+  deno task render scene.json --farm nats://farm.local:4222 -o poster.png
+  deno task farm-node --server nats://farm.local:4222
 
 Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM).
