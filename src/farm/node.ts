@@ -193,13 +193,16 @@ class NodeLoop {
       callback: (_error, message) => {
         const renderId = message.string();
         this.#cancelled.add(renderId);
+        let holding = false;
         for (const job of this.#held) {
           if (job.renderId === renderId) {
+            holding = true;
             job.controller.abort(
               new DOMException("render withdrawn", "AbortError"),
             );
           }
         }
+        if (holding) this.#onEvent({ kind: "cancelled", renderId });
       },
     });
     const status = this.#watchStatus();
@@ -341,10 +344,8 @@ class NodeLoop {
       });
     } catch (error) {
       if (held.controller.signal.aborted) {
-        if (this.#cancelled.has(job.renderId)) {
-          message.term();
-          this.#onEvent({ kind: "cancelled", renderId: job.renderId });
-        } else message.nak();
+        if (this.#cancelled.has(job.renderId)) message.term();
+        else message.nak();
         return;
       }
       if (rendered) {

@@ -413,7 +413,13 @@ class FarmRun {
       const consumer = await js.consumers.get(RESULTS_STREAM, {
         filter_subjects: resultSubject(this.#renderId),
       });
-      const messages = await consumer.consume({ max_messages: 512 });
+      // Short pull requests and heartbeats: after a server restart the pull pending on the old
+      // server is gone, and this notices within seconds rather than the default 30.
+      const messages = await consumer.consume({
+        max_messages: 512,
+        expires: 4_000,
+        idle_heartbeat: 1_000,
+      });
       this.#stopConsuming = () => messages.stop();
       if (this.#failure !== undefined) messages.stop();
       const enqueuing = this.#enqueueAhead().catch((error) =>
