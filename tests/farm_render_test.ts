@@ -25,7 +25,7 @@ Deno.test("farm: one and two nodes give a local render's pixels (textures, odd t
   await using nats = await startNats();
   const scene = await loadScene(ORIGINAL); // has a checkerboard texture
   assert.ok(scene.textures.size > 0);
-  await using first = await startFarmNode({
+  await using _first = await startFarmNode({
     server: nats.url,
     workers: 2,
     name: "first",
