@@ -166,7 +166,7 @@ export function describeFarm(farm: FarmOptions): string {
  * import assert from "node:assert/strict";
  * import { formatFarmSummaryLine } from "./farm.ts";
  * const line = formatFarmSummaryLine({
- *   output: "a.png", width: 1000, height: 1000, tiles: 16,
+ *   output: "a.png", width: 1000, height: 1000, workers: 2, tiles: 16,
  *   timings: { loadMs: 1, renderMs: 500, encodeMs: 10, totalMs: 600 },
  *   farm: { server: "nats://h:4222", jobs: 16, nodes: ["a", "b"] },
  * });

@@ -18,7 +18,7 @@ export const FARM_CREDS_VARIABLE = "RAYPOOL_FARM_CREDS";
  *
  * @example
  * ```ts
- * import type { FarmNodeCommand } from "./farm.ts";
+ * import type { FarmNodeCommand } from "./farm_args.ts";
  * const command: FarmNodeCommand = { kind: "farm-node", server: "nats://127.0.0.1:4222" };
  * ```
  */
@@ -42,7 +42,7 @@ export interface FarmNodeCommand {
  *
  * @example
  * ```ts
- * import type { FarmOptions } from "./farm.ts";
+ * import type { FarmOptions } from "./farm_args.ts";
  * const farm: FarmOptions = { server: "nats://127.0.0.1:4222", timeoutSeconds: 60 };
  * ```
  */
@@ -71,7 +71,7 @@ const NODE_OPTIONS = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { farmNodeUsage } from "./farm.ts";
+ * import { farmNodeUsage } from "./farm_args.ts";
  * assert.ok(farmNodeUsage().includes("--server"));
  * ```
  */
@@ -101,7 +101,7 @@ Options:
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseFarmNodeArgs } from "./farm.ts";
+ * import { parseFarmNodeArgs } from "./farm_args.ts";
  * const command = parseFarmNodeArgs(["--server", "nats://127.0.0.1:4222", "--workers", "2"]);
  * assert.deepEqual(command, { kind: "farm-node", server: "nats://127.0.0.1:4222", workers: 2 });
  * assert.throws(() => parseFarmNodeArgs([]), { message: "farm-node needs --server URL" });
@@ -155,7 +155,7 @@ export function parseFarmNodeArgs(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseFarmOptions } from "./farm.ts";
+ * import { parseFarmOptions } from "./farm_args.ts";
  * assert.deepEqual(parseFarmOptions("nats://h:4222", "5", undefined), {
  *   server: "nats://h:4222", timeoutSeconds: 5,
  * });

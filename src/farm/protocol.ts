@@ -175,7 +175,7 @@ const decoder = new TextDecoder();
  * import assert from "node:assert/strict";
  * import { decodeJob, encodeJob, type JobMessage } from "./protocol.ts";
  * const job: JobMessage = {
- *   kind: "job", version: 1, renderId: "r1", job: 2, scene: "ab", width: 8, height: 8,
+ *   kind: "job", version: 1, renderId: "r1", job: 2, scene: "ab".repeat(32), width: 8, height: 8,
  *   samples: 4, rect: { x: 0, y: 0, width: 8, height: 8 }, pieceSize: 4,
  * };
  * assert.deepEqual(decodeJob(encodeJob(job)), job);
