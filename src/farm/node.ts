@@ -109,12 +109,18 @@ function defaultName(): string {
  *
  * @throws {FarmConnectError} when the server cannot be reached or refuses the credentials.
  *
- * @example Start a node and stop it after a while (needs a NATS server with JetStream)
- * ```ts ignore
+ * @example Run a node until Ctrl-C (type-checked; calling it needs a NATS server with JetStream)
+ * ```ts
  * import { startFarmNode } from "../../mod.ts";
- * await using node = await startFarmNode({ server: "nats://127.0.0.1:4222", workers: 2 });
- * console.log(`node ${node.name} is taking jobs`);
- * await new Promise((resolve) => setTimeout(resolve, 60_000));
+ *
+ * // server: e.g. "nats://farm.local:4222" or "nats://TOKEN@farm.local:4222".
+ * export async function serve(server: string): Promise<void> {
+ *   const controller = new AbortController();
+ *   Deno.addSignalListener("SIGINT", () => controller.abort());
+ *   const node = await startFarmNode({ server, workers: 2, signal: controller.signal });
+ *   console.log(`node ${node.name} is taking jobs`);
+ *   await node.finished; // after Ctrl-C, once its jobs are handed back
+ * }
  * ```
  */
 export async function startFarmNode(

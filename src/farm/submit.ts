@@ -289,16 +289,23 @@ export async function renderBandsOnFarm(
  * @throws {DOMException} named `AbortError` when `signal` aborts; the render's remaining
  * jobs are withdrawn from the farm first.
  *
- * @example Render on a farm (needs a NATS server with JetStream and a node)
- * ```ts ignore
- * import { renderOnFarm, startFarmNode, encodePng } from "../../mod.ts";
- * const server = "nats://127.0.0.1:4222";
- * await using _node = await startFarmNode({ server, workers: 2 });
- * const image = await renderOnFarm(
- *   JSON.parse(await Deno.readTextFile("examples/showcase.json")),
- *   { server, width: 640, height: 480, timeoutSeconds: 10 },
- * );
- * await Deno.writeFile("out/farm.png", await encodePng(image));
+ * @example Render a poster on a farm (type-checked; calling it needs a NATS server with JetStream)
+ * ```ts
+ * import { encodePng, loadScene, renderOnFarm } from "../../mod.ts";
+ *
+ * // server: e.g. "nats://farm.local:4222", with nodes started by `deno task farm-node`.
+ * export async function renderPoster(server: string): Promise<void> {
+ *   const scene = await loadScene("examples/showcase.json");
+ *   const image = await renderOnFarm(scene, {
+ *     server,
+ *     width: 3840,
+ *     height: 2160,
+ *     samples: 16,
+ *     timeoutSeconds: 30,
+ *     onProgress: ({ tilesDone, tilesTotal }) => console.log(`${tilesDone}/${tilesTotal}`),
+ *   });
+ *   await Deno.writeFile("out/poster.png", await encodePng(image));
+ * }
  * ```
  */
 export async function renderOnFarm(
