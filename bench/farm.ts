@@ -47,7 +47,7 @@ function log(line: string) {
 
 async function best(run: () => Promise<Uint8Array>) {
   let ms = Infinity;
-  let data = new Uint8Array(0);
+  let data: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < reps; i++) {
     const start = performance.now();
     data = await run();
