@@ -106,18 +106,33 @@ export function parseFarmServer(url: string): FarmServer {
   return server;
 }
 
+/** The NATS client packages, by full specifier so the module works without our import map. */
+const NATS_PACKAGES = {
+  transport: "npm:@nats-io/transport-node@3.4.0",
+  jetstream: "npm:@nats-io/jetstream@3.4.0",
+  obj: "npm:@nats-io/obj@3.4.0",
+} as const;
+
 /**
- * Loads the NATS client packages; only a farm user pays for them. Full specifiers, so the
- * module works from other projects without our import map.
+ * Loads the NATS client packages; only a farm user pays for them. The specifiers are not
+ * literals: Deno fetches every literal `import("npm:…")` of a module graph when the program
+ * starts, which would make every user of `mod.ts` download them.
  */
 async function loadNats() {
+  const load = (specifier: string) => import(specifier);
   const [transport, jetstream, obj] = await Promise.all([
-    // deno-lint-ignore no-import-prefix
-    import("npm:@nats-io/transport-node@3.4.0"),
-    // deno-lint-ignore no-import-prefix
-    import("npm:@nats-io/jetstream@3.4.0"),
-    // deno-lint-ignore no-import-prefix
-    import("npm:@nats-io/obj@3.4.0"),
+    load(NATS_PACKAGES.transport) as Promise<
+      // deno-lint-ignore no-import-prefix
+      typeof import("npm:@nats-io/transport-node@3.4.0")
+    >,
+    load(NATS_PACKAGES.jetstream) as Promise<
+      // deno-lint-ignore no-import-prefix
+      typeof import("npm:@nats-io/jetstream@3.4.0")
+    >,
+    load(NATS_PACKAGES.obj) as Promise<
+      // deno-lint-ignore no-import-prefix
+      typeof import("npm:@nats-io/obj@3.4.0")
+    >,
   ]);
   return { transport, jetstream, obj };
 }
