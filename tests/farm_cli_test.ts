@@ -95,6 +95,22 @@ Deno.test("farm CLI: two nodes give the local CLI's bytes, whole and streamed, a
     assert.match(result.stderr, /2 nodes of nats:\/\/127\.0\.0\.1:\d+\)\n$/);
     assert.ok(await sameFile(`${dir}/local.png`, `${dir}/farm.png`));
 
+    // JPEG, with a region.
+    const jpeg = [
+      "--width",
+      "90",
+      "--height",
+      "70",
+      "--region",
+      "10,5,61,43",
+      "--quality",
+      "80",
+    ];
+    await local(jpeg, `${dir}/local.jpg`);
+    const farmJpeg = await farm(nats.url, jpeg, `${dir}/farm.jpg`);
+    assert.equal(farmJpeg.code, 0, farmJpeg.stderr);
+    assert.ok(await sameFile(`${dir}/local.jpg`, `${dir}/farm.jpg`));
+
     // Band by band through PngStreamWriter, as the local streaming path writes it.
     const stream = { RAYPOOL_PNG_STREAM_BYTES: "0" };
     const banded = ["--width", "130", "--height", "300", "--tile", "20"];

@@ -17,7 +17,6 @@ import type { Region } from "../types.ts";
 import { BandAssembler, describeRect } from "./assembly.ts";
 import {
   connectFarm,
-  describe,
   type FarmConnection,
   type FarmConnectionOptions,
 } from "./connection.ts";
@@ -33,7 +32,7 @@ import {
   RESULTS_STREAM,
   resultSubject,
 } from "./protocol.ts";
-import { uploadScene } from "./scene_store.ts";
+import { checkTextures, uploadScene } from "./scene_store.ts";
 
 /**
  * The tile edge of a farm job when `tileSize` is not given. Bigger than a local render's
@@ -207,6 +206,7 @@ export async function renderBandsOnFarm(
     1,
   );
   checkImageSize(resolved.width, resolved.height);
+  checkTextures(prepared);
   const timeoutMs = 1000 *
     (timeoutSeconds === undefined
       ? FARM_DEFAULT_TIMEOUT_SECONDS
@@ -496,7 +496,13 @@ class FarmRun {
   async #enqueueAhead(): Promise<void> {
     const { region, bandRows } = this.#options;
     const bandBytes = region.width * bandRows * 4;
-    const bandsAhead = Math.max(2, Math.floor(PENDING_BAND_BYTES / bandBytes));
+    // At least the bands one job can span (plus the one being finished), or a job taller
+    // than the window would never be enqueued.
+    const jobRows = this.#jobs[0]?.rect.height ?? 1;
+    const bandsAhead = Math.max(
+      2 + Math.ceil(jobRows / bandRows),
+      Math.floor(PENDING_BAND_BYTES / bandBytes),
+    );
     const limit = this.#assembler.nextBand + bandsAhead;
     const batch: JobMessage[] = [];
     while (this.#enqueued < this.#jobs.length) {
@@ -553,17 +559,9 @@ class FarmRun {
         filter: resultSubject(this.#renderId),
       }),
     );
-    const settled = await Promise.allSettled(attempts);
+    // A failure here must not fail a finished image: leftover results expire by themselves.
+    await Promise.allSettled(attempts);
     // The cancel goes out before the connection closes.
     await connection.flush().catch(() => {});
-    for (const outcome of settled) {
-      if (outcome.status === "rejected" && !withdraw) {
-        throw new Error(
-          `cleaning up on ${this.#farm.server.display} failed: ${
-            describe(outcome.reason)
-          }`,
-        );
-      }
-    }
   }
 }
