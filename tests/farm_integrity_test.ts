@@ -98,6 +98,32 @@ Deno.test("farm: a tile that fails on every attempt fails the render, naming the
   }
 });
 
+Deno.test("farm: a tile handed back on every delivery fails the render, naming the tile", async () => {
+  await using nats = await startNats();
+  const farm = await connectFarm({ server: nats.url }, "fake node");
+  try {
+    (async () => {
+      const consumer = await farm.js.consumers.get(JOBS_STREAM, NODES_CONSUMER);
+      const messages = await consumer.consume({ max_messages: 1 });
+      for await (const message of messages) message.nak();
+    })().catch(() => {});
+    await assert.rejects(
+      renderOnFarm(SCENE, {
+        server: nats.url,
+        width: 8,
+        height: 8,
+        timeoutSeconds: 10,
+      }),
+      {
+        message:
+          `tile 0,0 8×8 was handed to nodes ${MAX_DELIVER} times and never finished (nodes died or gave it back each time)`,
+      },
+    );
+  } finally {
+    await farm.connection.close();
+  }
+});
+
 Deno.test("farm: two different answers for one tile name the faulty node", async () => {
   await using nats = await startNats();
   const farm = await connectFarm({ server: nats.url }, "fake node");

@@ -27,6 +27,7 @@ import {
   type JobMessage,
   JOBS_STREAM,
   jobSubject,
+  MAX_DELIVER,
   NODES_CONSUMER,
   PROTOCOL_VERSION,
   RESULTS_STREAM,
@@ -364,6 +365,8 @@ class FarmRun {
   readonly #assembler: BandAssembler;
   readonly #nodes = new Set<string>();
   #enqueued = 0;
+  /** Stream sequence → job index, from the server's acknowledgements. */
+  readonly #jobBySequence = new Map<number, number>();
   #failure: { error: unknown } | undefined;
   #stopConsuming: () => void = () => {};
 
@@ -396,26 +399,56 @@ class FarmRun {
     const onAbort = () => this.#fail(abortError(signal!));
     signal?.addEventListener("abort", onAbort, { once: true });
     let lastActivity = performance.now();
+    let serverAnswers = true;
+    const display = this.#farm.server.display;
+    const seconds = Math.round(this.#options.timeoutMs / 1000);
     const watchdog = setInterval(async () => {
       try {
         const info = await this.#farm.jsm.consumers.info(
           JOBS_STREAM,
           NODES_CONSUMER,
         );
+        serverAnswers = true;
         if (info.num_ack_pending > 0) lastActivity = performance.now();
       } catch {
         // The server is away (restarting?): the timeout still runs.
+        serverAnswers = false;
       }
       if (performance.now() - lastActivity > this.#options.timeoutMs) {
         this.#fail(
           new FarmTimeoutError(
-            `no render node is taking jobs from ${this.#farm.server.display} (none for ${
-              Math.round(this.#options.timeoutMs / 1000)
-            } s); start one with: deno task farm-node --server ${this.#farm.server.display}`,
+            serverAnswers
+              ? `no render node is taking jobs from ${display} (none for ${seconds} s); ` +
+                `start one with: deno task farm-node --server ${display}`
+              : `the farm server ${display} is not answering (nothing for ${seconds} s)`,
           ),
         );
       }
     }, Math.min(1000, this.#options.timeoutMs / 4));
+    // A job whose every delivery ended without a result (its nodes died on it, or handed it
+    // back) is dropped by the server, which says so in an advisory.
+    const advisories = this.#farm.connection.subscribe(
+      `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${JOBS_STREAM}.${NODES_CONSUMER}`,
+      {
+        callback: (_error, message) => {
+          let sequence: unknown;
+          try {
+            sequence = (message.json() as { stream_seq?: unknown }).stream_seq;
+          } catch {
+            return;
+          }
+          const job = this.#jobBySequence.get(sequence as number);
+          if (job === undefined) return;
+          this.#fail(
+            new Error(
+              `tile ${
+                describeRect(this.#jobs[job].rect)
+              } was handed to nodes ${MAX_DELIVER} times and never finished (nodes died or gave it back each time)`,
+            ),
+          );
+        },
+      },
+    );
     try {
       const consumer = await js.consumers.get(RESULTS_STREAM, {
         filter_subjects: resultSubject(this.#renderId),
@@ -488,6 +521,7 @@ class FarmRun {
       throw reason;
     } finally {
       clearInterval(watchdog);
+      advisories.unsubscribe();
       signal?.removeEventListener("abort", onAbort);
     }
   }
@@ -523,7 +557,7 @@ class FarmRun {
             this.#farm.js.publish(subject, encodeJob(job), {
               msgID: `${this.#renderId}.${job.job}`,
             })
-          )
+          ).then((ack) => this.#jobBySequence.set(ack.seq, job.job))
         ),
       );
     }
