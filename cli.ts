@@ -135,44 +135,37 @@ async function main(args: string[]): Promise<number> {
     }
     const showProgress = !command.quiet && !command.json;
     const threshold = readEnv(PNG_STREAM_THRESHOLD_VARIABLE);
-    const summary = await (command.farm ? runFarmRender : runRender)(
-      command,
-      raypool,
-      {
-        signal: controller.signal,
-        ...(threshold === undefined || threshold === ""
-          ? {}
-          : { pngStreamThresholdBytes: parseStreamThreshold(threshold) }),
-        onStart: ({ scene, output, width, height, workers }) => {
-          if (!showProgress) return;
-          progress = new ProgressDisplay({
-            write: (text) => writeAll(Deno.stderr, text),
-            terminal: Deno.stderr.isTerminal(),
-            pixelsTotal: width * height,
-            columns: terminalColumns,
-          });
-          progress.start(
-            `Rendering ${scene} at ${width}×${height} ${
-              command.farm
-                ? describeFarm(command.farm)
-                : `with ${workers} worker${workers === 1 ? "" : "s"}`
-            } to ${output}`,
-          );
-        },
-        onProgress: (report) => progress?.update(report),
+    const run = command.farm === undefined ? runRender : runFarmRender;
+    const summary = await run(command, raypool, {
+      signal: controller.signal,
+      ...(threshold === undefined || threshold === ""
+        ? {}
+        : { pngStreamThresholdBytes: parseStreamThreshold(threshold) }),
+      onStart: ({ scene, output, width, height, workers }) => {
+        if (!showProgress) return;
+        progress = new ProgressDisplay({
+          write: (text) => writeAll(Deno.stderr, text),
+          terminal: Deno.stderr.isTerminal(),
+          pixelsTotal: width * height,
+          columns: terminalColumns,
+        });
+        progress.start(
+          `Rendering ${scene} at ${width}×${height} ${
+            command.farm === undefined
+              ? `with ${workers} worker${workers === 1 ? "" : "s"}`
+              : describeFarm(command.farm)
+          } to ${output}`,
+        );
       },
-    );
+      onProgress: (report) => progress?.update(report),
+    });
     progress?.clear();
     if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
     else if (!command.quiet) {
-      writeAll(
-        Deno.stderr,
-        `${
-          "farm" in summary
-            ? formatFarmSummaryLine(summary as FarmRenderSummary)
-            : formatSummaryLine(summary)
-        }\n`,
-      );
+      const line = "farm" in summary
+        ? formatFarmSummaryLine(summary as FarmRenderSummary)
+        : formatSummaryLine(summary);
+      writeAll(Deno.stderr, `${line}\n`);
     }
     return EXIT_OK;
   } catch (error) {
