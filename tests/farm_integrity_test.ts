@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { renderOnFarm, startFarmNode } from "../mod.ts";
 import { connectFarm, type FarmConnection } from "../src/farm/connection.ts";
 import {
+  BUILD,
   decodeJob,
   decodeResult,
   encodeJob,
@@ -169,7 +170,7 @@ Deno.test("farm: two different answers for one tile name the faulty node", async
   }
 });
 
-Deno.test("farm: a node reports a job it cannot render on each delivery, the last one as final", async () => {
+Deno.test("farm: a node reports jobs it cannot render (no scene, another build) on each delivery, the last as final", async () => {
   await using nats = await startNats();
   await using _node = await startFarmNode({
     server: nats.url,
@@ -183,36 +184,46 @@ Deno.test("farm: a node reports a job it cannot render on each delivery, the las
       filter_subjects: resultSubject(renderId),
     });
     const messages = await results.consume();
-    await farm.js.publish(
-      `raypool.jobs.${renderId}`,
+    const job = (index: number, build: string) =>
       encodeJob({
         kind: "job",
         version: PROTOCOL_VERSION,
         renderId,
-        job: 0,
+        job: index,
+        build,
         scene: "0".repeat(64), // not in the store
         width: 8,
         height: 8,
         samples: 1,
         rect: { x: 0, y: 0, width: 8, height: 8 },
         pieceSize: 8,
-      }),
-    );
+      });
+    await farm.js.publish(`raypool.jobs.${renderId}`, job(0, BUILD));
+    await farm.js.publish(`raypool.jobs.${renderId}`, job(1, "raypool 99.0.0"));
     const failures: FailureResult[] = [];
     for await (const message of messages) {
       const result = decodeResult(message.data);
       assert.equal(result.kind, "failed");
       failures.push(result as FailureResult);
-      if (failures.length === MAX_DELIVER) break;
+      if (failures.length === 2 * MAX_DELIVER) break;
     }
-    assert.deepEqual(
-      failures.map((f) => [f.attempt, f.final, f.node]),
-      Array.from(
-        { length: MAX_DELIVER },
-        (_, i) => [i + 1, i + 1 === MAX_DELIVER, "n1"],
-      ),
+    for (const index of [0, 1]) {
+      const ofJob = failures.filter((f) => f.job === index);
+      assert.deepEqual(
+        ofJob.map((f) => [f.attempt, f.final, f.node]),
+        Array.from(
+          { length: MAX_DELIVER },
+          (_, i) => [i + 1, i + 1 === MAX_DELIVER, "n1"],
+        ),
+      );
+    }
+    const messageOf = (index: number) =>
+      failures.find((f) => f.job === index)!.message;
+    assert.match(messageOf(0), /is not in the farm's object store/);
+    assert.equal(
+      messageOf(1),
+      `node runs ${BUILD}, the render needs raypool 99.0.0 (pixels may differ between builds)`,
     );
-    assert.match(failures[0].message, /is not in the farm's object store/);
   } finally {
     await farm.connection.close();
   }

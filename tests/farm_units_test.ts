@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { BandAssembler, FaultyNodeError } from "../src/farm/assembly.ts";
 import { parseFarmServer } from "../src/farm/connection.ts";
 import {
+  BUILD,
   decodeJob,
   decodeResult,
   encodeJob,
@@ -131,6 +132,7 @@ Deno.test("protocol: results and jobs survive the wire and bad ones are refused"
     version: 1,
     renderId: "abc",
     job: 0,
+    build: BUILD,
     scene: "f".repeat(64),
     width: 10,
     height: 10,

@@ -122,15 +122,12 @@ async function loadNats() {
   const load = (specifier: string) => import(specifier);
   const [transport, jetstream, obj] = await Promise.all([
     load(NATS_PACKAGES.transport) as Promise<
-      // deno-lint-ignore no-import-prefix
       typeof import("npm:@nats-io/transport-node@3.4.0")
     >,
     load(NATS_PACKAGES.jetstream) as Promise<
-      // deno-lint-ignore no-import-prefix
       typeof import("npm:@nats-io/jetstream@3.4.0")
     >,
     load(NATS_PACKAGES.obj) as Promise<
-      // deno-lint-ignore no-import-prefix
       typeof import("npm:@nats-io/obj@3.4.0")
     >,
   ]);

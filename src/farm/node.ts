@@ -14,6 +14,7 @@ import {
   type FarmConnectionOptions,
 } from "./connection.ts";
 import {
+  BUILD,
   CANCEL_SUBJECT,
   decodeJob,
   encodeResult,
@@ -310,6 +311,11 @@ class NodeLoop {
     const started = performance.now();
     let rendered = false;
     try {
+      if (job.build !== BUILD) {
+        throw new Error(
+          `node runs ${BUILD}, the render needs ${job.build} (pixels may differ between builds)`,
+        );
+      }
       const scene = await this.#scene(job.scene);
       const subject = resultSubject(job.renderId);
       const publishes: Promise<unknown>[] = [];

@@ -12,10 +12,16 @@
  * @module
  */
 
+import denoJson from "../../deno.json" with { type: "json" };
 import type { Region } from "../types.ts";
 
 /** Protocol version carried in every message; a node refuses jobs of another version. */
 export const PROTOCOL_VERSION = 1;
+/**
+ * The renderer build a job needs. Rendering is deterministic per build, not across builds, so
+ * a node renders only jobs of its own build (and hands others to nodes that can).
+ */
+export const BUILD = `raypool ${denoJson.version}`;
 /** The work-queue stream holding jobs. */
 export const JOBS_STREAM = "RAYPOOL_JOBS";
 /** The stream holding results until their submitter has read them. */
@@ -70,7 +76,7 @@ export function resultSubject(renderId: string): string {
  * ```ts
  * import type { JobMessage } from "./protocol.ts";
  * const job: JobMessage = {
- *   kind: "job", version: 1, renderId: "r1", job: 0, scene: "ab12",
+ *   kind: "job", version: 1, renderId: "r1", job: 0, build: "raypool 0.1.0", scene: "ab12",
  *   width: 64, height: 48, samples: 1, rect: { x: 0, y: 0, width: 32, height: 32 }, pieceSize: 16,
  * };
  * ```
@@ -84,6 +90,8 @@ export interface JobMessage {
   renderId: string;
   /** Index of the job within the render. */
   job: number;
+  /** The submitter's {@linkcode BUILD}. */
+  build: string;
   /** SHA-256 (hex) of the scene package in {@linkcode SCENE_BUCKET}. */
   scene: string;
   /** Full image width. */
@@ -175,7 +183,7 @@ const decoder = new TextDecoder();
  * import assert from "node:assert/strict";
  * import { decodeJob, encodeJob, type JobMessage } from "./protocol.ts";
  * const job: JobMessage = {
- *   kind: "job", version: 1, renderId: "r1", job: 2, scene: "ab".repeat(32), width: 8, height: 8,
+ *   kind: "job", version: 1, renderId: "r1", job: 2, build: "raypool 0.1.0", scene: "ab".repeat(32), width: 8, height: 8,
  *   samples: 4, rect: { x: 0, y: 0, width: 8, height: 8 }, pieceSize: 4,
  * };
  * assert.deepEqual(decodeJob(encodeJob(job)), job);
@@ -215,6 +223,7 @@ export function decodeJob(bytes: Uint8Array): JobMessage {
     version: PROTOCOL_VERSION,
     renderId: text(value, "renderId"),
     job: count(value, "job", 0),
+    build: text(value, "build"),
     scene: text(value, "scene"),
     width: count(value, "width", 1),
     height: count(value, "height", 1),

@@ -21,6 +21,7 @@ import {
   type FarmConnectionOptions,
 } from "./connection.ts";
 import {
+  BUILD,
   CANCEL_SUBJECT,
   decodeResult,
   encodeJob,
@@ -243,6 +244,7 @@ export async function renderBandsOnFarm(
       version: PROTOCOL_VERSION,
       renderId,
       job,
+      build: BUILD,
       scene: sceneHash,
       width: resolved.width,
       height: resolved.height,
