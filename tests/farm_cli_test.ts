@@ -148,14 +148,14 @@ const LONG = [
 ];
 const LONG_PIECES = 40 * 30;
 
-/** Waits until between 5% and 50% of the pieces have been published: mid-render. */
+/** Waits until between 10% and 50% of the pieces have been published: mid-render. */
 async function midRender(server: string) {
   const watcher = await connectFarm({ server }, "test watcher");
   try {
     let results = 0;
     await eventually(30_000, async () => {
       results = (await watcher.jsm.streams.info(RESULTS_STREAM)).state.messages;
-      return results >= LONG_PIECES / 20;
+      return results >= LONG_PIECES / 10;
     }, "results arrive");
     assert.ok(results < LONG_PIECES / 2, `already ${results} pieces in`);
   } finally {

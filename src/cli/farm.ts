@@ -72,7 +72,7 @@ function asInputError(error: unknown): unknown {
  * ```ts
  * import assert from "node:assert/strict";
  * import { formatNodeEvent } from "./farm.ts";
- * assert.equal(formatNodeEvent({ kind: "stopped" }), "node stopped");
+ * assert.equal(formatNodeEvent({ kind: "stopped", jobs: 3 }), "node stopped after 3 jobs");
  * ```
  */
 export function formatNodeEvent(event: FarmNodeEvent): string | undefined {
@@ -90,7 +90,9 @@ export function formatNodeEvent(event: FarmNodeEvent): string | undefined {
     case "trouble":
       return event.message;
     case "stopped":
-      return "node stopped";
+      return `node stopped after ${event.jobs} job${
+        event.jobs === 1 ? "" : "s"
+      }`;
     default:
       return `unknown event ${
         JSON.stringify((event as { kind: unknown }).kind)

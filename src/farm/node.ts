@@ -42,7 +42,7 @@ export type FarmNodeEvent =
   | { kind: "failed"; renderId: string; job: number; message: string }
   | { kind: "cancelled"; renderId: string }
   | { kind: "trouble"; message: string }
-  | { kind: "stopped" };
+  | { kind: "stopped"; jobs: number };
 
 /**
  * Options for {@linkcode startFarmNode}.
@@ -171,6 +171,7 @@ class NodeLoop {
   readonly #cancelled = new Set<string>();
   readonly #scenes = new Map<string, Promise<Scene>>();
   #stopping = false;
+  #jobsDone = 0;
   #wake: () => void = () => {};
 
   constructor(
@@ -255,7 +256,7 @@ class NodeLoop {
       status.stop();
       await connection.drain().catch(() => connection.close());
       await this.#renderer.close();
-      this.#onEvent({ kind: "stopped" });
+      this.#onEvent({ kind: "stopped", jobs: this.#jobsDone });
     }
   }
 
@@ -348,6 +349,7 @@ class NodeLoop {
       rendered = true;
       await Promise.all(publishes);
       await message.ackAck().catch(() => false);
+      this.#jobsDone++;
       this.#onEvent({
         kind: "job",
         renderId: job.renderId,
