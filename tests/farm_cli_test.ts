@@ -303,6 +303,29 @@ Deno.test("farm CLI: wrong credentials or no server give one line and exit 2", a
     );
     assert.equal(node.code, 2, node.stderr);
     assert.match(node.stderr, /^raypool: cannot connect to the farm at /);
+    // A credentials file that is missing, or is not one.
+    const missing = await farm(
+      tokenServer.url,
+      [...tiny, "--farm-creds", `${dir}/missing.creds`],
+      `${dir}/farm.png`,
+    );
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.equal(
+      missing.stderr,
+      `raypool: --farm-creds: cannot read "${dir}/missing.creds": No such file or directory\n`,
+    );
+    await Deno.writeTextFile(`${dir}/bad.creds`, "not a credentials file\n");
+    const bad = await farm(
+      tokenServer.url,
+      [...tiny, "--farm-creds", `${dir}/bad.creds`],
+      `${dir}/farm.png`,
+    );
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(
+      bad.stderr,
+      /^raypool: cannot connect to the farm at nats:\/\/127\.0\.0\.1:\d+: .*\n$/,
+    );
+    await Deno.remove(`${dir}/bad.creds`);
     // Nothing listening.
     await userServer.stop();
     const refused = await farm(userServer.url, tiny, `${dir}/farm.png`);
