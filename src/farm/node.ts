@@ -230,6 +230,13 @@ class NodeLoop {
           message = await consumer.next({ expires: 2_000 });
         } catch (error) {
           if (this.#stopping) break;
+          if (connection.isClosed()) {
+            throw new Error(
+              `the connection to ${this.#farm.server.display} closed for good: ${
+                describe(error)
+              }`,
+            );
+          }
           this.#onEvent({
             kind: "trouble",
             message: `taking a job failed: ${describe(error)}`,
