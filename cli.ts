@@ -2,7 +2,8 @@
  * The raypool command line: renders a scene file to a PNG or JPEG image.
  *
  * ```sh
- * deno task render scene.json -o out/scene.png
+ * raypool scene.json -o out/scene.png            # installed (see the README)
+ * deno task render scene.json -o out/scene.png   # from a clone
  * ```
  *
  * This file is the only part of the CLI that prints or exits; the work is in `src/cli/`.
@@ -13,7 +14,7 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import * as raypool from "./mod.ts";
+import { defaultApi } from "./src/cli/api.ts";
 import { parseCliArgs } from "./src/cli/args.ts";
 import {
   EXIT_INTERRUPTED,
@@ -26,8 +27,9 @@ import {
   PNG_STREAM_THRESHOLD_VARIABLE,
 } from "./src/cli/limits.ts";
 import { ProgressDisplay } from "./src/cli/progress.ts";
-import { runRender } from "./src/cli/run.ts";
-import { formatSummaryLine } from "./src/cli/summary.ts";
+import { runLive } from "./src/cli/live.ts";
+import { type RunOptions, runRender } from "./src/cli/run.ts";
+import { formatSummaryLine, type RenderSummary } from "./src/cli/summary.ts";
 import {
   describeFarm,
   type FarmRenderSummary,
@@ -83,6 +85,20 @@ function describeForDebugging(error: unknown): string {
   return text;
 }
 
+/**
+ * How the CLI was invoked, and so the folder paths are relative to. `deno task render` runs
+ * in the repository's folder, and Deno passes the folder the task was started from as
+ * `INIT_CWD`; the render task (only it) grants reading that variable, so the scene, its
+ * textures and the output are found where the user is. An installed `raypool` is not granted
+ * it and runs where it is started.
+ */
+function invocation(): { command: string; folder?: string } {
+  const folder = readEnv("INIT_CWD");
+  return folder === undefined || folder === ""
+    ? { command: "raypool" }
+    : { command: "deno task render", folder };
+}
+
 /** A pseudo-terminal may report 0 columns; assume the classic 80 then. */
 function terminalColumns(): number {
   try {
@@ -112,9 +128,11 @@ async function main(args: string[]): Promise<number> {
   });
   let progress: ProgressDisplay | undefined;
   try {
+    const invoked = invocation();
+    if (invoked.folder !== undefined) Deno.chdir(invoked.folder);
     const command = parseCliArgs(args);
     if (command.kind === "help") {
-      writeAll(Deno.stdout, usage(denoJson.version));
+      writeAll(Deno.stdout, usage(denoJson.version, invoked.command));
       return EXIT_OK;
     }
     if (command.kind === "version") {
@@ -135,8 +153,7 @@ async function main(args: string[]): Promise<number> {
     }
     const showProgress = !command.quiet && !command.json;
     const threshold = readEnv(PNG_STREAM_THRESHOLD_VARIABLE);
-    const run = command.farm === undefined ? runRender : runFarmRender;
-    const summary = await run(command, raypool, {
+    const runOptions: RunOptions = {
       signal: controller.signal,
       ...(threshold === undefined || threshold === ""
         ? {}
@@ -158,15 +175,35 @@ async function main(args: string[]): Promise<number> {
         );
       },
       onProgress: (report) => progress?.update(report),
-    });
-    progress?.clear();
-    if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
-    else if (!command.quiet) {
-      const line = "farm" in summary
-        ? formatFarmSummaryLine(summary as FarmRenderSummary)
-        : formatSummaryLine(summary);
-      writeAll(Deno.stderr, `${line}\n`);
+    };
+    const report = (summary: RenderSummary) => {
+      progress?.clear();
+      if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
+      else if (!command.quiet) {
+        const line = "farm" in summary
+          ? formatFarmSummaryLine(summary as FarmRenderSummary)
+          : formatSummaryLine(summary);
+        writeAll(Deno.stderr, `${line}\n`);
+      }
+    };
+    if (command.preview !== undefined || command.watch) {
+      const written = await runLive(command, defaultApi(), {
+        ...runOptions,
+        signal: controller.signal,
+        onListening: (url) =>
+          writeAll(Deno.stderr, `Preview at ${url} (Ctrl-C to stop)\n`),
+        onWritten: report,
+        onFailed: (error) => {
+          progress?.clear();
+          writeAll(Deno.stderr, `raypool: ${oneLineMessage(error)}\n`);
+        },
+      });
+      // Stopped before any image was written: that is an interruption like any other.
+      if (!written) throw controller.signal.reason;
+      return EXIT_OK;
     }
+    const run = command.farm === undefined ? runRender : runFarmRender;
+    report(await run(command, defaultApi(), runOptions));
     return EXIT_OK;
   } catch (error) {
     progress?.clear();

@@ -11,9 +11,13 @@
  *   of any size straight to a PNG file, band by band, in bounded memory.
  * - Encoding: {@linkcode encodePng}, {@linkcode encodeJpeg}.
  *
- * Rendering needs `--allow-read` (the worker module and the wasm; textures); decoding
- * textures and encoding images also need
- * `--allow-ffi=./node_modules/.deno/imagescript@1.3.1 --allow-env=IMAGESCRIPT_WASM_SIMD`.
+ * Import it from any project (`import { render } from "../raypool/mod.ts"`): its one npm
+ * dependency, imagescript, is imported with a full `npm:` specifier, so no import map is
+ * needed. Rendering needs `--allow-read` (the worker module and the wasm; textures); decoding
+ * textures and encoding images also load imagescript's native addon, which needs
+ * `--allow-ffi` (`--allow-ffi=./node_modules/.deno/imagescript@1.3.1` in a project with
+ * `"nodeModulesDir": "auto"`; without it the error names the exact flag) and
+ * `--allow-env=IMAGESCRIPT_WASM_SIMD`.
  *
  * @example Render a scene built in code and encode it as PNG
  * ```ts
@@ -71,7 +75,7 @@ export type {
   RenderedTile,
   RenderOptions,
   RenderProgress,
-} from "./src/render/options.ts";
+} from "./src/render/plan.ts";
 export { encodePng } from "./src/encode/png.ts";
 export { type FarmRenderOptions, renderOnFarm } from "./src/farm/submit.ts";
 export {

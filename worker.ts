@@ -1,22 +1,22 @@
 /**
  * The raypool render worker: instantiates the wasm core from the module the main thread
- * sends, builds each render's scene once, and renders the tiles it is handed straight into
- * the shared output image. Started by the worker pool; not meant to be imported.
+ * sends, keeps the last scene it built (renders of the same scene with another view reuse
+ * it), and renders the tiles it is handed straight into the shared output image. Started by
+ * the worker pool; not meant to be imported.
  *
  * @module
  */
 
-import { initSync, type RenderScene, SceneBuilder } from "./lib/raypool.js";
+import { initSync, RenderScene } from "./lib/raypool.js";
 import type { FromWorker, ToWorker } from "./src/render/messages.ts";
-import { buildScene } from "./src/render/scene_to_wasm.ts";
 
 interface Current {
   renderId: number;
-  scene: RenderScene;
   output: Uint8Array;
   outputWidth: number;
   originX: number;
   originY: number;
+  cancel: { cancelled(): boolean };
 }
 
 const scope = self as unknown as {
@@ -25,17 +25,86 @@ const scope = self as unknown as {
   postMessage(message: FromWorker): void;
 };
 
+/** The scene last built, by content key; kept across renders. */
+let held: { key: string; scene: RenderScene } | undefined;
 let current: Current | undefined;
 
-function release(): void {
-  current?.scene.free();
-  current = undefined;
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error
-    ? `${error.name}: ${error.message}`
-    : String(error);
+function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
+  current = undefined;
+  const { renderId } = message;
+  try {
+    if (held?.key !== message.scene.key) {
+      held?.scene.free();
+      held = undefined;
+      const started = performance.now();
+      const scene = RenderScene.from_packed(
+        new Uint8Array(message.scene.bytes),
+      );
+      held = { key: message.scene.key, scene };
+      scope.postMessage({
+        kind: "sceneBuilt",
+        renderId,
+        ms: performance.now() - started,
+      });
+    }
+    const { width, height, fov, samples, camera } = message.view;
+    held.scene.set_view(width, height, fov, samples, camera);
+  } catch (error) {
+    scope.postMessage({
+      kind: "renderError",
+      renderId,
+      message: errorText(error),
+    });
+    return;
+  }
+  const flag = new Int32Array(message.cancel);
+  current = {
+    renderId,
+    output: new Uint8Array(message.output),
+    outputWidth: message.outputWidth,
+    originX: message.originX,
+    originY: message.originY,
+    cancel: { cancelled: () => Atomics.load(flag, 0) !== 0 },
+  };
+}
+
+function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
+  // The scene failed to build and that was reported: the render is failing already.
+  if (held === undefined || current?.renderId !== message.renderId) return;
+  const { x, y, width, height } = message.tile;
+  const { output, outputWidth, originX, originY, cancel } = current;
+  let pixels: Uint8Array;
+  try {
+    pixels = held.scene.render_tile(x, y, width, height, cancel);
+  } catch (error) {
+    // A cancelled render is over; the main thread has stopped listening.
+    if (cancel.cancelled()) return;
+    scope.postMessage({
+      kind: "tileError",
+      renderId: message.renderId,
+      index: message.index,
+      message: errorText(error),
+    });
+    return;
+  }
+  const rowBytes = width * 4;
+  let at = ((y - originY) * outputWidth + (x - originX)) * 4;
+  if (width === outputWidth) {
+    output.set(pixels, at);
+  } else {
+    for (let row = 0; row < height; row++, at += outputWidth * 4) {
+      output.set(pixels.subarray(row * rowBytes, (row + 1) * rowBytes), at);
+    }
+  }
+  scope.postMessage({
+    kind: "tileDone",
+    renderId: message.renderId,
+    index: message.index,
+  });
 }
 
 function handle(message: ToWorker): void {
@@ -44,71 +113,12 @@ function handle(message: ToWorker): void {
       // A failure here is left uncaught: the worker dies and the pool replaces it.
       initSync({ module: message.module });
       return;
-    case "scene":
-      release();
-      try {
-        current = {
-          renderId: message.renderId,
-          scene: buildScene(SceneBuilder, message.scene),
-          output: new Uint8Array(message.output),
-          outputWidth: message.outputWidth,
-          originX: message.originX,
-          originY: message.originY,
-        };
-      } catch (error) {
-        scope.postMessage({
-          kind: "sceneError",
-          renderId: message.renderId,
-          message: describe(error),
-        });
-      }
-      return;
-    case "tile": {
-      // The scene failed to build and that was reported: the render is failing already.
-      if (current === undefined || current.renderId !== message.renderId) {
-        return;
-      }
-      const { x, y, width, height } = message.tile;
-      try {
-        const pixels = current.scene.render_tile(x, y, width, height);
-        const rowBytes = width * 4;
-        if (pixels.length !== rowBytes * height) {
-          throw new Error(
-            `render_tile returned ${pixels.length} bytes, expected ${
-              rowBytes * height
-            }`,
-          );
-        }
-        const { output, outputWidth, originX, originY } = current;
-        let at = ((y - originY) * outputWidth + (x - originX)) * 4;
-        if (width === outputWidth) {
-          output.set(pixels, at);
-        } else {
-          for (let row = 0; row < height; row++, at += outputWidth * 4) {
-            output.set(
-              pixels.subarray(row * rowBytes, (row + 1) * rowBytes),
-              at,
-            );
-          }
-        }
-      } catch (error) {
-        scope.postMessage({
-          kind: "tileError",
-          renderId: message.renderId,
-          index: message.index,
-          message: describe(error),
-        });
-        return;
-      }
-      scope.postMessage({
-        kind: "tileDone",
-        renderId: message.renderId,
-        index: message.index,
-      });
-      return;
-    }
+    case "render":
+      return startRender(message);
+    case "tile":
+      return renderTile(message);
     case "release":
-      if (current?.renderId === message.renderId) release();
+      if (current?.renderId === message.renderId) current = undefined;
       return;
     default: {
       const _exhaustive: never = message;

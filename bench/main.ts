@@ -137,7 +137,7 @@ async function startupRun(
   breakdown: boolean,
 ): Promise<{ wallMs: number; result: Record<string, number> }> {
   const start = performance.now();
-  const output = await new Deno.Command("deno", {
+  const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-read=.",

@@ -70,7 +70,8 @@ async function breakdown(): Promise<Record<string, number>> {
     return performance.now() - start;
   };
   const workers = navigator.hardwareConcurrency;
-  const imagescriptImportMs = await step(() => import("imagescript"));
+  // deno-lint-ignore no-import-prefix
+  const imagescriptImportMs = await step(() => import("npm:imagescript@1.3.1"));
   let mod!: typeof import("../mod.ts");
   const modImportMs = await step(async () => mod = await import("../mod.ts"));
   let scene!: Awaited<ReturnType<typeof mod.loadScene>>;

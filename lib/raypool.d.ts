@@ -1,101 +1,68 @@
 /* tslint:disable */
 /* eslint-disable */
 
+/** Asked at the start of every row and every 4096 primary samples while a tile renders;
+ *  returning true (or throwing) stops it with Error("cancelled"). */
+export interface CancelToken {
+    cancelled(): boolean;
+}
+
+
+
 /**
- * A built scene, ready to render tiles of its image.
+ * A scene read from packed bytes, rendered tile by tile with the current view.
  */
 export class RenderScene {
     private constructor();
     free(): void;
     [Symbol.dispose](): void;
     /**
-     * The rectangle (x, y, w, h) of the full image as w*h*4 RGBA8 bytes, top row first.
-     * Throws if the rectangle is empty or outside the image.
+     * Reads (and validates) packed bytes; uses their BVH section, or builds one.
      */
-    render_tile(x: number, y: number, width: number, height: number): Uint8Array;
+    static from_packed(packed: Uint8Array): RenderScene;
+    /**
+     * The rectangle of the current view as width*height*4 RGBA8 bytes, top row first. Throws
+     * Error("cancelled") when `cancel.cancelled()` returns true (or throws), and an Error when
+     * no view was set or the rectangle is empty or outside the view.
+     */
+    render_tile(x: number, y: number, width: number, height: number, cancel: CancelToken): Uint8Array;
+    /**
+     * Sets the view for the following tiles: `camera` holds 0 numbers (the original's
+     * camera) or 9 (position, look_at, up).
+     */
+    set_view(width: number, height: number, fov_degrees: number, samples: number, camera: Float64Array): void;
+    /**
+     * The height of the current view; 0 before `set_view`.
+     */
     readonly height: number;
+    /**
+     * The width of the current view; 0 before `set_view`.
+     */
     readonly width: number;
 }
 
 /**
- * Collects a scene's settings, textures, materials, elements and lights, then builds it.
+ * Validates packed bytes, builds the BVH, returns the bytes with the BVH section (flag bit 0).
  */
-export class SceneBuilder {
-    free(): void;
-    [Symbol.dispose](): void;
-    /**
-     * The direction the light travels; normalised here.
-     */
-    add_directional_light(dx: number, dy: number, dz: number, red: number, green: number, blue: number, intensity: number): void;
-    /**
-     * coloration_kind 0 = colour (red, green, blue), 1 = texture (texture_id);
-     * surface_kind 0 = Diffuse, 1 = Reflective (param_a = reflectivity),
-     * 2 = Refractive (param_a = index, param_b = transparency). Returns the material id.
-     */
-    add_material(coloration_kind: number, red: number, green: number, blue: number, texture_id: number, albedo: number, surface_kind: number, param_a: number, param_b: number): number;
-    /**
-     * The normal is normalised here; it points away from the visible side.
-     */
-    add_plane(ox: number, oy: number, oz: number, nx: number, ny: number, nz: number, material_id: number): void;
-    /**
-     * Elements keep the order of these calls (spheres and planes share one order): on equal
-     * distance the earlier element wins.
-     */
-    add_sphere(cx: number, cy: number, cz: number, radius: number, material_id: number): void;
-    /**
-     * A point light whose intensity falls off as 1/(4πr²).
-     */
-    add_spherical_light(px: number, py: number, pz: number, red: number, green: number, blue: number, intensity: number): void;
-    /**
-     * RGBA8, rgba.length must be width*height*4. Returns the texture id.
-     */
-    add_texture(width: number, height: number, rgba: Uint8Array): number;
-    /**
-     * Builds the BVH; consumes the builder.
-     */
-    build(): RenderScene;
-    /**
-     * The original's camera: at the origin looking down −z; fov is vertical, in degrees.
-     */
-    constructor(width: number, height: number, fov_degrees: number, shadow_bias: number, max_recursion_depth: number);
-    /**
-     * Extension: a free camera. Equal to the default, renders byte-identically.
-     */
-    set_camera(px: number, py: number, pz: number, look_x: number, look_y: number, look_z: number, up_x: number, up_y: number, up_z: number): void;
-    /**
-     * Extension: samples per pixel, a perfect square; 1 (default) is the original's image.
-     */
-    set_samples(samples: number): void;
-    /**
-     * Default true; false uses brute force over all elements (for tests and benchmarks).
-     */
-    set_use_bvh(use_bvh: boolean): void;
-}
+export function prepare_scene(packed: Uint8Array): Uint8Array;
 
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
     readonly __wbg_renderscene_free: (a: number, b: number) => void;
-    readonly __wbg_scenebuilder_free: (a: number, b: number) => void;
+    readonly prepare_scene: (a: number, b: number) => [number, number, number, number];
+    readonly renderscene_from_packed: (a: number, b: number) => [number, number, number];
     readonly renderscene_height: (a: number) => number;
-    readonly renderscene_render_tile: (a: number, b: number, c: number, d: number, e: number) => [number, number, number, number];
+    readonly renderscene_render_tile: (a: number, b: number, c: number, d: number, e: number, f: any) => [number, number, number, number];
+    readonly renderscene_set_view: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number];
     readonly renderscene_width: (a: number) => number;
-    readonly scenebuilder_add_directional_light: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number];
-    readonly scenebuilder_add_material: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number];
-    readonly scenebuilder_add_plane: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number];
-    readonly scenebuilder_add_sphere: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number];
-    readonly scenebuilder_add_spherical_light: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number];
-    readonly scenebuilder_add_texture: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
-    readonly scenebuilder_build: (a: number) => [number, number, number];
-    readonly scenebuilder_new: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
-    readonly scenebuilder_set_camera: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number];
-    readonly scenebuilder_set_samples: (a: number, b: number) => [number, number];
-    readonly scenebuilder_set_use_bvh: (a: number, b: number) => void;
+    readonly __wbindgen_exn_store: (a: number) => void;
+    readonly __externref_table_alloc: () => number;
     readonly __wbindgen_externrefs: WebAssembly.Table;
+    readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __externref_table_dealloc: (a: number) => void;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
-    readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_start: () => void;
 }
 

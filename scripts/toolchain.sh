@@ -20,8 +20,22 @@ have_local_toolchain() {
     rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'
 }
 
+# Packages the chroot needs: the compiler and wasm tools, plus rustfmt and clippy for the checks.
+PACKAGES="rustc cargo libstd-rust-dev-wasm32 lld-22 wasm-bindgen librust-wasm-bindgen-dev binaryen rustfmt rust-clippy"
+
 ensure_chroot() {
   if [ -x "$root/usr/bin/wasm-bindgen" ] && [ -x "$root/usr/bin/cargo" ] && [ -x "$root/usr/bin/wasm-opt" ]; then
+    # A chroot prepared before rustfmt and clippy were needed gets them once.
+    if [ ! -x "$root/usr/bin/rustfmt" ] || [ ! -x "$root/usr/bin/cargo-clippy" ]; then
+      if [ "$(id -u)" != 0 ]; then
+        echo "toolchain: installing rustfmt and clippy into $root needs root" >&2
+        exit 1
+      fi
+      echo "toolchain: installing rustfmt and clippy into $root (once)" >&2
+      chroot "$root" sh -c '
+        apt-get -qq -o Acquire::Check-Valid-Until=false update &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rustfmt rust-clippy' >/dev/null
+    fi
     return
   fi
   if [ "$(id -u)" != 0 ]; then
@@ -36,10 +50,9 @@ ensure_chroot() {
   rm -rf "$root.partial"
   mkdir -p "$(dirname "$root")"
   debootstrap --variant=minbase --include=ca-certificates sid "$root.partial" >/dev/null
-  chroot "$root.partial" sh -c '
+  chroot "$root.partial" sh -c "
     apt-get -qq -o Acquire::Check-Valid-Until=false update &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      rustc cargo libstd-rust-dev-wasm32 lld-22 wasm-bindgen librust-wasm-bindgen-dev binaryen' >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PACKAGES" >/dev/null
   rm -rf "$root"
   mv "$root.partial" "$root"
 }

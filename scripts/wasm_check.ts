@@ -1,6 +1,6 @@
 /**
  * Fails when the committed `lib/` was not built from the current `rust/` sources
- * (`deno task wasm:check`, with `--allow-read=rust,lib`).
+ * (`deno task wasm:check`, with `--allow-read=rust,lib,scripts`).
  *
  * @module
  */

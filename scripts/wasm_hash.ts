@@ -1,10 +1,14 @@
 /**
- * The source hash stamped into `lib/raypool.js`: SHA-256 over every `.rs` file and
- * `Cargo.toml` under `rust/` (not `rust/target/`), in sorted path order, each contributing
- * its repository-relative path and its bytes. `scripts/build_wasm.sh` writes it and
- * `scripts/wasm_check.ts` compares it, so both must use this one function.
+ * The source hash stamped into `lib/raypool.js`: SHA-256 over everything the build reads,
+ * in sorted path order, each part contributing its repository-relative path and its bytes:
+ * every `.rs` file and `Cargo.toml` under `rust/` (not `rust/target/`),
+ * `scripts/build_wasm.sh` (the cargo, wasm-bindgen and wasm-opt command lines), and the
+ * wasm-bindgen CLI pin of `scripts/toolchain.sh` (its `WASM_BINDGEN_VERSION=` line only,
+ * so that the rest of the toolchain script can change without a rebuild).
+ * `scripts/build_wasm.sh` writes it and `scripts/wasm_check.ts` compares it, so both must
+ * use this one function.
  *
- * Run directly (`deno run --allow-read=rust scripts/wasm_hash.ts`) it prints the hash.
+ * Run directly (`deno run --allow-read=rust,scripts scripts/wasm_hash.ts`) it prints the hash.
  *
  * @module
  */
@@ -29,16 +33,39 @@ async function collect(
   }
 }
 
-/** The hex SHA-256 of the Rust sources of the repository at `root` (a directory URL). */
+/** The line of `scripts/toolchain.sh` that pins the wasm-bindgen CLI. */
+async function wasmBindgenPin(root: URL): Promise<Uint8Array> {
+  const text = await Deno.readTextFile(new URL("scripts/toolchain.sh", root));
+  const pin = /^WASM_BINDGEN_VERSION=.*$/m.exec(text)?.[0];
+  if (pin === undefined) {
+    throw new Error(
+      "scripts/toolchain.sh has no WASM_BINDGEN_VERSION= line to hash",
+    );
+  }
+  return encoder.encode(pin);
+}
+
+/**
+ * The hex SHA-256 of the wasm build's inputs (Rust sources, build command lines,
+ * wasm-bindgen pin) of the repository at `root` (a directory URL).
+ */
 export async function rustSourceHash(
   root: URL = new URL("../", import.meta.url),
 ): Promise<string> {
   const paths: string[] = [];
   await collect(root, "rust", paths);
-  paths.sort();
-  const parts: Uint8Array[] = [];
+  const contents = new Map<string, Uint8Array>();
   for (const path of paths) {
-    const content = await Deno.readFile(new URL(path, root));
+    contents.set(path, await Deno.readFile(new URL(path, root)));
+  }
+  contents.set(
+    "scripts/build_wasm.sh",
+    await Deno.readFile(new URL("scripts/build_wasm.sh", root)),
+  );
+  contents.set("scripts/toolchain.sh#pin", await wasmBindgenPin(root));
+  const parts: Uint8Array[] = [];
+  for (const path of [...contents.keys()].sort()) {
+    const content = contents.get(path)!;
     // Length-prefixing keeps a byte moved between path and content from hashing the same.
     parts.push(encoder.encode(`${path}\n${content.length}\n`), content);
   }

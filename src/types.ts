@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import type { Point } from "./types.ts";
+ * import type { Point } from "../mod.ts";
  * const center: Point = { x: 0, y: 0, z: -5 };
  * ```
  */
@@ -30,7 +30,7 @@ export interface Point {
  *
  * @example
  * ```ts
- * import type { Vector } from "./types.ts";
+ * import type { Vector } from "../mod.ts";
  * const down: Vector = { x: 0, y: -1, z: 0 };
  * ```
  */
@@ -48,7 +48,7 @@ export interface Vector {
  *
  * @example
  * ```ts
- * import type { Color } from "./types.ts";
+ * import type { Color } from "../mod.ts";
  * const green: Color = { red: 0.2, green: 1, blue: 0.2 };
  * ```
  */
@@ -67,7 +67,7 @@ export interface Color {
  *
  * @example
  * ```ts
- * import type { Coloration } from "./types.ts";
+ * import type { Coloration } from "../mod.ts";
  * const solid: Coloration = { Color: { red: 1, green: 1, blue: 1 } };
  * const textured: Coloration = { Texture: { path: "scenes/checkerboard.png" } };
  * ```
@@ -81,7 +81,7 @@ export type Coloration =
  *
  * @example
  * ```ts
- * import type { Surface } from "./types.ts";
+ * import type { Surface } from "../mod.ts";
  * const mirror: Surface = { Reflective: { reflectivity: 0.7 } };
  * const glass: Surface = { Refractive: { index: 1.5, transparency: 1 } };
  * const matte: Surface = "Diffuse";
@@ -97,7 +97,7 @@ export type Surface =
  *
  * @example
  * ```ts
- * import type { Material } from "./types.ts";
+ * import type { Material } from "../mod.ts";
  * const material: Material = {
  *   coloration: { Color: { red: 0.2, green: 1, blue: 0.2 } },
  *   albedo: 0.18,
@@ -119,7 +119,7 @@ export interface Material {
  *
  * @example
  * ```ts
- * import type { Sphere } from "./types.ts";
+ * import type { Sphere } from "../mod.ts";
  * const sphere: Sphere = {
  *   center: { x: 0, y: 0, z: -5 },
  *   radius: 1,
@@ -142,7 +142,7 @@ export interface Sphere {
  *
  * @example
  * ```ts
- * import type { Plane } from "./types.ts";
+ * import type { Plane } from "../mod.ts";
  * const floor: Plane = {
  *   origin: { x: 0, y: -2, z: -5 },
  *   normal: { x: 0, y: -1, z: 0 },
@@ -164,7 +164,7 @@ export interface Plane {
  *
  * @example
  * ```ts
- * import type { Element } from "./types.ts";
+ * import type { Element } from "../mod.ts";
  * const element: Element = {
  *   Sphere: {
  *     center: { x: 0, y: 0, z: -5 },
@@ -181,7 +181,7 @@ export type Element = { Sphere: Sphere } | { Plane: Plane };
  *
  * @example
  * ```ts
- * import type { DirectionalLight } from "./types.ts";
+ * import type { DirectionalLight } from "../mod.ts";
  * const sun: DirectionalLight = {
  *   direction: { x: 0, y: -1, z: -1 },
  *   color: { red: 1, green: 1, blue: 1 },
@@ -203,7 +203,7 @@ export interface DirectionalLight {
  *
  * @example
  * ```ts
- * import type { SphericalLight } from "./types.ts";
+ * import type { SphericalLight } from "../mod.ts";
  * const bulb: SphericalLight = {
  *   position: { x: -2, y: 10, z: -3 },
  *   color: { red: 1, green: 1, blue: 1 },
@@ -225,7 +225,7 @@ export interface SphericalLight {
  *
  * @example
  * ```ts
- * import type { Light } from "./types.ts";
+ * import type { Light } from "../mod.ts";
  * const light: Light = {
  *   Spherical: { position: { x: 0, y: 5, z: 0 }, color: { red: 1, green: 1, blue: 1 }, intensity: 1000 },
  * };
@@ -241,7 +241,7 @@ export type Light = { Directional: DirectionalLight } | {
  *
  * @example
  * ```ts
- * import type { Camera } from "./types.ts";
+ * import type { Camera } from "../mod.ts";
  * const camera: Camera = {
  *   position: { x: 0, y: 4, z: 4 },
  *   look_at: { x: 0, y: 0, z: -5 },
@@ -263,7 +263,7 @@ export interface Camera {
  *
  * @example
  * ```ts
- * import type { SceneDescription } from "./types.ts";
+ * import type { SceneDescription } from "../mod.ts";
  * const scene: SceneDescription = {
  *   width: 320,
  *   height: 240,
@@ -301,7 +301,7 @@ export interface SceneDescription {
  *
  * @example
  * ```ts
- * import type { TextureImage } from "./types.ts";
+ * import type { TextureImage } from "../mod.ts";
  * const white: TextureImage = { width: 1, height: 1, data: new Uint8Array([255, 255, 255, 255]) };
  * ```
  */
@@ -321,7 +321,7 @@ export interface TextureImage {
  *
  * @example
  * ```ts
- * import type { Scene } from "./types.ts";
+ * import type { Scene } from "../mod.ts";
  * const scene: Scene = {
  *   description: {
  *     width: 4, height: 4, fov: 90, elements: [], lights: [],
@@ -343,7 +343,7 @@ export interface Scene {
  *
  * @example
  * ```ts
- * import type { RenderedImage } from "./types.ts";
+ * import type { RenderedImage } from "../mod.ts";
  * const image: RenderedImage = { width: 1, height: 1, data: new Uint8Array(4) };
  * ```
  */
@@ -361,7 +361,7 @@ export interface RenderedImage {
  *
  * @example
  * ```ts
- * import type { Region } from "./types.ts";
+ * import type { Region } from "../mod.ts";
  * const topLeftQuarter: Region = { x: 0, y: 0, width: 400, height: 300 };
  * ```
  */

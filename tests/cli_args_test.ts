@@ -75,7 +75,26 @@ Deno.test("parseCliArgs rejects bad input with one-line InputErrors", () => {
     [["a.json", "--width", "0"], /--width must be between 1 and/],
     [["a.json", "--width", "abc"], /--width must be a whole number, got "abc"/],
     [["a.json", "--width", "1e3"], /whole number/],
-    [["a.json", "--width=-5"], /whole number/],
+    [
+      ["a.json", "--width=-5"],
+      /^--width must be between 1 and 1000000, got -5$/,
+    ],
+    [
+      ["a.json", "--width", "-5"],
+      /^--width must be between 1 and 1000000, got -5$/,
+    ],
+    [
+      ["a.json", "--workers", "-1"],
+      /^--workers must be between 1 and 256, got -1$/,
+    ],
+    [
+      ["a.json", "--height", "-2.5"],
+      /^--height must be a whole number, got "-2.5"$/,
+    ],
+    [
+      ["a.json", "-o", "-x"],
+      /^-o needs a value, and "-x" looks like an option; if it is the value, write --output=-x$/,
+    ],
     [["a.json", "--height", "12.5"], /--height must be a whole number/],
     [["a.json", "--workers", "0"], /--workers must be between 1 and 256/],
     [["a.json", "--workers", "1000"], /--workers must be between 1 and 256/],
@@ -85,7 +104,7 @@ Deno.test("parseCliArgs rejects bad input with one-line InputErrors", () => {
     [["a.json", "--quality", "101"], /--quality must be between 1 and 100/],
     [["a.json", "--region", "1,2,3"], /--region must be x,y,width,height/],
     [["a.json", "--region", "0,0,0,5"], /--region width must be between 1/],
-    [["a.json", "--region=-1,0,5,5"], /--region x must be a whole number/],
+    [["a.json", "--region=-1,0,5,5"], /--region x must be between 0 and/],
     [
       ["a.json", "--width", "5", "--width", "6"],
       /--width is given more than once/,
@@ -129,4 +148,23 @@ Deno.test("oneLineMessage folds lines and cuts long messages", () => {
   assert.equal(long.length, 300);
   assert.ok(long.endsWith("…"));
   assert.equal(oneLineMessage(new RangeError("")), "RangeError");
+});
+
+Deno.test("oneLineMessage never cuts a permission flag it tells the user to pass", () => {
+  const path = `/home/someone/${"deep/".repeat(60)}x64-linux.node`;
+  const flag = `--allow-ffi=${path}`;
+  const message = oneLineMessage(
+    new Error(
+      `${
+        "elements[0] ".repeat(30)
+      }: imagescript needs ffi access; run with ${flag}`,
+    ),
+  );
+  assert.ok(message.endsWith(`run with ${flag}`), message);
+  assert.ok(message.startsWith("elements[0] "), message);
+  assert.ok(message.includes("… "), message);
+  // Short enough: nothing is cut.
+  const short =
+    `imagescript needs env access; run with --allow-env=IMAGESCRIPT_WASM_SIMD`;
+  assert.equal(oneLineMessage(new Error(short)), short);
 });

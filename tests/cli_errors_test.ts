@@ -220,7 +220,8 @@ Deno.test("bad options and paths are input errors (exit 2)", async () => {
     {
       name: "output without extension",
       args: [TINY, "-o", "{dir}/a"],
-      message: /no extension/,
+      message:
+        /a: the output needs an extension, \.png, \.jpg or \.jpeg, to say its type \(e\.g\. .*a\.png\)/,
     },
     {
       name: "output in a missing folder",
@@ -235,7 +236,12 @@ Deno.test("bad options and paths are input errors (exit 2)", async () => {
     {
       name: "output is the folder itself",
       args: [TINY, "-o", "{dir}/."],
-      message: /unsupported output type/,
+      message: /is a folder; the output is the image file, e\.g\. .*tiny\.png/,
+    },
+    {
+      name: "output is a folder named without extension",
+      args: [TINY, "-o", "{dir}"],
+      message: /is a folder; the output is the image file, e\.g\. .*tiny\.png/,
     },
     {
       name: "output is the scene",

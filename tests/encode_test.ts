@@ -4,7 +4,8 @@ import { encodePng } from "../src/encode/png.ts";
 import type { RenderedImage } from "../src/types.ts";
 
 async function decode(bytes: Uint8Array): Promise<RenderedImage> {
-  const { Image } = await import("imagescript");
+  // deno-lint-ignore no-import-prefix
+  const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(bytes);
   return {
     width: image.width,

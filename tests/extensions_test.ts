@@ -2,7 +2,7 @@
 // pixel, the BVH, regions, scenes built in TypeScript) proven through the public API and the
 // worker pool. Geometry is checked against an independent ray–sphere computation in this file,
 // the moved camera also against a committed image checked by eye, and brute force against the
-// BVH through the wasm core's `set_use_bvh(false)` (the pool does not expose it).
+// BVH through the packed scene's brute-force flag (the pool does not expose it).
 //
 // deno test --allow-read --allow-write=out --allow-ffi=./node_modules/.deno/imagescript@1.3.1 \
 //   --allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG --allow-run=deno tests/extensions_test.ts
@@ -35,13 +35,9 @@ import {
   validateScene,
   vector,
 } from "../mod.ts";
-import { initSync, type RenderScene, SceneBuilder } from "../lib/raypool.js";
 import { WorkerPool } from "../src/render/pool.ts";
-import { buildScene, packScene } from "../src/render/scene_to_wasm.ts";
-import { loadWasmModule } from "../src/render/wasm.ts";
+import { builds, renderInProcess } from "./fixtures/core.ts";
 import { crop } from "./fixtures/crop.ts";
-
-initSync({ module: await loadWasmModule() });
 
 const original = new URL("./fixtures/original/", import.meta.url);
 const fixtures = new URL("./fixtures/extensions/", import.meta.url);
@@ -57,38 +53,6 @@ function test(name: string, fn: () => Promise<void>) {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** The brute-force core: the same scene, every ray tested against every element. */
-class BruteForceBuilder extends SceneBuilder {
-  static builds = 0;
-  override build(): RenderScene {
-    this.set_use_bvh(false);
-    BruteForceBuilder.builds++;
-    return super.build();
-  }
-}
-
-/**
- * The whole image as one wasm `render_tile` call on this thread: no pool, no tiles.
- */
-function renderInProcess(
-  prepared: Scene,
-  options: { width?: number; height?: number; samples?: number } = {},
-  builder: typeof SceneBuilder = SceneBuilder,
-): RenderedImage {
-  const width = options.width ?? prepared.description.width;
-  const height = options.height ?? prepared.description.height;
-  const samples = options.samples ?? prepared.description.samples ?? 1;
-  const built = buildScene(
-    builder,
-    packScene(prepared, { width, height, samples }),
-  );
-  try {
-    return { width, height, data: built.render_tile(0, 0, width, height) };
-  } finally {
-    built.free();
-  }
-}
 
 function assertSameImage(
   actual: RenderedImage,
@@ -386,7 +350,8 @@ const movedCamera: Camera = {
 };
 
 test("a moved camera sees the original's scene from elsewhere (committed image)", async () => {
-  const { Image } = await import("imagescript");
+  // deno-lint-ignore no-import-prefix
+  const { Image } = await import("npm:imagescript@1.3.1");
   const png = await Image.decode(
     await Deno.readFile(new URL("camera_moved.png", fixtures)),
   );
@@ -682,9 +647,9 @@ test("BVH and brute force give identical images on random scenes", async () => {
   ];
   for (const [seed, camera] of cases) {
     const prepared = await prepareScene(randomScene(seed, camera));
-    const builds = BruteForceBuilder.builds;
-    const brute = renderInProcess(prepared, {}, BruteForceBuilder);
-    assert.equal(BruteForceBuilder.builds, builds + 1, "brute force was used");
+    const before = builds.bruteForce;
+    const brute = renderInProcess(prepared, {}, { bruteForce: true });
+    assert.equal(builds.bruteForce, before + 1, "brute force was used");
     assert.ok(distinctColors(brute) > 200, `seed ${seed}: a dull image`);
     assertSameImage(renderInProcess(prepared), brute, `seed ${seed}, one tile`);
     assertSameImage(
@@ -729,19 +694,20 @@ Deno.test("with and without the BVH, an equal-distance tie goes to the earlier s
         }),
       ],
     });
-  for (const builder of [SceneBuilder, BruteForceBuilder]) {
+  for (const bruteForce of [false, true]) {
     const red = renderInProcess(
       { description: make([1, 0, 0], [0, 1, 0]), textures: new Map() },
       {},
-      builder,
+      { bruteForce },
     );
     const green = renderInProcess(
       { description: make([0, 1, 0], [1, 0, 0]), textures: new Map() },
       {},
-      builder,
+      { bruteForce },
     );
-    assert.deepEqual(pixel(red, 4, 4), [255, 0, 0, 255], builder.name);
-    assert.deepEqual(pixel(green, 4, 4), [0, 255, 0, 255], builder.name);
+    const what = `bruteForce ${bruteForce}`;
+    assert.deepEqual(pixel(red, 4, 4), [255, 0, 0, 255], what);
+    assert.deepEqual(pixel(green, 4, 4), [0, 255, 0, 255], what);
   }
 });
 

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { WorkerPool } from "../src/render/pool.ts";
 import { render } from "../src/render/render.ts";
-import { Renderer } from "../src/render/renderer.ts";
+import { Renderer, renderPlanned } from "../src/render/renderer.ts";
 import { renderPngStream } from "../src/render/render_png_stream.ts";
-import type { RenderOptions, RenderProgress } from "../src/render/options.ts";
+import { planRender, type RenderProgress } from "../src/render/plan.ts";
 import { loadScene } from "../src/scene/mod.ts";
 
 const scene = await loadScene(
@@ -32,7 +32,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 async function decode(png: Uint8Array) {
-  const { Image } = await import("imagescript");
+  // deno-lint-ignore no-import-prefix
+  const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(png);
   return {
     width: image.width,
@@ -199,6 +200,33 @@ test("a sink that fails stops the render and its error comes out", async () => {
   assert.ok(tilesAfterFailure < 30, `${tilesAfterFailure} tiles after`);
 });
 
+test("a sink that never takes the bytes does not hold an aborted render", async () => {
+  for (const kind of ["function", "stream"] as const) {
+    const controller = new AbortController();
+    let writes = 0;
+    const stalled = () => {
+      writes++;
+      return new Promise<void>(() => {});
+    };
+    const sink = kind === "function"
+      ? stalled
+      : new WritableStream<Uint8Array>({ write: stalled });
+    const streaming = renderPngStream(scene, sink, {
+      width: 64,
+      height: 48,
+      bandRows: 16,
+      workers: 2,
+      signal: controller.signal,
+    });
+    while (writes === 0) await new Promise((r) => setTimeout(r, 5));
+    const start = performance.now();
+    controller.abort(Object.create(null));
+    await assert.rejects(streaming, { name: "AbortError" });
+    const latency = performance.now() - start;
+    assert.ok(latency < 100, `${kind} sink: the abort took ${latency} ms`);
+  }
+});
+
 test("bad options are refused before anything is written or rendered", async () => {
   const out = collector();
   await assert.rejects(
@@ -232,36 +260,22 @@ test("bad options are refused before anything is written or rendered", async () 
   assert.equal(out.bytes().length, 0);
 });
 
-test("the renderer renders into a given buffer, which must be shared and large enough", async () => {
+test("the renderer renders into a given buffer, which must be large enough", async () => {
   await using renderer = new Renderer({ workers: 2 });
   const output = new SharedArrayBuffer(40 * 30 * 4 + 100);
   const region = { x: 5, y: 7, width: 20, height: 10 };
-  // Internal option: not in RenderOptions, so it goes through a cast, as the stream does.
-  const options = { width: 40, height: 30, region, output } as RenderOptions;
-  const image = await renderer.render(scene, options);
+  const plan = planRender(scene, { width: 40, height: 30, region }, 2);
+  const image = await renderPlanned(renderer, plan, { output });
   assert.equal(image.data.buffer, output);
   assert.equal(image.data.length, 20 * 10 * 4);
   const fresh = await renderer.render(scene, { width: 40, height: 30, region });
   assert.deepEqual(image.data, fresh.data);
   await assert.rejects(
-    renderer.render(
-      scene,
-      { ...options, output: new SharedArrayBuffer(799) } as RenderOptions,
-    ),
+    renderPlanned(renderer, plan, { output: new SharedArrayBuffer(799) }),
     {
       name: "RangeError",
       message:
         "output must hold at least 800 bytes for a 20×10 region, got 799",
-    },
-  );
-  await assert.rejects(
-    renderer.render(
-      scene,
-      { ...options, output: new ArrayBuffer(800) } as RenderOptions,
-    ),
-    {
-      name: "TypeError",
-      message: "output must be a SharedArrayBuffer, got {}",
     },
   );
 });

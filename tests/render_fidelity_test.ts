@@ -1,9 +1,9 @@
 // The image matches the original program's reference render, and is byte-identical whatever
 // the worker count, tile size and tile order.
 import assert from "node:assert/strict";
-import type { InternalRenderOptions } from "../src/render/options.ts";
+import { planRender } from "../src/render/plan.ts";
 import { WorkerPool } from "../src/render/pool.ts";
-import { Renderer } from "../src/render/renderer.ts";
+import { Renderer, renderPlanned } from "../src/render/renderer.ts";
 import { loadScene } from "../src/scene/mod.ts";
 import type { RenderedImage } from "../src/types.ts";
 
@@ -12,7 +12,8 @@ const scene = await loadScene(
 );
 
 async function reference(): Promise<RenderedImage> {
-  const { Image } = await import("imagescript");
+  // deno-lint-ignore no-import-prefix
+  const { Image } = await import("npm:imagescript@1.3.1");
   const image = await Image.decode(
     await Deno.readFile(
       new URL(
@@ -70,13 +71,12 @@ Deno.test("byte-identical whatever the worker count, tile size and tile order", 
   for (const workers of [1, 2, 3]) {
     for (const tileSize of [16, 37, 64]) {
       for (const tileOrder of ["rows", "reverse", "shuffle"] as const) {
-        const options: InternalRenderOptions = {
-          ...size,
-          workers,
-          tileSize,
-          tileOrder,
-        };
-        const image = await renderer.render(scene, options);
+        const options = { ...size, workers, tileSize };
+        const image = await renderPlanned(
+          renderer,
+          planRender(scene, options, 3),
+          { tileOrder },
+        );
         assert.ok(
           image.data.every((v, i) => v === baseline.data[i]),
           `differs with ${JSON.stringify(options)}`,

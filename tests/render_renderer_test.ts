@@ -3,10 +3,24 @@
 import assert from "node:assert/strict";
 import { WorkerPool } from "../src/render/pool.ts";
 import { render } from "../src/render/render.ts";
-import { Renderer } from "../src/render/renderer.ts";
-import type { RenderedTile, RenderProgress } from "../src/render/options.ts";
-import { loadScene } from "../src/scene/mod.ts";
-import type { SceneDescription } from "../src/types.ts";
+import { Renderer, renderPlanned } from "../src/render/renderer.ts";
+import {
+  planRender,
+  type RenderedTile,
+  type RenderOptions,
+  type RenderProgress,
+} from "../src/render/plan.ts";
+import {
+  directionalLight,
+  loadScene,
+  material,
+  point,
+  rgb,
+  scene as sceneOf,
+  sphere,
+  vector,
+} from "../src/scene/mod.ts";
+import type { Scene, SceneDescription } from "../src/types.ts";
 import { crop } from "./fixtures/crop.ts";
 
 const scene = await loadScene(
@@ -14,31 +28,24 @@ const scene = await loadScene(
 );
 const size = { width: 320, height: 240 };
 /** A scene with no texture, so it needs no baseDir. */
-const description: SceneDescription = {
+const description: SceneDescription = sceneOf({
   width: 32,
   height: 24,
-  fov: 90,
-  shadow_bias: 1e-13,
-  max_recursion_depth: 10,
-  elements: [{
-    Sphere: {
-      center: { x: 0, y: 0, z: -5 },
+  elements: [
+    sphere({
+      center: point(0, 0, -5),
       radius: 1,
-      material: {
-        coloration: { Color: { red: 1, green: 0, blue: 0 } },
-        albedo: 0.18,
-        surface: "Diffuse",
-      },
-    },
-  }],
-  lights: [{
-    Directional: {
-      direction: { x: 0, y: 0, z: -1 },
-      color: { red: 1, green: 1, blue: 1 },
+      material: material({ color: rgb(1, 0, 0) }),
+    }),
+  ],
+  lights: [
+    directionalLight({
+      direction: vector(0, 0, -1),
+      color: rgb(1, 1, 1),
       intensity: 1,
-    },
-  }],
-};
+    }),
+  ],
+});
 
 /** Fails the test if a worker outlives it. */
 function test(name: string, fn: () => Promise<void>) {
@@ -275,4 +282,35 @@ test("a throwing onTile fails the render with its error", async () => {
     renderer.render(description, { onTile: 5 as any }),
     { name: "TypeError", message: "onTile must be a function, got 5" },
   );
+});
+
+test("a reused Renderer builds an unchanged scene once, whatever the view", async () => {
+  await using renderer = new Renderer({ workers: 2 });
+  let builds = 0;
+  const internals = { onSceneBuilt: () => builds++ };
+  const frame = (s: Scene, options: RenderOptions) =>
+    renderPlanned(renderer, planRender(s, options, 2), internals);
+  const moved = {
+    position: { x: 0, y: 1, z: 1 },
+    look_at: { x: 0, y: 0, z: -5 },
+    up: { x: 0, y: 1, z: 0 },
+  };
+  await frame(scene, size);
+  assert.equal(builds, 2, "each worker builds it once");
+  await frame(scene, { width: 64, height: 48, samples: 4 });
+  await frame(scene, {
+    ...size,
+    region: { x: 3, y: 4, width: 50, height: 60 },
+  });
+  // Another camera is a view too; so is an equal scene in another object.
+  await frame({
+    ...scene,
+    description: { ...scene.description, camera: moved },
+  }, size);
+  await frame(structuredClone(scene), size);
+  assert.equal(builds, 2, "no rebuild for another view of the same scene");
+  const changed = structuredClone(scene);
+  changed.description.shadow_bias *= 2;
+  await frame(changed, size);
+  assert.equal(builds, 4, "a changed scene is built again");
 });

@@ -1,9 +1,8 @@
-// Pure parts of the renderer: tiling, option validation, scene packing.
+// Pure parts of the renderer: tiling, the render plan's rules, the packed-scene writer.
 import assert from "node:assert/strict";
-import { resolveRenderOptions } from "../src/render/options.ts";
-import { buildScene, packScene } from "../src/render/scene_to_wasm.ts";
-import { splitTiles } from "../src/render/tiles.ts";
-import type { SceneDescription } from "../src/types.ts";
+import { packScene } from "../src/render/packed_scene.ts";
+import { planBands, planRender, splitTiles } from "../src/render/plan.ts";
+import type { Scene, SceneDescription } from "../src/types.ts";
 
 Deno.test("tiles cover a region exactly once", () => {
   for (const tileSize of [1, 16, 37, 64, 1000]) {
@@ -33,6 +32,8 @@ const scene: SceneDescription = {
   shadow_bias: 1e-13,
   max_recursion_depth: 10,
 };
+
+const prepared: Scene = { description: scene, textures: new Map() };
 
 Deno.test("options are validated, naming the option and its value", () => {
   const cases: [unknown, string, string][] = [
@@ -73,16 +74,38 @@ Deno.test("options are validated, naming the option and its value", () => {
     [
       { region: { x: 700, y: 0, width: 101, height: 1 } },
       "RangeError",
-      'region {"x":700,"y":0,"width":101,"height":1} does not fit in the 800×600 image',
+      "region 700,0,101,1 does not fit in the 800×600 image",
     ],
     [{ region: "all" }, "TypeError", 'region must be an object, got "all"'],
     [{ signal: {} }, "TypeError", "signal must be an AbortSignal, got {}"],
     [{ onProgress: 1 }, "TypeError", "onProgress must be a function, got 1"],
+    [{ onTile: "x" }, "TypeError", 'onTile must be a function, got "x"'],
+    // Integers are refused out of range, never wrapped on their way into the core.
+    [
+      { samples: 1e10 },
+      "RangeError",
+      "samples must be at most 65535² = 4294836225, got 10000000000",
+    ],
+    [
+      { samples: 4294967296 },
+      "RangeError",
+      "samples must be at most 65535² = 4294836225, got 4294967296",
+    ],
+    [
+      { width: 4294967296, region: { x: 0, y: 0, width: 1, height: 1 } },
+      "RangeError",
+      "width must be at most 4294967295, got 4294967296",
+    ],
+    [
+      { workers: 1e6 },
+      "RangeError",
+      "workers must be at most 256, got 1000000",
+    ],
     [5, "TypeError", "options must be an object, got 5"],
   ];
   for (const [options, name, message] of cases) {
     assert.throws(
-      () => resolveRenderOptions(scene, options as never, 2),
+      () => planRender(prepared, options as never, 2),
       { name, message },
       JSON.stringify(options),
     );
@@ -90,52 +113,82 @@ Deno.test("options are validated, naming the option and its value", () => {
 });
 
 Deno.test("options default from the scene, and the region may use an overridden size", () => {
-  const r = resolveRenderOptions({ ...scene, samples: 4 }, undefined, 3);
+  const r = planRender(
+    { description: { ...scene, samples: 4 }, textures: new Map() },
+    undefined,
+    3,
+  );
   assert.equal(r.workers, 3);
-  assert.equal(r.samples, 4);
+  assert.equal(r.view.samples, 4);
   assert.deepEqual(r.region, { x: 0, y: 0, width: 800, height: 600 });
-  const o = resolveRenderOptions(scene, {
+  const o = planRender(prepared, {
     width: 1920,
     height: 1080,
     samples: 9,
     region: { x: 1000, y: 1000, width: 920, height: 80 },
   }, 2);
-  assert.deepEqual([o.width, o.height, o.samples], [1920, 1080, 9]);
+  assert.deepEqual([o.view.width, o.view.height, o.view.samples], [
+    1920,
+    1080,
+    9,
+  ]);
 });
 
-Deno.test("packing replays as the same builder calls, in element order", () => {
-  const red = { Color: { red: 1, green: 0, blue: 0 } };
-  const material = {
-    coloration: red,
+Deno.test("bands cover the region exactly once, in whole tile rows by default", () => {
+  const region = { x: 3, y: 5, width: 64, height: 1000 };
+  const bands = planBands({ region, tileSize: 16 }, 48);
+  assert.deepEqual(
+    bands.map((b) => b.y),
+    Array.from({ length: 21 }, (_, i) => 5 + 48 * i),
+  );
+  assert.equal(bands.reduce((sum, b) => sum + b.height, 0), 1000);
+  assert.ok(bands.every((b) => b.x === 3 && b.width === 64));
+  // 32 MiB of RGBA at 32000 px wide is 262 rows: 4 whole 64-px tile rows.
+  const wide = planBands({
+    region: { x: 0, y: 0, width: 32000, height: 24000 },
+    tileSize: 64,
+  });
+  assert.equal(wide[0].height, 256);
+});
+
+/** The packed bytes read back by their documented layout (rust/src/packed.rs). */
+function readPacked(bytes: Uint8Array) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = (at: number) => view.getUint32(at, true);
+  const f64 = (at: number) => view.getFloat64(at, true);
+  return { u32, f64, counts: [u32(28), u32(32), u32(36), u32(40)] };
+}
+
+Deno.test("the writer lays a scene out in the core's format, materials once by value", () => {
+  const red = {
+    coloration: { Color: { red: 1, green: 0, blue: 0 } },
     albedo: 0.5,
-    surface: "Diffuse" as const,
-  };
-  const texture = { width: 1, height: 1, data: new Uint8Array([1, 2, 3, 255]) };
+    surface: { Reflective: { reflectivity: 0.25 } },
+  } as const;
   const description: SceneDescription = {
     ...scene,
-    camera: {
-      position: { x: 1, y: 2, z: 3 },
-      look_at: { x: 0, y: 0, z: -1 },
-      up: { x: 0, y: 1, z: 0 },
-    },
+    shadow_bias: 1e-9,
+    max_recursion_depth: 7,
     elements: [
-      { Sphere: { center: { x: 0, y: 0, z: -5 }, radius: 1, material } },
+      // Equal by value (as every parsed scene holds them): one material is packed.
+      {
+        Sphere: {
+          center: { x: 0, y: 0, z: -5 },
+          radius: 1,
+          material: structuredClone(red),
+        },
+      },
       {
         Plane: {
           origin: { x: 0, y: -2, z: 0 },
           normal: { x: 0, y: -1, z: 0 },
-          material: {
-            coloration: { Texture: { path: "t.png" } },
-            albedo: 0.2,
-            surface: { Reflective: { reflectivity: 0.7 } },
-          },
+          material: structuredClone(red),
         },
       },
-      { Sphere: { center: { x: 1, y: 1, z: -4 }, radius: 2, material } },
       {
         Sphere: {
-          center: { x: 2, y: 1, z: -4 },
-          radius: 1.5,
+          center: { x: 1, y: 2, z: -3 },
+          radius: 2,
           material: {
             coloration: { Texture: { path: "t.png" } },
             albedo: 0.1,
@@ -144,68 +197,72 @@ Deno.test("packing replays as the same builder calls, in element order", () => {
         },
       },
     ],
-    lights: [
-      {
-        Directional: {
-          direction: { x: 0, y: 0, z: -1 },
-          color: { red: 1, green: 1, blue: 1 },
-          intensity: 2,
-        },
+    lights: [{
+      Spherical: {
+        position: { x: -2, y: 10, z: -3 },
+        color: { red: 0.3, green: 0.8, blue: 0.3 },
+        intensity: 1e4,
       },
-      {
-        Spherical: {
-          position: { x: -2, y: 10, z: -3 },
-          color: { red: 0.3, green: 0.8, blue: 0.3 },
-          intensity: 1e4,
-        },
-      },
-    ],
+    }],
   };
-  const calls: unknown[][] = [];
-  const record = (name: string) => (...args: unknown[]) => {
-    calls.push([
-      name,
-      ...args.map((a) => a instanceof Uint8Array ? [...a] : a),
-    ]);
-    return calls.length;
-  };
-  class Recorder {
-    constructor(...args: unknown[]) {
-      calls.push(["new", ...args]);
-    }
-    set_camera = record("set_camera");
-    set_samples = record("set_samples");
-    add_texture = record("add_texture");
-    add_material = record("add_material");
-    add_sphere = record("add_sphere");
-    add_plane = record("add_plane");
-    add_directional_light = record("add_directional_light");
-    add_spherical_light = record("add_spherical_light");
-    build = () => "built";
-    free = record("free");
-  }
-  const packed = packScene(
-    { description, textures: new Map([["t.png", texture]]) },
-    { width: 320, height: 240, samples: 4 },
-  );
-  assert.ok(packed.textures[0].data.buffer instanceof SharedArrayBuffer);
-  assert.equal(buildScene(Recorder, packed), "built");
-  assert.deepEqual(calls, [
-    ["new", 320, 240, 90, 1e-13, 10],
-    ["set_camera", 1, 2, 3, 0, 0, -1, 0, 1, 0],
-    ["set_samples", 4],
-    ["add_texture", 1, 1, [1, 2, 3, 255]],
-    // The shared material object is added once; ids are what the builder returned.
-    ["add_material", 0, 1, 0, 0, 0, 0.5, 0, 0, 0],
-    ["add_material", 1, 0, 0, 0, 4, 0.2, 1, 0.7, 0],
-    ["add_material", 1, 0, 0, 0, 4, 0.1, 2, 1.5, 0.9],
-    ["add_sphere", 0, 0, -5, 1, 5],
-    ["add_plane", 0, -2, 0, 0, -1, 0, 6],
-    ["add_sphere", 1, 1, -4, 2, 5],
-    ["add_sphere", 2, 1, -4, 1.5, 7],
-    ["add_directional_light", 0, 0, -1, 1, 1, 1, 2],
-    ["add_spherical_light", -2, 10, -3, 0.3, 0.8, 0.3, 1e4],
+  const texture = { width: 1, height: 1, data: new Uint8Array([9, 8, 7, 255]) };
+  const bytes = packScene({
+    description,
+    textures: new Map([["t.png", texture]]),
+  });
+  const { u32, f64, counts } = readPacked(bytes);
+  assert.equal(new TextDecoder().decode(bytes.subarray(0, 8)), "RAYPOOL\0");
+  assert.deepEqual([u32(8), u32(12), f64(16), u32(24)], [1, 0, 1e-9, 7]);
+  assert.deepEqual(counts, [1, 2, 3, 1]);
+  // Texture: 1×1, 4 bytes padded to 8.
+  assert.deepEqual([u32(48), u32(52), ...bytes.subarray(56, 60)], [
+    1,
+    1,
+    9,
+    8,
+    7,
+    255,
   ]);
+  const m = 64;
+  assert.deepEqual([u32(m), u32(m + 4), f64(m + 8), f64(m + 40), f64(m + 48)], [
+    0,
+    1,
+    1,
+    0.5,
+    0.25,
+  ]);
+  assert.deepEqual([
+    u32(m + 64),
+    u32(m + 68),
+    u32(m + 96),
+    f64(m + 112),
+    f64(m + 120),
+  ], [1, 2, 0, 1.5, 0.9]);
+  const e = m + 128;
+  assert.deepEqual([u32(e), u32(e + 4), f64(e + 8), f64(e + 32)], [0, 0, 0, 1]);
+  assert.deepEqual([u32(e + 40), u32(e + 44), f64(e + 48 + 32)], [1, 0, -1]);
+  assert.deepEqual([u32(e + 96), u32(e + 100), f64(e + 104), f64(e + 128)], [
+    0,
+    1,
+    1,
+    2,
+  ]);
+  const l = e + 136;
+  assert.deepEqual([u32(l), f64(l + 16), f64(l + 56)], [1, 10, 1e4]);
+  assert.equal(bytes.length, l + 64);
+  // 1,000 spheres sharing one material by value pack it once.
+  const many = packScene({
+    description: {
+      ...scene,
+      elements: Array.from(
+        { length: 1000 },
+        () => structuredClone(description.elements[0]),
+      ),
+    },
+    textures: new Map(),
+  });
+  assert.equal(readPacked(many).counts[1], 1);
+  assert.equal(many.length, 48 + 64 + 1000 * 40);
 });
 
 Deno.test("a missing texture is named", () => {
@@ -227,7 +284,7 @@ Deno.test("a missing texture is named", () => {
           }],
         },
         textures: new Map(),
-      }, { width: 1, height: 1, samples: 1 }),
+      }),
     { message: 'texture "gone.png" is missing from scene.textures' },
   );
 });

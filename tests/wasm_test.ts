@@ -1,182 +1,50 @@
 /**
- * Tests of the committed wasm build (`lib/`) through its public API: fidelity against an
- * image rendered by the original program, tiling, the extensions' no-op guarantees and
- * error handling.
- *
- * deno test --allow-read --allow-ffi=./node_modules/.deno/imagescript@1.3.1 \
- *   --allow-env=IMAGESCRIPT_WASM_SIMD tests/wasm_test.ts
+ * Tests of the committed wasm build (`lib/`) through its JavaScript API — `prepare_scene`,
+ * `RenderScene.from_packed`, `set_view`, `render_tile` — fed the packed bytes of the one
+ * writer: fidelity against an image rendered by the original program, tiling, views on one
+ * built scene, the extensions' no-op guarantees, cancellation and error handling.
  */
 
 import assert from "node:assert/strict";
-import { initSync, type RenderScene, SceneBuilder } from "../lib/raypool.js";
+import { prepare_scene, RenderScene } from "../lib/raypool.js";
+import { loadScene } from "../src/scene/load.ts";
+import { packScene } from "../src/render/packed_scene.ts";
+import type { Scene } from "../src/types.ts";
+import { cameraNumbers, NEVER } from "./fixtures/core.ts";
 
-initSync({
-  module: await WebAssembly.compile(
-    await Deno.readFile(new URL("../lib/raypool_bg.wasm", import.meta.url)),
-  ),
-});
-
-// "imagescript" is npm:imagescript@1.3.1 in deno.json (v1 API: Image.decode → RGBA bitmap).
-const { Image } = await import("imagescript");
-
+// imagescript's v1 API: Image.decode gives an RGBA bitmap.
+// deno-lint-ignore no-import-prefix
+const { Image } = await import("npm:imagescript@1.3.1");
 const fixtures = new URL("./fixtures/original/", import.meta.url);
+const original = await loadScene(new URL("test_800x600.json", fixtures));
 
-interface Xyz {
-  x: number;
-  y: number;
-  z: number;
-}
-interface Rgb {
-  red: number;
-  green: number;
-  blue: number;
-}
-interface OriginalMaterial {
-  coloration: { Color: Rgb } | { Texture: { path: string } };
-  albedo: number;
-  surface:
-    | "Diffuse"
-    | { Reflective: { reflectivity: number } }
-    | { Refractive: { index: number; transparency: number } };
-}
-interface OriginalScene {
-  width: number;
-  height: number;
-  fov: number;
-  shadow_bias: number;
-  max_recursion_depth: number;
-  elements: (
-    | { Sphere: { center: Xyz; radius: number; material: OriginalMaterial } }
-    | { Plane: { origin: Xyz; normal: Xyz; material: OriginalMaterial } }
-  )[];
-  lights: (
-    | { Directional: { direction: Xyz; color: Rgb; intensity: number } }
-    | { Spherical: { position: Xyz; color: Rgb; intensity: number } }
-  )[];
-}
-
-interface Decoded {
-  width: number;
-  height: number;
-  bitmap: Uint8ClampedArray;
-}
-
-async function decodePng(url: URL): Promise<Decoded> {
-  return await Image.decode(await Deno.readFile(url)) as unknown as Decoded;
-}
-
-const scene: OriginalScene = JSON.parse(
-  await Deno.readTextFile(new URL("test_800x600.json", fixtures)),
-);
-const textures = new Map<string, Decoded>();
-for (const element of scene.elements) {
-  const material = "Sphere" in element
-    ? element.Sphere.material
-    : element.Plane.material;
-  if ("Texture" in material.coloration) {
-    const path = material.coloration.Texture.path;
-    if (!textures.has(path)) {
-      textures.set(path, await decodePng(new URL(path, fixtures)));
-    }
-  }
-}
-
-interface Overrides {
+interface ViewOptions {
   width?: number;
   height?: number;
-  configure?: (builder: SceneBuilder) => void;
+  samples?: number;
+  camera?: Float64Array;
 }
 
-/** The original JSON scene, translated call by call into the builder API. */
-function build(
-  description: OriginalScene,
-  overrides: Overrides = {},
-): RenderScene {
-  const builder = new SceneBuilder(
-    overrides.width ?? description.width,
-    overrides.height ?? description.height,
-    description.fov,
-    description.shadow_bias,
-    description.max_recursion_depth,
+/** Reads `scene` into the core, with its BVH unless `bruteForce`. */
+function build(scene: Scene, bruteForce = false): RenderScene {
+  return RenderScene.from_packed(
+    prepare_scene(packScene(scene, { bruteForce })),
   );
-  overrides.configure?.(builder);
-  const textureIds = new Map<string, number>();
-  const material = (m: OriginalMaterial): number => {
-    let kind = 0, rgb: Rgb = { red: 0, green: 0, blue: 0 }, textureId = 0;
-    if ("Color" in m.coloration) {
-      rgb = m.coloration.Color;
-    } else {
-      const path = m.coloration.Texture.path;
-      let id = textureIds.get(path);
-      if (id === undefined) {
-        const t = textures.get(path)!;
-        id = builder.add_texture(
-          t.width,
-          t.height,
-          new Uint8Array(t.bitmap.buffer, t.bitmap.byteOffset, t.bitmap.length),
-        );
-        textureIds.set(path, id);
-      }
-      kind = 1;
-      textureId = id;
-    }
-    const s = m.surface;
-    const [surfaceKind, a, b] = s === "Diffuse"
-      ? [0, 0, 0]
-      : "Reflective" in s
-      ? [1, s.Reflective.reflectivity, 0]
-      : [2, s.Refractive.index, s.Refractive.transparency];
-    return builder.add_material(
-      kind,
-      rgb.red,
-      rgb.green,
-      rgb.blue,
-      textureId,
-      m.albedo,
-      surfaceKind,
-      a,
-      b,
-    );
-  };
-  for (const element of description.elements) {
-    if ("Sphere" in element) {
-      const { center: c, radius, material: m } = element.Sphere;
-      builder.add_sphere(c.x, c.y, c.z, radius, material(m));
-    } else {
-      const { origin: o, normal: n, material: m } = element.Plane;
-      builder.add_plane(o.x, o.y, o.z, n.x, n.y, n.z, material(m));
-    }
-  }
-  for (const light of description.lights) {
-    if ("Directional" in light) {
-      const { direction: d, color: c, intensity } = light.Directional;
-      builder.add_directional_light(
-        d.x,
-        d.y,
-        d.z,
-        c.red,
-        c.green,
-        c.blue,
-        intensity,
-      );
-    } else {
-      const { position: p, color: c, intensity } = light.Spherical;
-      builder.add_spherical_light(
-        p.x,
-        p.y,
-        p.z,
-        c.red,
-        c.green,
-        c.blue,
-        intensity,
-      );
-    }
-  }
-  return builder.build();
+}
+
+function view(built: RenderScene, scene: Scene, options: ViewOptions = {}) {
+  const d = scene.description;
+  built.set_view(
+    options.width ?? d.width,
+    options.height ?? d.height,
+    d.fov,
+    options.samples ?? 1,
+    options.camera ?? cameraNumbers(d.camera),
+  );
 }
 
 function renderFull(built: RenderScene): Uint8Array {
-  return built.render_tile(0, 0, built.width, built.height);
+  return built.render_tile(0, 0, built.width, built.height, NEVER);
 }
 
 function renderTiled(built: RenderScene, tw: number, th: number): Uint8Array {
@@ -185,7 +53,7 @@ function renderTiled(built: RenderScene, tw: number, th: number): Uint8Array {
   for (let y = 0; y < height; y += th) {
     for (let x = 0; x < width; x += tw) {
       const w = Math.min(tw, width - x), h = Math.min(th, height - y);
-      const tile = built.render_tile(x, y, w, h);
+      const tile = built.render_tile(x, y, w, h, NEVER);
       assert.equal(tile.length, w * h * 4);
       for (let row = 0; row < h; row++) {
         out.set(
@@ -208,11 +76,13 @@ function assertSameBytes(
   assert.equal(first, -1, `${what}: first difference at byte ${first}`);
 }
 
-const reference = await renderFull(build(scene));
+const built = build(original);
+view(built, original);
+const reference = renderFull(built);
 
-Deno.test("the 800×600 original scene matches the original's image (≥ 99.9% identical, ±2)", async () => {
-  const expected = await decodePng(
-    new URL("test_800x600.reference.png", fixtures),
+Deno.test("the 800×600 original scene matches the original's image pixel for pixel", async () => {
+  const expected = await Image.decode(
+    await Deno.readFile(new URL("test_800x600.reference.png", fixtures)),
   );
   assert.equal(expected.width, 800);
   assert.equal(expected.height, 600);
@@ -226,154 +96,192 @@ Deno.test("the 800×600 original scene matches the original's image (≥ 99.9% i
     }
     if (pixelSame) same++;
   }
-  const share = same / (800 * 600);
   console.log(
-    `fidelity: ${same}/${800 * 600} pixels identical (${
-      (share * 100).toFixed(4)
-    }%), ` +
-      `largest channel difference ${worst}`,
+    `fidelity: ${same}/${
+      800 * 600
+    } pixels identical, largest channel difference ${worst}`,
   );
-  assert.ok(
-    share >= 0.999,
-    `only ${(share * 100).toFixed(4)}% of pixels identical`,
-  );
-  assert.ok(worst <= 2, `a channel differs by ${worst}`);
+  assert.equal(same, 800 * 600);
+  assert.equal(worst, 0);
 });
 
 Deno.test("one full-frame tile equals many odd-sized (37×23) tiles, byte for byte", () => {
-  assertSameBytes(renderTiled(build(scene), 37, 23), reference, "37×23 tiles");
+  assertSameBytes(renderTiled(built, 37, 23), reference, "37×23 tiles");
+});
+
+Deno.test("one built scene renders many views; each equals a freshly built scene's", () => {
+  const scene = build(original);
+  for (
+    const size of [{ width: 90, height: 160 }, { width: 200, height: 150 }, {}]
+  ) {
+    view(scene, original, size);
+    const fresh = build(original);
+    view(fresh, original, size);
+    assertSameBytes(renderFull(scene), renderFull(fresh), JSON.stringify(size));
+    fresh.free();
+  }
+  assertSameBytes(renderFull(scene), reference, "back to the original view");
+  scene.free();
 });
 
 Deno.test("the default camera set explicitly renders byte-identically", () => {
-  const built = build(scene, {
-    configure: (b) => b.set_camera(0, 0, 0, 0, 0, -1, 0, 1, 0),
+  const scene = build(original);
+  view(scene, original, {
+    camera: new Float64Array([0, 0, 0, 0, 0, -1, 0, 1, 0]),
   });
-  assertSameBytes(renderFull(built), reference, "explicit default camera");
+  assertSameBytes(renderFull(scene), reference, "explicit default camera");
+  scene.free();
 });
 
-Deno.test("brute force and the BVH render the same image; samples=1 is the default", () => {
-  const brute = build(scene, { configure: (b) => b.set_use_bvh(false) });
+Deno.test("brute force and the BVH render the same image", () => {
+  const brute = build(original, true);
+  view(brute, original);
   assertSameBytes(renderFull(brute), reference, "brute force");
-  const one = build(scene, { configure: (b) => b.set_samples(1) });
-  assertSameBytes(renderFull(one), reference, "samples=1");
+  brute.free();
 });
 
 Deno.test("4 samples per pixel stay close to the single-sample image", () => {
-  const built = build(scene, {
-    width: 200,
-    height: 150,
-    configure: (b) => b.set_samples(4),
-  });
-  const single = renderFull(build(scene, { width: 200, height: 150 }));
-  const multi = renderFull(built);
+  const scene = build(original);
+  view(scene, original, { width: 200, height: 150 });
+  const single = renderFull(scene);
+  view(scene, original, { width: 200, height: 150, samples: 4 });
+  const multi = renderFull(scene);
   let total = 0;
   for (let i = 0; i < multi.length; i++) {
     total += Math.abs(multi[i] - single[i]);
   }
   const mean = total / multi.length;
   assert.ok(mean > 0 && mean < 10, `mean channel difference ${mean}`);
+  scene.free();
 });
 
-Deno.test("a portrait image renders (the original refused width < height)", () => {
-  const built = build(scene, { width: 90, height: 160 });
-  const image = renderFull(built);
-  assert.equal(image.length, 90 * 160 * 4);
-  assert.ok(image.some((v, i) => i % 4 !== 3 && v !== 0));
-});
+/** Two facing mirrors and a light: `depth` bounces deep. */
+function mirrors(depth: number): Scene {
+  const mirror = {
+    coloration: { Color: { red: 1, green: 1, blue: 1 } },
+    albedo: 0.5,
+    surface: { Reflective: { reflectivity: 0.99 } },
+  } as const;
+  return {
+    description: {
+      width: 8,
+      height: 6,
+      fov: 60,
+      shadow_bias: 1e-9,
+      max_recursion_depth: depth,
+      elements: [
+        {
+          Plane: {
+            origin: { x: 0, y: 0, z: -10 },
+            normal: { x: 0, y: 0, z: -1 },
+            material: mirror,
+          },
+        },
+        {
+          Plane: {
+            origin: { x: 0, y: 0, z: 10 },
+            normal: { x: 0, y: 0, z: 1 },
+            material: mirror,
+          },
+        },
+      ],
+      lights: [{
+        Spherical: {
+          position: { x: 0, y: 0, z: 0 },
+          color: { red: 1, green: 1, blue: 1 },
+          intensity: 100,
+        },
+      }],
+    },
+    textures: new Map(),
+  };
+}
 
 Deno.test("1000 mirror bounces (the deepest recursion allowed) do not exhaust the stack", () => {
-  const builder = new SceneBuilder(8, 6, 60, 1e-9, 1000);
-  const mirror = builder.add_material(0, 1, 1, 1, 0, 0.5, 1, 0.99, 0);
-  builder.add_plane(0, 0, -10, 0, 0, -1, mirror);
-  builder.add_plane(0, 0, 10, 0, 0, 1, mirror);
-  builder.add_spherical_light(0, 0, 0, 1, 1, 1, 100);
-  const image = builder.build().render_tile(0, 0, 8, 6);
-  assert.equal(image.length, 8 * 6 * 4);
-  assert.throws(() => new SceneBuilder(8, 6, 60, 1e-9, 1001), /at most 1000/);
+  const scene = build(mirrors(1000));
+  view(scene, mirrors(1000));
+  assert.equal(renderFull(scene).length, 8 * 6 * 4);
+  scene.free();
+  assert.throws(() => build(mirrors(1001)), /at most 1000/);
 });
 
-Deno.test("bad values throw an Error naming the value; the instance keeps working", () => {
-  const builder = new SceneBuilder(16, 12, 90, 1e-13, 10);
+Deno.test('a cancel token that says so stops the tile with Error("cancelled")', () => {
+  const scene = build(original);
+  view(scene, original, { width: 13, height: 17, samples: 65535 * 65535 });
+  let asked = 0;
+  assert.throws(
+    () => scene.render_tile(0, 0, 13, 17, { cancelled: () => ++asked > 3 }),
+    { message: "cancelled" },
+  );
+  assert.equal(asked, 4, "asked until it said yes, then stopped");
+  scene.free();
+});
+
+Deno.test("bad packed bytes and bad views throw an Error naming the value; the instance keeps working", () => {
+  const good = packScene(original);
   const throwsError = (f: () => unknown, pattern: RegExp) =>
     assert.throws(
       f,
       (e: unknown) => e instanceof Error && pattern.test(e.message),
+      String(pattern),
     );
-  const m = builder.add_material(0, 1, 1, 1, 0, 0.18, 0, 0, 0);
+  throwsError(() => prepare_scene(good.subarray(0, 100)), /truncated/);
+  throwsError(() => prepare_scene(new Uint8Array(48)), /magic/);
+  const wrongVersion = good.slice();
+  wrongVersion[8] = 7;
+  throwsError(() => prepare_scene(wrongVersion), /version 7/);
   throwsError(
-    () => builder.add_sphere(NaN, 0, -5, 1, m),
-    /add_sphere: center.*NaN/,
+    () => prepare_scene(new Uint8Array([...good, 0, 0, 0, 0, 0, 0, 0, 0])),
+    /trailing/,
   );
-  throwsError(
-    () => builder.add_sphere(0, 0, -5, -1, m),
-    /radius must be positive, got -1/,
-  );
-  throwsError(
-    () => builder.add_sphere(0, 0, -5, 1, 7),
-    /unknown material_id 7/,
-  );
-  throwsError(
-    () => builder.add_plane(0, -1, 0, 0, 0, 0, m),
-    /add_plane: normal must be a non-zero vector/,
-  );
-  throwsError(
-    () => builder.add_directional_light(0, 0, 0, 1, 1, 1, 1),
-    /non-zero/,
-  );
-  throwsError(
-    () => builder.add_spherical_light(0, Infinity, 0, 1, 1, 1, 1),
-    /finite/,
-  );
-  throwsError(
-    () => builder.add_texture(2, 2, new Uint8Array(15)),
-    /16 bytes.*got 15/,
-  );
-  throwsError(
-    () => builder.add_texture(0, 2, new Uint8Array(0)),
-    /at least 1×1/,
-  );
-  throwsError(
-    () => builder.add_material(1, 0, 0, 0, 3, 0.5, 0, 0, 0),
-    /unknown texture_id 3/,
-  );
-  throwsError(
-    () => builder.add_material(0, 1, 1, 1, 0, 0.5, 9, 0, 0),
-    /surface_kind/,
-  );
-  throwsError(() => builder.set_samples(3), /perfect square.*got 3/);
-  throwsError(() => builder.set_samples(0), /perfect square.*got 0/);
-  throwsError(
-    () => builder.set_camera(1, 2, 3, 1, 2, 3, 0, 1, 0),
-    /look_at must differ/,
-  );
-  throwsError(() => builder.set_camera(0, 0, 0, 0, 5, 0, 0, 1, 0), /parallel/);
-  throwsError(
-    () => builder.set_camera(0, 0, 0, 0, 0, -1, NaN, 1, 0),
-    /up must be finite/,
-  );
-  throwsError(
-    () => new SceneBuilder(0, 10, 90, 0, 1),
-    /width must be at least 1/,
-  );
-  throwsError(
-    () => new SceneBuilder(10, 10, 180, 0, 1),
-    /fov must be between 0 and 180.*got 180/,
-  );
-  throwsError(() => new SceneBuilder(10, 10, 60, NaN, 1), /shadow_bias.*NaN/);
 
-  // Still usable after all of that.
-  builder.add_sphere(0, 0, -5, 1, m);
-  builder.add_spherical_light(0, 5, 0, 1, 1, 1, 1000);
-  const built = builder.build();
-  throwsError(() => built.render_tile(10, 0, 7, 1), /inside the 16×12 image/);
-  throwsError(() => built.render_tile(0, 0, 0, 5), /non-empty/);
-  throwsError(() => built.render_tile(0, 12, 1, 1), /inside/);
-  throwsError(() => built.render_tile(-1, 0, 1, 1), /inside/);
-  const image = built.render_tile(0, 0, 16, 12);
-  assert.equal(image.length, 16 * 12 * 4);
-  assert.ok(
-    image.some((v, i) => i % 4 !== 3 && v !== 0),
-    "the sphere is visible",
+  const scene = build(original);
+  throwsError(() => scene.render_tile(0, 0, 1, 1, NEVER), /set_view/);
+  throwsError(() => scene.set_view(0, 10, 90, 1, new Float64Array()), /width/);
+  throwsError(
+    () => scene.set_view(2 ** 32, 10, 90, 1, new Float64Array()),
+    /width.*4294967296/,
   );
-  built.free();
+  throwsError(() => scene.set_view(10, 10, 180, 1, new Float64Array()), /fov/);
+  throwsError(
+    () => scene.set_view(10, 10, 90, 3, new Float64Array()),
+    /perfect square.*3/,
+  );
+  throwsError(
+    () => scene.set_view(10, 10, 90, 1, new Float64Array(3)),
+    /0 or 9 numbers/,
+  );
+  throwsError(
+    () =>
+      scene.set_view(
+        10,
+        10,
+        90,
+        1,
+        new Float64Array([0, 0, 0, 0, 5, 0, 0, 1, 0]),
+      ),
+    /parallel/,
+  );
+  throwsError(
+    () =>
+      scene.set_view(
+        10,
+        10,
+        90,
+        1,
+        new Float64Array([1, 1, 1, 1, 1, 1, 0, 1, 0]),
+      ),
+    /look_at/,
+  );
+  view(scene, original, { width: 16, height: 12 });
+  throwsError(
+    () => scene.render_tile(10, 0, 7, 1, NEVER),
+    /inside the 16×12 image/,
+  );
+  throwsError(() => scene.render_tile(0, 0, 0, 5, NEVER), /non-empty/);
+  throwsError(() => scene.render_tile(-1, 0, 1, 1, NEVER), /x/);
+  const image = renderFull(scene);
+  assert.equal(image.length, 16 * 12 * 4);
+  assert.ok(image.some((v, i) => i % 4 !== 3 && v !== 0), "still renders");
+  scene.free();
 });

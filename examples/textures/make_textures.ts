@@ -13,7 +13,8 @@
  * @module
  */
 
-import { Image } from "imagescript";
+// deno-lint-ignore no-import-prefix
+import { Image } from "npm:imagescript@1.3.1";
 
 type Rgb = [number, number, number];
 

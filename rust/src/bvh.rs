@@ -3,21 +3,24 @@
 //! wins a distance tie, so the BVH is an optimisation only.
 
 use crate::ray::Ray;
-use crate::shape::Sphere;
+use crate::shape::{ShapeKind, Sphere};
 use crate::vector::Vector3;
 use std::mem::MaybeUninit;
 
 /// Traversal keeps a fixed stack; the builder makes leaves below this depth so it never
 /// overflows (a node's subtree is pushed at most one entry per level plus one).
-const MAX_DEPTH: usize = 60;
+pub const MAX_DEPTH: usize = 60;
 const STACK_SIZE: usize = MAX_DEPTH + 2;
 const LEAF_SIZE: usize = 4;
 const BINS: usize = 16;
 
-#[derive(Clone, Copy, Debug)]
-struct Aabb {
-    min: Vector3,
-    max: Vector3,
+/// An axis-aligned box; the empty box has min = +inf and max = −inf.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Aabb {
+    /// The lowest corner.
+    pub min: Vector3,
+    /// The highest corner.
+    pub max: Vector3,
 }
 
 impl Aabb {
@@ -61,13 +64,15 @@ impl Aabb {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Node {
-    bounds: Aabb,
+/// One node of the hierarchy; node 0 is the root and children always follow their parent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Node {
+    /// Bounds every sphere below the node.
+    pub bounds: Aabb,
     /// Leaf: first sphere; interior: index of the left child (the right one follows it).
-    start: u32,
+    pub start: u32,
     /// Number of spheres in a leaf; 0 marks an interior node.
-    count: u32,
+    pub count: u32,
 }
 
 /// A fixed-size stack of node indices, left uninitialised: zeroing it on every query compiled
@@ -106,14 +111,14 @@ impl NodeStack {
 
 /// The ray in the form the slab test wants.
 #[derive(Clone, Copy)]
-pub struct RayBox {
+struct RayBox {
     origin: Vector3,
     inv_dir: Vector3,
 }
 
 impl RayBox {
     #[inline(always)]
-    pub fn new(ray: &Ray) -> RayBox {
+    fn new(ray: &Ray) -> RayBox {
         let d = ray.direction;
         RayBox { origin: ray.origin, inv_dir: Vector3::new(1.0 / d.x, 1.0 / d.y, 1.0 / d.z) }
     }
@@ -148,7 +153,8 @@ impl RayBox {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+/// The hierarchy over a scene's spheres, which it keeps in leaf order.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Bvh {
     nodes: Vec<Node>,
 }
@@ -157,16 +163,22 @@ pub struct Bvh {
 /// brute-force scan that keeps the first minimum.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Nearest {
+    /// Along the ray; +inf when nothing was hit.
     pub distance: f64,
+    /// The element's position in the scene; `u32::MAX` when nothing was hit.
     pub order: u32,
-    /// Index into the scene's sphere or plane list, depending on `is_sphere`.
+    /// Index into the scene's list of `kind`.
     pub index: u32,
-    pub is_sphere: bool,
+    /// Which list `index` points into.
+    pub kind: ShapeKind,
 }
 
 impl Nearest {
-    pub const NONE: Nearest = Nearest { distance: f64::INFINITY, order: u32::MAX, index: u32::MAX, is_sphere: false };
+    /// No hit yet: every real hit is nearer.
+    pub const NONE: Nearest =
+        Nearest { distance: f64::INFINITY, order: u32::MAX, index: u32::MAX, kind: ShapeKind::Plane };
 
+    /// Whether anything was hit.
     #[inline(always)]
     pub fn is_hit(&self) -> bool {
         self.order != u32::MAX
@@ -174,9 +186,10 @@ impl Nearest {
 
     /// NaN distances never win (the original would have panicked on them).
     #[inline(always)]
-    pub fn offer(&mut self, distance: f64, order: u32, index: u32, is_sphere: bool) {
+    /// Keeps the hit if it is nearer, or as near and earlier in the scene.
+    pub fn offer(&mut self, distance: f64, order: u32, index: u32, kind: ShapeKind) {
         if distance < self.distance || (distance == self.distance && order < self.order) {
-            *self = Nearest { distance, order, index, is_sphere };
+            *self = Nearest { distance, order, index, kind };
         }
     }
 }
@@ -232,6 +245,80 @@ impl Bvh {
         Bvh { nodes }
     }
 
+    /// The nodes, root first.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// A hierarchy read back from [`Bvh::nodes`] over `sphere_count` spheres in leaf order,
+    /// checked so that no traversal can index out of range, overflow its stack or loop: the
+    /// nodes form one tree rooted at node 0 whose children follow their parent, no deeper
+    /// than [`MAX_DEPTH`], whose leaves cover every sphere exactly once. The message names
+    /// the first bad node.
+    pub fn from_nodes(nodes: Vec<Node>, sphere_count: u32) -> Result<Bvh, String> {
+        if nodes.is_empty() {
+            return if sphere_count == 0 {
+                Ok(Bvh { nodes })
+            } else {
+                Err(format!("no nodes for {sphere_count} spheres"))
+            };
+        }
+        let n = nodes.len();
+        let mut depth = vec![0u8; n];
+        let mut parents = vec![0u8; n];
+        let mut leaves: Vec<(u32, u32)> = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            let b = node.bounds;
+            if [b.min.x, b.min.y, b.min.z, b.max.x, b.max.y, b.max.z].iter().any(|v| v.is_nan()) {
+                return Err(format!("node {i}: bounds must not be NaN"));
+            }
+            if i > 0 && parents[i] == 0 {
+                return Err(format!("node {i}: no node has it as a child"));
+            }
+            if node.count > 0 {
+                if node.start as u64 + node.count as u64 > sphere_count as u64 {
+                    return Err(format!(
+                        "node {i}: leaf spheres {}..{} are out of range ({sphere_count} spheres)",
+                        node.start,
+                        node.start as u64 + node.count as u64
+                    ));
+                }
+                leaves.push((node.start, node.count));
+                continue;
+            }
+            let left = node.start as usize;
+            if left <= i || left as u64 + 1 >= n as u64 {
+                return Err(format!(
+                    "node {i}: children {left} and {} must follow it and be among the {n} nodes",
+                    left as u64 + 1
+                ));
+            }
+            if depth[i] as usize >= MAX_DEPTH {
+                return Err(format!("node {i}: the tree is deeper than {MAX_DEPTH} levels"));
+            }
+            for child in [left, left + 1] {
+                if parents[child] > 0 {
+                    return Err(format!("node {child}: it is the child of two nodes"));
+                }
+                parents[child] = 1;
+                depth[child] = depth[i] + 1;
+            }
+        }
+        leaves.sort_unstable();
+        let mut next = 0u64;
+        for (start, count) in leaves {
+            if start as u64 != next {
+                return Err(format!("the leaves must cover every sphere exactly once (sphere {next})"));
+            }
+            next += count as u64;
+        }
+        if next != sphere_count as u64 {
+            return Err(format!("the leaves must cover every sphere exactly once (sphere {next})"));
+        }
+        Ok(Bvh { nodes })
+    }
+
+    /// Offers `best` every sphere hit that may beat it.
     #[inline]
     pub fn nearest(&self, ray: &Ray, spheres: &[Sphere], best: &mut Nearest) {
         let Some(root) = self.nodes.first() else { return };
@@ -311,7 +398,7 @@ fn leaf_nearest(ray: &Ray, spheres: &[Sphere], leaf: &Node, best: &mut Nearest) 
     let end = start + leaf.count as usize;
     for (k, s) in spheres[start..end].iter().enumerate() {
         if let Some(d) = s.intersect(ray) {
-            best.offer(d, s.order, (start + k) as u32, true);
+            best.offer(d, s.order, (start + k) as u32, ShapeKind::Sphere);
         }
     }
 }
@@ -431,7 +518,13 @@ fn choose_split(prims: &[Prim], cb: &Aabb, nb: &Aabb) -> Option<(usize, f64)> {
         // Large clusters of overlapping spheres: SAH sees no gain, but a median split still
         // bounds the leaf size.
         let d = cb.max - cb.min;
-        let axis = if d.x >= d.y && d.x >= d.z { 0 } else if d.y >= d.z { 1 } else { 2 };
+        let axis = if d.x >= d.y && d.x >= d.z {
+            0
+        } else if d.y >= d.z {
+            1
+        } else {
+            2
+        };
         if d.get(axis) > 0.0 {
             best = Some((axis, (cb.min.get(axis) + cb.max.get(axis)) * 0.5));
         }

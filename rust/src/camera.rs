@@ -5,6 +5,7 @@
 use crate::ray::Ray;
 use crate::vector::{Point, Vector3};
 
+/// The primary-ray generator of one view: a basis, the image size and the field of view.
 #[derive(Clone, Copy, Debug)]
 pub struct Camera {
     position: Point,
@@ -17,26 +18,31 @@ pub struct Camera {
     fov_adjustment: f64,
 }
 
+/// Where the camera is and where it looks.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pose {
+    /// The eye.
     pub position: Point,
+    /// A point the view direction passes through.
     pub look_at: Point,
+    /// Roughly up; it must not be parallel to the view direction.
     pub up: Vector3,
 }
 
 impl Pose {
-    pub const DEFAULT: Pose = Pose {
-        position: Vector3::ZERO,
-        look_at: Vector3::new(0.0, 0.0, -1.0),
-        up: Vector3::new(0.0, 1.0, 0.0),
-    };
+    /// The original's camera: at the origin, looking down −z, y up.
+    pub const DEFAULT: Pose =
+        Pose { position: Vector3::ZERO, look_at: Vector3::new(0.0, 0.0, -1.0), up: Vector3::new(0.0, 1.0, 0.0) };
 }
 
 /// Why a pose has no usable basis.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum PoseError {
+    /// A coordinate or the view direction is not finite.
     NotFinite,
+    /// `look_at` equals `position`: there is no view direction.
     LookAtIsPosition,
+    /// `up` is zero or parallel to the view direction.
     UpParallelToView,
 }
 
@@ -47,18 +53,22 @@ impl Camera {
             return Err(PoseError::NotFinite);
         }
         let view = pose.look_at - pose.position;
-        let view_len = view.length();
-        if !view_len.is_finite() {
+        if !view.is_finite() {
             return Err(PoseError::NotFinite);
         }
-        if !(view_len > 0.0) {
-            return Err(PoseError::LookAtIsPosition);
-        }
-        let forward = view.normalize();
-        let side = forward.cross(pose.up);
-        let up_len = pose.up.length();
+        let forward = view.unit().ok_or(PoseError::LookAtIsPosition)?;
+        // Only an up vector whose length over- or underflows is rescaled: any other keeps its
+        // exact bits, and with them the images rendered so far.
+        let up_squared = pose.up.norm_squared();
+        let up_in = if up_squared.is_finite() && up_squared >= f64::MIN_POSITIVE {
+            pose.up
+        } else {
+            pose.up.unit().ok_or(PoseError::UpParallelToView)?
+        };
+        let side = forward.cross(up_in);
+        let up_len = up_in.length();
         // Relative test: a nearly parallel up vector gives a basis dominated by rounding.
-        if !(side.length() > 1e-9 * up_len) || !up_len.is_finite() {
+        if !(side.length() > 1e-9 * up_len) {
             return Err(PoseError::UpParallelToView);
         }
         let right = side.normalize();
@@ -130,12 +140,34 @@ mod tests {
     }
 
     #[test]
+    fn huge_and_tiny_poses_have_a_basis() {
+        // JavaScript's validator measures with Math.hypot, which neither overflows nor
+        // underflows; the core must accept what it accepts.
+        let p = |position, look_at, up| Pose { position, look_at, up };
+        let y = Vector3::new(0.0, 1.0, 0.0);
+        for (from, to, up) in [
+            (Vector3::ZERO, Vector3::new(0.0, 0.0, -1e200), y),
+            (Vector3::new(0.0, 0.0, 1e-320), Vector3::ZERO, y),
+            (Vector3::ZERO, Vector3::new(0.0, 0.0, -1.0), Vector3::new(0.0, 1e300, 1e300)),
+            (Vector3::ZERO, Vector3::new(0.0, 0.0, -1.0), Vector3::new(0.0, 1e-320, 0.0)),
+        ] {
+            let cam = Camera::new(2, 2, 90.0, p(from, to, up)).unwrap();
+            let r = cam.ray(1.0, 1.0);
+            assert!((r.direction - Vector3::new(0.0, 0.0, -1.0)).length() < 1e-12, "{to:?} {up:?}");
+        }
+    }
+
+    #[test]
     fn looking_along_plus_x() {
         let cam = Camera::new(
             2,
             2,
             90.0,
-            Pose { position: Vector3::new(1.0, 2.0, 3.0), look_at: Vector3::new(5.0, 2.0, 3.0), up: Vector3::new(0.0, 1.0, 0.0) },
+            Pose {
+                position: Vector3::new(1.0, 2.0, 3.0),
+                look_at: Vector3::new(5.0, 2.0, 3.0),
+                up: Vector3::new(0.0, 1.0, 0.0),
+            },
         )
         .unwrap();
         let r = cam.ray(1.0, 1.0);

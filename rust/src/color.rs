@@ -4,16 +4,22 @@ use std::ops::{Add, Mul};
 
 const GAMMA: f32 = 2.2;
 
+/// A linear RGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Color {
+    /// The red channel.
     pub red: f32,
+    /// The green channel.
     pub green: f32,
+    /// The blue channel.
     pub blue: f32,
 }
 
+/// No light.
 pub const BLACK: Color = Color::new(0.0, 0.0, 0.0);
 
 impl Color {
+    /// The colour (red, green, blue).
     pub const fn new(red: f32, green: f32, blue: f32) -> Color {
         Color { red, green, blue }
     }
@@ -48,10 +54,6 @@ impl Color {
         Color::new(c(self.red), c(self.green), c(self.blue))
     }
 
-    pub fn is_finite(self) -> bool {
-        self.red.is_finite() && self.green.is_finite() && self.blue.is_finite()
-    }
-
     /// Gamma-encoded RGBA8, equal to [`encode_channel`] on each channel.
     #[inline]
     pub fn to_rgba8(self, table: &EncodeTable) -> [u8; 4] {
@@ -80,6 +82,7 @@ const TWO_BITS: u32 = 0x4000_0000; // 2.0f32.to_bits()
 const BUCKETS: usize = (TWO_BITS >> BUCKET_SHIFT) as usize;
 
 impl EncodeTable {
+    /// Computes the thresholds with this platform's `powf`.
     pub fn new() -> EncodeTable {
         let mut thresholds = [0.0f32; 255];
         for (i, t) in thresholds.iter_mut().enumerate() {
@@ -134,11 +137,13 @@ impl Default for EncodeTable {
     }
 }
 
+/// Linear to a gamma-encoded byte, truncating and saturating as the original does.
 #[inline]
 pub fn encode_channel(linear: f32) -> u8 {
     (linear.powf(1.0 / GAMMA) * 255.0) as u8
 }
 
+/// A gamma-encoded byte (a texel) to linear.
 #[inline]
 pub fn decode_channel(byte: u8) -> f32 {
     (byte as f32 / 255.0).powf(GAMMA)

@@ -1,20 +1,34 @@
 //! raypool's ray tracing core: a faithful re-implementation of the original renderer's rules
 //! (f64 geometry, f32 colour, same operation order) plus extensions (free camera,
 //! supersampling, a BVH). The core knows nothing of wasm; `wasm` is the JavaScript face.
+//!
+//! A scene arrives as packed bytes ([`packed`], the one format, documented there), is read
+//! into a [`Scene`] once, and is rendered tile by tile with any number of [`View`]s
+//! ([`render::render_tile`]), each render interruptible by a cancel callback.
+
+#![warn(missing_docs)]
+// `!(x > 0.0)` is how the core refuses NaN along with the non-positive: `partial_cmp` would
+// hide that in ceremony.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod bvh;
 pub mod camera;
 pub mod color;
 pub mod light;
 pub mod material;
+pub mod packed;
 pub mod ray;
 pub mod render;
 pub mod scene;
 pub mod shape;
 pub mod texture;
 pub mod vector;
+pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+pub use packed::{from_packed, prepare};
+pub use render::{render_tile, RenderError, Tile};
 pub use scene::{Scene, SceneBuilder, SceneError};
+pub use view::View;

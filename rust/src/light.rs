@@ -4,15 +4,31 @@ use crate::color::Color;
 use crate::vector::{Point, Vector3};
 use std::f32::consts::PI;
 
+/// A light source.
 #[derive(Clone, Copy, Debug)]
 pub enum Light {
-    /// `direction` is unit length and points the way the light travels.
-    Directional { direction: Vector3, color: Color, intensity: f32 },
-    /// Falls off with the inverse square of the distance.
-    Spherical { position: Point, color: Color, intensity: f32 },
+    /// Parallel light from infinitely far away.
+    Directional {
+        /// Unit length (the builder normalises it); points the way the light travels.
+        direction: Vector3,
+        /// Its colour.
+        color: Color,
+        /// Its strength, the same at every distance.
+        intensity: f32,
+    },
+    /// A point light that falls off with the inverse square of the distance.
+    Spherical {
+        /// Where it is.
+        position: Point,
+        /// Its colour.
+        color: Color,
+        /// Its strength: the light reaching distance r is intensity / (4πr²).
+        intensity: f32,
+    },
 }
 
 impl Light {
+    /// Its colour.
     #[inline]
     pub fn color(&self) -> Color {
         match *self {
@@ -20,6 +36,7 @@ impl Light {
         }
     }
 
+    /// The unit direction from `hit` towards the light.
     #[inline]
     pub fn direction_from(&self, hit: Point) -> Vector3 {
         match *self {
@@ -28,6 +45,7 @@ impl Light {
         }
     }
 
+    /// The intensity arriving at `hit`.
     #[inline]
     pub fn intensity(&self, hit: Point) -> f32 {
         match *self {

@@ -1,12 +1,13 @@
-//! The scene and the builder that validates every value before it reaches the renderer.
+//! The scene and the typed builder that validates every value before it reaches the renderer.
+//! A scene holds what does not change between renders (elements, materials, textures, lights,
+//! the BVH); the image size, field of view, samples and camera are a [`View`](crate::view::View).
 
 use crate::bvh::{Bvh, Nearest};
-use crate::camera::{Camera, Pose, PoseError};
 use crate::color::{Color, EncodeTable};
 use crate::light::Light;
-use crate::material::{Coloration, Material, Surface};
+use crate::material::{Coloration, Material, MaterialId, Surface, TextureId};
 use crate::ray::Ray;
-use crate::shape::{Plane, Sphere, TexCoords};
+use crate::shape::{Plane, ShapeKind, Sphere, TexCoords};
 use crate::texture::{DecodeTable, Texture};
 use crate::vector::{Point, Vector3};
 use std::fmt;
@@ -15,15 +16,17 @@ use std::fmt;
 /// traps instead of failing cleanly.
 pub const MAX_RECURSION_DEPTH: u32 = 1000;
 
-/// A one-line description of a rejected value, naming the call and the value.
+/// A one-line description of a rejected value, naming the value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SceneError(String);
 
 impl SceneError {
+    /// An error with this one-line message.
     pub fn new(message: impl Into<String>) -> SceneError {
         SceneError(message.into())
     }
 
+    /// The one-line message.
     pub fn message(&self) -> &str {
         &self.0
     }
@@ -39,62 +42,61 @@ impl std::error::Error for SceneError {}
 
 type Result<T> = std::result::Result<T, SceneError>;
 
-fn finite(call: &str, name: &str, v: f64) -> Result<f64> {
+/// A number as messages show it: integers plainly, very large and very small magnitudes in
+/// exponent form (`1e300`, not three hundred digits), others in the shortest exact form.
+pub(crate) fn show(v: f64) -> String {
+    let a = v.abs();
+    if a.is_finite() && a != 0.0 && !(1e-6..1e21).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+fn finite(name: &str, v: f64) -> Result<f64> {
     if v.is_finite() {
         Ok(v)
     } else {
-        Err(SceneError(format!("{call}: {name} must be a finite number, got {v}")))
+        Err(SceneError(format!("{name} must be a finite number, got {}", show(v))))
     }
 }
 
-/// Colour channels and intensities are f32 in the renderer; a finite f64 can still overflow.
-fn finite_f32(call: &str, name: &str, v: f64) -> Result<f32> {
-    let f = finite(call, name, v)? as f32;
-    if f.is_finite() {
-        Ok(f)
+fn finite_f32(name: &str, v: f32) -> Result<f32> {
+    if v.is_finite() {
+        Ok(v)
     } else {
-        Err(SceneError(format!("{call}: {name} is out of the f32 range, got {v}")))
+        Err(SceneError(format!("{name} must be a finite number, got {v}")))
     }
 }
 
-fn point(call: &str, name: &str, v: [f64; 3]) -> Result<Vector3> {
-    let [x, y, z] = v;
-    if v.iter().all(|c| c.is_finite()) {
-        Ok(Vector3::new(x, y, z))
+fn point(name: &str, p: Vector3) -> Result<Vector3> {
+    if p.is_finite() {
+        Ok(p)
     } else {
-        Err(SceneError(format!("{call}: {name} must be finite, got ({x}, {y}, {z})")))
+        Err(SceneError(format!("{name} must be finite, got ({}, {}, {})", show(p.x), show(p.y), show(p.z))))
     }
 }
 
-/// Normalised; a zero (or overflowing) vector has no direction.
-fn direction(call: &str, name: &str, v: [f64; 3]) -> Result<Vector3> {
-    let p = point(call, name, v)?;
-    let n = p.normalize();
-    if p.length() > 0.0 && n.is_finite() {
-        Ok(n)
-    } else {
-        let [x, y, z] = v;
-        Err(SceneError(format!("{call}: {name} must be a non-zero vector, got ({x}, {y}, {z})")))
-    }
+/// Normalised; only a zero vector has no direction (see [`Vector3::unit`]).
+fn direction(name: &str, v: Vector3) -> Result<Vector3> {
+    point(name, v)?.unit().ok_or_else(|| {
+        SceneError(format!("{name} must be a non-zero vector, got ({}, {}, {})", show(v.x), show(v.y), show(v.z)))
+    })
 }
 
-fn color(call: &str, rgb: [f64; 3]) -> Result<Color> {
-    Ok(Color::new(
-        finite_f32(call, "red", rgb[0])?,
-        finite_f32(call, "green", rgb[1])?,
-        finite_f32(call, "blue", rgb[2])?,
-    ))
+fn color(c: Color) -> Result<Color> {
+    finite_f32("red", c.red)?;
+    finite_f32("green", c.green)?;
+    finite_f32("blue", c.blue)?;
+    Ok(c)
 }
 
+/// Collects a scene's textures, materials, elements and lights, checking each as it is
+/// added, then builds the [`Scene`]. Messages name the value only; callers say which record.
 #[derive(Clone, Debug)]
 pub struct SceneBuilder {
-    width: u32,
-    height: u32,
-    fov: f64,
     shadow_bias: f64,
     max_recursion_depth: u32,
-    pose: Pose,
-    samples: u32,
     use_bvh: bool,
     textures: Vec<Texture>,
     materials: Vec<Material>,
@@ -104,31 +106,18 @@ pub struct SceneBuilder {
 }
 
 impl SceneBuilder {
-    pub fn new(width: u32, height: u32, fov_degrees: f64, shadow_bias: f64, max_recursion_depth: u32) -> Result<SceneBuilder> {
-        const CALL: &str = "SceneBuilder";
-        if width == 0 {
-            return Err(SceneError::new(format!("{CALL}: width must be at least 1, got {width}")));
-        }
-        if height == 0 {
-            return Err(SceneError::new(format!("{CALL}: height must be at least 1, got {height}")));
-        }
-        if !(fov_degrees > 0.0 && fov_degrees < 180.0) {
-            return Err(SceneError::new(format!("{CALL}: fov must be between 0 and 180 degrees (exclusive), got {fov_degrees}")));
-        }
-        let shadow_bias = finite(CALL, "shadow_bias", shadow_bias)?;
+    /// `shadow_bias` lifts secondary rays off the surface; `max_recursion_depth` is at most
+    /// [`MAX_RECURSION_DEPTH`].
+    pub fn new(shadow_bias: f64, max_recursion_depth: u32) -> Result<SceneBuilder> {
+        let shadow_bias = finite("shadow_bias", shadow_bias)?;
         if max_recursion_depth > MAX_RECURSION_DEPTH {
             return Err(SceneError::new(format!(
-                "{CALL}: max_recursion_depth must be at most {MAX_RECURSION_DEPTH}, got {max_recursion_depth}"
+                "max_recursion_depth must be at most {MAX_RECURSION_DEPTH}, got {max_recursion_depth}"
             )));
         }
         Ok(SceneBuilder {
-            width,
-            height,
-            fov: fov_degrees,
             shadow_bias,
             max_recursion_depth,
-            pose: Pose::DEFAULT,
-            samples: 1,
             use_bvh: true,
             textures: Vec::new(),
             materials: Vec::new(),
@@ -138,207 +127,185 @@ impl SceneBuilder {
         })
     }
 
-    pub fn set_camera(&mut self, position: [f64; 3], look_at: [f64; 3], up: [f64; 3]) -> Result<()> {
-        const CALL: &str = "set_camera";
-        let pose = Pose {
-            position: point(CALL, "position", position)?,
-            look_at: point(CALL, "look_at", look_at)?,
-            up: point(CALL, "up", up)?,
-        };
-        let [ux, uy, uz] = up;
-        match Camera::new(self.width, self.height, self.fov, pose) {
-            Ok(_) => {
-                self.pose = pose;
-                Ok(())
-            }
-            Err(PoseError::NotFinite) => {
-                Err(SceneError::new(format!("{CALL}: the view direction overflows (coordinates too large)")))
-            }
-            Err(PoseError::LookAtIsPosition) => {
-                Err(SceneError::new(format!("{CALL}: look_at must differ from position, both are {:?}", position)))
-            }
-            Err(PoseError::UpParallelToView) => Err(SceneError::new(format!(
-                "{CALL}: up must not be zero or parallel to the view direction, got ({ux}, {uy}, {uz})"
-            ))),
-        }
-    }
-
-    pub fn set_samples(&mut self, samples: u32) -> Result<()> {
-        let k = (samples as f64).sqrt() as u32;
-        if samples == 0 || k * k != samples {
-            return Err(SceneError::new(format!("set_samples: samples must be a perfect square ≥ 1 (1, 4, 9, …), got {samples}")));
-        }
-        self.samples = samples;
-        Ok(())
-    }
-
+    /// Default true; false tests every element for every ray (for tests and benchmarks).
     pub fn set_use_bvh(&mut self, use_bvh: bool) {
         self.use_bvh = use_bvh;
     }
 
-    pub fn add_texture(&mut self, width: u32, height: u32, rgba: Vec<u8>) -> Result<u32> {
-        const CALL: &str = "add_texture";
+    /// An RGBA8 texture, `rgba.len()` = width × height × 4, rows top first.
+    pub fn add_texture(&mut self, width: u32, height: u32, rgba: Vec<u8>) -> Result<TextureId> {
         if width == 0 || height == 0 {
-            return Err(SceneError::new(format!("{CALL}: size must be at least 1×1, got {width}×{height}")));
+            return Err(SceneError::new(format!("size must be at least 1×1, got {width}×{height}")));
         }
         if width > i32::MAX as u32 || height > i32::MAX as u32 {
-            return Err(SceneError::new(format!("{CALL}: size {width}×{height} is too large")));
+            return Err(SceneError::new(format!("size {width}×{height} is too large")));
         }
         let expected = (width as u64) * (height as u64) * 4;
         if rgba.len() as u64 != expected {
             return Err(SceneError::new(format!(
-                "{CALL}: rgba must hold width*height*4 = {expected} bytes for {width}×{height}, got {}",
+                "rgba must hold width*height*4 = {expected} bytes for {width}×{height}, got {}",
                 rgba.len()
             )));
         }
+        let id = TextureId(self.textures.len() as u32);
         self.textures.push(Texture::new(width, height, rgba));
-        Ok(self.textures.len() as u32 - 1)
+        Ok(id)
     }
 
-    /// `coloration_kind` 0 = colour, 1 = texture; `surface_kind` 0 = diffuse, 1 = reflective
-    /// (`param_a` = reflectivity), 2 = refractive (`param_a` = index, `param_b` = transparency).
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_material(
-        &mut self,
-        coloration_kind: u32,
-        rgb: [f64; 3],
-        texture_id: u32,
-        albedo: f64,
-        surface_kind: u32,
-        param_a: f64,
-        param_b: f64,
-    ) -> Result<u32> {
-        const CALL: &str = "add_material";
-        let coloration = match coloration_kind {
-            0 => Coloration::Color(color(CALL, rgb)?),
-            1 => {
-                if texture_id as usize >= self.textures.len() {
+    /// A material: every number finite, a refractive index positive, a texture already added.
+    pub fn add_material(&mut self, material: Material) -> Result<MaterialId> {
+        match material.coloration {
+            Coloration::Color(c) => {
+                color(c)?;
+            }
+            Coloration::Texture(TextureId(id)) => {
+                if id as usize >= self.textures.len() {
                     return Err(SceneError::new(format!(
-                        "{CALL}: unknown texture_id {texture_id} ({} textures added)",
+                        "unknown texture {id} ({} textures in the scene)",
                         self.textures.len()
                     )));
                 }
-                Coloration::Texture(texture_id)
             }
-            k => return Err(SceneError::new(format!("{CALL}: coloration_kind must be 0 (colour) or 1 (texture), got {k}"))),
-        };
-        let albedo = finite_f32(CALL, "albedo", albedo)?;
-        let surface = match surface_kind {
-            0 => Surface::Diffuse,
-            1 => Surface::Reflective { reflectivity: finite_f32(CALL, "reflectivity", param_a)? },
-            2 => {
-                let index = finite_f32(CALL, "index", param_a)?;
+        }
+        finite_f32("albedo", material.albedo)?;
+        match material.surface {
+            Surface::Diffuse => {}
+            Surface::Reflective { reflectivity } => {
+                finite_f32("reflectivity", reflectivity)?;
+            }
+            Surface::Refractive { index, transparency } => {
+                finite_f32("index", index)?;
                 if !(index > 0.0) {
-                    return Err(SceneError::new(format!("{CALL}: index must be positive, got {param_a}")));
+                    return Err(SceneError::new(format!("index must be positive, got {index}")));
                 }
-                Surface::Refractive { index, transparency: finite_f32(CALL, "transparency", param_b)? }
+                finite_f32("transparency", transparency)?;
             }
-            k => {
-                return Err(SceneError::new(format!(
-                    "{CALL}: surface_kind must be 0 (diffuse), 1 (reflective) or 2 (refractive), got {k}"
-                )))
-            }
-        };
-        self.materials.push(Material { coloration, albedo, surface });
-        Ok(self.materials.len() as u32 - 1)
+        }
+        let id = MaterialId(self.materials.len() as u32);
+        self.materials.push(material);
+        Ok(id)
     }
 
-    fn material(&self, call: &str, id: u32) -> Result<u32> {
-        if (id as usize) < self.materials.len() {
+    fn material(&self, id: MaterialId) -> Result<MaterialId> {
+        if (id.0 as usize) < self.materials.len() {
             Ok(id)
         } else {
-            Err(SceneError::new(format!("{call}: unknown material_id {id} ({} materials added)", self.materials.len())))
+            Err(SceneError::new(format!("unknown material {} ({} materials in the scene)", id.0, self.materials.len())))
         }
     }
 
-    fn next_order(&self, call: &str) -> Result<u32> {
+    /// The element's position among all elements; `u32::MAX` is [`Nearest::NONE`]'s.
+    fn next_order(&self) -> Result<u32> {
         let n = self.spheres.len() + self.planes.len();
-        u32::try_from(n)
-            .ok()
-            .filter(|&n| n < u32::MAX)
-            .ok_or_else(|| SceneError::new(format!("{call}: too many elements")))
+        u32::try_from(n).ok().filter(|&n| n < u32::MAX).ok_or_else(|| SceneError::new("too many elements"))
     }
 
-    pub fn add_sphere(&mut self, center: [f64; 3], radius: f64, material_id: u32) -> Result<()> {
-        const CALL: &str = "add_sphere";
-        let center = point(CALL, "center", center)?;
-        finite(CALL, "radius", radius)?;
+    /// A sphere; elements keep the order they are added in, and on equal distance the earlier
+    /// one wins.
+    pub fn add_sphere(&mut self, center: Point, radius: f64, material: MaterialId) -> Result<()> {
+        let center = point("center", center)?;
+        finite("radius", radius)?;
         if !(radius > 0.0) {
-            return Err(SceneError::new(format!("{CALL}: radius must be positive, got {radius}")));
+            return Err(SceneError::new(format!("radius must be positive, got {}", show(radius))));
         }
-        let material = self.material(CALL, material_id)?;
-        let order = self.next_order(CALL)?;
+        let material = self.material(material)?;
+        let order = self.next_order()?;
         self.spheres.push(Sphere { center, radius, material, order });
         Ok(())
     }
 
-    pub fn add_plane(&mut self, origin: [f64; 3], normal: [f64; 3], material_id: u32) -> Result<()> {
-        const CALL: &str = "add_plane";
-        let origin = point(CALL, "origin", origin)?;
-        let normal = direction(CALL, "normal", normal)?;
-        let material = self.material(CALL, material_id)?;
-        let order = self.next_order(CALL)?;
+    /// A one-sided plane, visible from the side `normal` points away from; the normal is
+    /// normalised here.
+    pub fn add_plane(&mut self, origin: Point, normal: Vector3, material: MaterialId) -> Result<()> {
+        let origin = point("origin", origin)?;
+        let normal = direction("normal", normal)?;
+        let material = self.material(material)?;
+        let order = self.next_order()?;
         self.planes.push(Plane { origin, normal, material, order });
         Ok(())
     }
 
-    pub fn add_directional_light(&mut self, direction_: [f64; 3], rgb: [f64; 3], intensity: f64) -> Result<()> {
-        const CALL: &str = "add_directional_light";
-        let direction = direction(CALL, "direction", direction_)?;
-        let color = color(CALL, rgb)?;
-        let intensity = finite_f32(CALL, "intensity", intensity)?;
-        self.lights.push(Light::Directional { direction, color, intensity });
+    /// A light; a directional light's direction is normalised here.
+    pub fn add_light(&mut self, light: Light) -> Result<()> {
+        let light = match light {
+            Light::Directional { direction: d, color: c, intensity } => Light::Directional {
+                direction: direction("direction", d)?,
+                color: color(c)?,
+                intensity: finite_f32("intensity", intensity)?,
+            },
+            Light::Spherical { position, color: c, intensity } => Light::Spherical {
+                position: point("position", position)?,
+                color: color(c)?,
+                intensity: finite_f32("intensity", intensity)?,
+            },
+        };
+        self.lights.push(light);
         Ok(())
     }
 
-    pub fn add_spherical_light(&mut self, position: [f64; 3], rgb: [f64; 3], intensity: f64) -> Result<()> {
-        const CALL: &str = "add_spherical_light";
-        let position = point(CALL, "position", position)?;
-        let color = color(CALL, rgb)?;
-        let intensity = finite_f32(CALL, "intensity", intensity)?;
-        self.lights.push(Light::Spherical { position, color, intensity });
-        Ok(())
-    }
-
-    pub fn build(self) -> Result<Scene> {
-        let camera = Camera::new(self.width, self.height, self.fov, self.pose)
-            .map_err(|_| SceneError::new("build: the camera has no valid basis"))?;
+    /// The scene, with its BVH built here (unless brute force was asked for).
+    pub fn build(self) -> Scene {
         let mut spheres = self.spheres;
         let bvh = if self.use_bvh { Some(Bvh::build(&mut spheres)) } else { None };
-        Ok(Scene {
-            width: self.width,
-            height: self.height,
-            camera,
-            shadow_bias: self.shadow_bias,
-            max_recursion_depth: self.max_recursion_depth,
-            samples: self.samples,
+        Scene::assemble(
+            self.shadow_bias,
+            self.max_recursion_depth,
             spheres,
-            planes: self.planes,
-            lights: self.lights,
-            materials: self.materials,
-            textures: self.textures,
-            decode: DecodeTable::new(),
-            encode: EncodeTable::new(),
+            self.planes,
+            self.lights,
+            self.materials,
+            self.textures,
             bvh,
-        })
+        )
+    }
+
+    /// The scene with a BVH built earlier: `leaf_order` lists the spheres' indices (in the
+    /// order they were added) in the BVH's leaf order, each exactly once.
+    pub fn build_with_bvh(self, bvh: Bvh, leaf_order: &[u32]) -> Result<Scene> {
+        let n = self.spheres.len();
+        if leaf_order.len() != n {
+            return Err(SceneError::new(format!("the BVH orders {} spheres, the scene has {n}", leaf_order.len())));
+        }
+        let mut seen = vec![false; n];
+        let mut spheres = Vec::with_capacity(n);
+        for &i in leaf_order {
+            match seen.get_mut(i as usize) {
+                Some(slot) if !*slot => {
+                    *slot = true;
+                    spheres.push(self.spheres[i as usize]);
+                }
+                Some(_) => return Err(SceneError::new(format!("the BVH lists sphere {i} twice"))),
+                None => return Err(SceneError::new(format!("the BVH lists sphere {i}, the scene has {n}"))),
+            }
+        }
+        Ok(Scene::assemble(
+            self.shadow_bias,
+            self.max_recursion_depth,
+            spheres,
+            self.planes,
+            self.lights,
+            self.materials,
+            self.textures,
+            Some(bvh),
+        ))
     }
 }
 
-/// An immutable, render-ready scene.
+/// An immutable, render-ready scene; render it with any number of [`View`](crate::view::View)s.
 #[derive(Clone, Debug)]
 pub struct Scene {
-    pub width: u32,
-    pub height: u32,
-    pub camera: Camera,
+    /// How far secondary rays start off the surface.
     pub shadow_bias: f64,
+    /// Rays deeper than this are black.
     pub max_recursion_depth: u32,
-    pub samples: u32,
     spheres: Vec<Sphere>,
     planes: Vec<Plane>,
+    /// The lights, in scene order.
     pub lights: Vec<Light>,
     materials: Vec<Material>,
     textures: Vec<Texture>,
     decode: DecodeTable,
+    /// Linear colour to bytes, shared by every pixel.
     pub encode: EncodeTable,
     bvh: Option<Bvh>,
 }
@@ -346,11 +313,48 @@ pub struct Scene {
 /// What shading needs to know about the nearest hit.
 #[derive(Clone, Copy, Debug)]
 pub struct Surfel {
+    /// The shading normal, unit length.
     pub normal: Vector3,
+    /// The hit element's material.
     pub material: Material,
 }
 
 impl Scene {
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        shadow_bias: f64,
+        max_recursion_depth: u32,
+        spheres: Vec<Sphere>,
+        planes: Vec<Plane>,
+        lights: Vec<Light>,
+        materials: Vec<Material>,
+        textures: Vec<Texture>,
+        bvh: Option<Bvh>,
+    ) -> Scene {
+        Scene {
+            shadow_bias,
+            max_recursion_depth,
+            spheres,
+            planes,
+            lights,
+            materials,
+            textures,
+            decode: DecodeTable::new(),
+            encode: EncodeTable::new(),
+            bvh,
+        }
+    }
+
+    /// The spheres, in the BVH's leaf order when there is one.
+    pub fn spheres(&self) -> &[Sphere] {
+        &self.spheres
+    }
+
+    /// The BVH over the spheres; `None` for a brute-force scene.
+    pub fn bvh(&self) -> Option<&Bvh> {
+        self.bvh.as_ref()
+    }
+
     /// The nearest element hit, ties going to the element added first.
     #[inline(always)]
     pub fn trace(&self, ray: &Ray) -> Nearest {
@@ -360,14 +364,14 @@ impl Scene {
             None => {
                 for (i, s) in self.spheres.iter().enumerate() {
                     if let Some(d) = s.intersect(ray) {
-                        best.offer(d, s.order, i as u32, true);
+                        best.offer(d, s.order, i as u32, ShapeKind::Sphere);
                     }
                 }
             }
         }
         for (i, p) in self.planes.iter().enumerate() {
             if let Some(d) = p.intersect(ray) {
-                best.offer(d, p.order, i as u32, false);
+                best.offer(d, p.order, i as u32, ShapeKind::Plane);
             }
         }
         best
@@ -389,14 +393,18 @@ impl Scene {
         }
     }
 
+    /// The normal and material at `point` on the element `hit` names.
     #[inline]
     pub fn surfel(&self, hit: &Nearest, point: Point) -> Surfel {
-        if hit.is_sphere {
-            let s = &self.spheres[hit.index as usize];
-            Surfel { normal: s.normal(point), material: self.materials[s.material as usize] }
-        } else {
-            let p = &self.planes[hit.index as usize];
-            Surfel { normal: p.normal(), material: self.materials[p.material as usize] }
+        match hit.kind {
+            ShapeKind::Sphere => {
+                let s = &self.spheres[hit.index as usize];
+                Surfel { normal: s.normal(point), material: self.materials[s.material.0 as usize] }
+            }
+            ShapeKind::Plane => {
+                let p = &self.planes[hit.index as usize];
+                Surfel { normal: p.normal(), material: self.materials[p.material.0 as usize] }
+            }
         }
     }
 
@@ -406,12 +414,11 @@ impl Scene {
         match material.coloration {
             Coloration::Color(c) => c,
             Coloration::Texture(id) => {
-                let coords: TexCoords = if hit.is_sphere {
-                    self.spheres[hit.index as usize].tex_coords(point)
-                } else {
-                    self.planes[hit.index as usize].tex_coords(point)
+                let coords: TexCoords = match hit.kind {
+                    ShapeKind::Sphere => self.spheres[hit.index as usize].tex_coords(point),
+                    ShapeKind::Plane => self.planes[hit.index as usize].tex_coords(point),
                 };
-                self.textures[id as usize].color(coords, &self.decode)
+                self.textures[id.0 as usize].color(coords, &self.decode)
             }
         }
     }

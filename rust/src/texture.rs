@@ -3,6 +3,7 @@
 use crate::color::{decode_channel, Color};
 use crate::shape::TexCoords;
 
+/// An RGBA8 image, rows top first.
 #[derive(Clone, Debug)]
 pub struct Texture {
     width: u32,
@@ -15,6 +16,7 @@ pub struct Texture {
 pub struct DecodeTable([f32; 256]);
 
 impl DecodeTable {
+    /// Decodes all 256 byte values.
     pub fn new() -> DecodeTable {
         let mut t = [0.0f32; 256];
         for (i, v) in t.iter_mut().enumerate() {
@@ -50,6 +52,7 @@ impl Texture {
         Texture { width, height, rgba }
     }
 
+    /// The linear colour of the texel at `coords`, wrapped into the texture.
     #[inline]
     pub fn color(&self, coords: TexCoords, table: &DecodeTable) -> Color {
         let x = wrap(coords.u, self.width) as usize;

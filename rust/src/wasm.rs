@@ -1,172 +1,135 @@
-//! The JavaScript API (docs/design.md §1). Thin: argument packing and error conversion only;
+//! The JavaScript API (docs/design.md §1). Thin: argument conversion and error conversion only;
 //! every check lives in the core so native callers get the same defence.
 
-use crate::render;
-use crate::scene::{self, SceneError};
+use crate::camera::Pose;
+use crate::packed;
+use crate::render::{self, RenderError, Tile};
+use crate::scene::Scene;
+use crate::vector::Vector3;
+use crate::view::View;
 use wasm_bindgen::prelude::*;
 
-fn js(e: SceneError) -> JsError {
-    JsError::new(e.message())
+#[wasm_bindgen(typescript_custom_section)]
+const CANCEL_TOKEN: &str = r#"
+/** Asked at the start of every row and every 4096 primary samples while a tile renders;
+ *  returning true (or throwing) stops it with Error("cancelled"). */
+export interface CancelToken {
+  cancelled(): boolean;
 }
+"#;
 
-/// Collects a scene's settings, textures, materials, elements and lights, then builds it.
 #[wasm_bindgen]
-pub struct SceneBuilder {
-    inner: scene::SceneBuilder,
+extern "C" {
+    /// Any JavaScript object with a `cancelled(): boolean` method.
+    #[wasm_bindgen(typescript_type = "CancelToken")]
+    pub type CancelToken;
+
+    /// Caught: an exception unwinding through the render would leave this scene borrowed for
+    /// good; a token that throws counts as cancelled instead.
+    #[wasm_bindgen(method, catch)]
+    fn cancelled(this: &CancelToken) -> Result<bool, JsValue>;
 }
 
+fn js(message: impl std::fmt::Display) -> JsError {
+    JsError::new(&message.to_string())
+}
+
+/// A JavaScript number that must be an integer in the u32 range; wasm-bindgen's own u32
+/// conversion would wrap 2^32 to 0.
+fn integer(call: &str, name: &str, v: f64) -> Result<u32, JsError> {
+    if v.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(js(format!("{call}: {name} must be an integer from 0 to {}, got {v}", u32::MAX)))
+    }
+}
+
+/// Validates packed bytes, builds the BVH, returns the bytes with the BVH section (flag bit 0).
 #[wasm_bindgen]
-impl SceneBuilder {
-    /// The original's camera: at the origin looking down −z; fov is vertical, in degrees.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        width: u32,
-        height: u32,
-        fov_degrees: f64,
-        shadow_bias: f64,
-        max_recursion_depth: u32,
-    ) -> Result<SceneBuilder, JsError> {
-        let inner = scene::SceneBuilder::new(width, height, fov_degrees, shadow_bias, max_recursion_depth).map_err(js)?;
-        Ok(SceneBuilder { inner })
-    }
-
-    /// Extension: a free camera. Equal to the default, renders byte-identically.
-    #[allow(clippy::too_many_arguments)]
-    pub fn set_camera(
-        &mut self,
-        px: f64,
-        py: f64,
-        pz: f64,
-        look_x: f64,
-        look_y: f64,
-        look_z: f64,
-        up_x: f64,
-        up_y: f64,
-        up_z: f64,
-    ) -> Result<(), JsError> {
-        self.inner.set_camera([px, py, pz], [look_x, look_y, look_z], [up_x, up_y, up_z]).map_err(js)
-    }
-
-    /// Extension: samples per pixel, a perfect square; 1 (default) is the original's image.
-    pub fn set_samples(&mut self, samples: u32) -> Result<(), JsError> {
-        self.inner.set_samples(samples).map_err(js)
-    }
-
-    /// Default true; false uses brute force over all elements (for tests and benchmarks).
-    pub fn set_use_bvh(&mut self, use_bvh: bool) {
-        self.inner.set_use_bvh(use_bvh);
-    }
-
-    /// RGBA8, rgba.length must be width*height*4. Returns the texture id.
-    pub fn add_texture(&mut self, width: u32, height: u32, rgba: &[u8]) -> Result<u32, JsError> {
-        // A failed allocation would abort the instance; report it instead.
-        let mut bytes = Vec::new();
-        bytes
-            .try_reserve_exact(rgba.len())
-            .map_err(|_| JsError::new(&format!("add_texture: cannot allocate {} bytes", rgba.len())))?;
-        bytes.extend_from_slice(rgba);
-        self.inner.add_texture(width, height, bytes).map_err(js)
-    }
-
-    /// coloration_kind 0 = colour (red, green, blue), 1 = texture (texture_id);
-    /// surface_kind 0 = Diffuse, 1 = Reflective (param_a = reflectivity),
-    /// 2 = Refractive (param_a = index, param_b = transparency). Returns the material id.
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_material(
-        &mut self,
-        coloration_kind: u32,
-        red: f64,
-        green: f64,
-        blue: f64,
-        texture_id: u32,
-        albedo: f64,
-        surface_kind: u32,
-        param_a: f64,
-        param_b: f64,
-    ) -> Result<u32, JsError> {
-        self.inner
-            .add_material(coloration_kind, [red, green, blue], texture_id, albedo, surface_kind, param_a, param_b)
-            .map_err(js)
-    }
-
-    /// Elements keep the order of these calls (spheres and planes share one order): on equal
-    /// distance the earlier element wins.
-    pub fn add_sphere(&mut self, cx: f64, cy: f64, cz: f64, radius: f64, material_id: u32) -> Result<(), JsError> {
-        self.inner.add_sphere([cx, cy, cz], radius, material_id).map_err(js)
-    }
-
-    /// The normal is normalised here; it points away from the visible side.
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_plane(
-        &mut self,
-        ox: f64,
-        oy: f64,
-        oz: f64,
-        nx: f64,
-        ny: f64,
-        nz: f64,
-        material_id: u32,
-    ) -> Result<(), JsError> {
-        self.inner.add_plane([ox, oy, oz], [nx, ny, nz], material_id).map_err(js)
-    }
-
-    /// The direction the light travels; normalised here.
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_directional_light(
-        &mut self,
-        dx: f64,
-        dy: f64,
-        dz: f64,
-        red: f64,
-        green: f64,
-        blue: f64,
-        intensity: f64,
-    ) -> Result<(), JsError> {
-        self.inner.add_directional_light([dx, dy, dz], [red, green, blue], intensity).map_err(js)
-    }
-
-    /// A point light whose intensity falls off as 1/(4πr²).
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_spherical_light(
-        &mut self,
-        px: f64,
-        py: f64,
-        pz: f64,
-        red: f64,
-        green: f64,
-        blue: f64,
-        intensity: f64,
-    ) -> Result<(), JsError> {
-        self.inner.add_spherical_light([px, py, pz], [red, green, blue], intensity).map_err(js)
-    }
-
-    /// Builds the BVH; consumes the builder.
-    pub fn build(self) -> Result<RenderScene, JsError> {
-        Ok(RenderScene { inner: self.inner.build().map_err(js)? })
-    }
+pub fn prepare_scene(packed: &[u8]) -> Result<Vec<u8>, JsError> {
+    packed::prepare(packed).map_err(js)
 }
 
-/// A built scene, ready to render tiles of its image.
+/// A scene read from packed bytes, rendered tile by tile with the current view.
 #[wasm_bindgen]
 pub struct RenderScene {
-    inner: scene::Scene,
+    scene: Scene,
+    view: Option<View>,
 }
 
 #[wasm_bindgen]
 impl RenderScene {
+    /// Reads (and validates) packed bytes; uses their BVH section, or builds one.
+    pub fn from_packed(packed: &[u8]) -> Result<RenderScene, JsError> {
+        Ok(RenderScene { scene: packed::from_packed(packed).map_err(js)?, view: None })
+    }
+
+    /// Sets the view for the following tiles: `camera` holds 0 numbers (the original's
+    /// camera) or 9 (position, look_at, up).
+    pub fn set_view(
+        &mut self,
+        width: f64,
+        height: f64,
+        fov_degrees: f64,
+        samples: f64,
+        camera: &[f64],
+    ) -> Result<(), JsError> {
+        const CALL: &str = "set_view";
+        let pose = match *camera {
+            [] => Pose::DEFAULT,
+            [px, py, pz, lx, ly, lz, ux, uy, uz] => Pose {
+                position: Vector3::new(px, py, pz),
+                look_at: Vector3::new(lx, ly, lz),
+                up: Vector3::new(ux, uy, uz),
+            },
+            _ => return Err(js(format!("{CALL}: camera must hold 0 or 9 numbers, got {}", camera.len()))),
+        };
+        let view = View::new(
+            integer(CALL, "width", width)?,
+            integer(CALL, "height", height)?,
+            fov_degrees,
+            integer(CALL, "samples", samples)?,
+            pose,
+        )
+        .map_err(js)?;
+        self.view = Some(view);
+        Ok(())
+    }
+
+    /// The width of the current view; 0 before `set_view`.
     #[wasm_bindgen(getter)]
     pub fn width(&self) -> u32 {
-        self.inner.width
+        self.view.map_or(0, |v| v.width())
     }
 
+    /// The height of the current view; 0 before `set_view`.
     #[wasm_bindgen(getter)]
     pub fn height(&self) -> u32 {
-        self.inner.height
+        self.view.map_or(0, |v| v.height())
     }
 
-    /// The rectangle (x, y, w, h) of the full image as w*h*4 RGBA8 bytes, top row first.
-    /// Throws if the rectangle is empty or outside the image.
-    pub fn render_tile(&self, x: u32, y: u32, width: u32, height: u32) -> Result<Vec<u8>, JsError> {
-        render::render_tile(&self.inner, x, y, width, height).map_err(js)
+    /// The rectangle of the current view as width*height*4 RGBA8 bytes, top row first. Throws
+    /// Error("cancelled") when `cancel.cancelled()` returns true (or throws), and an Error when
+    /// no view was set or the rectangle is empty or outside the view.
+    pub fn render_tile(
+        &self,
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+        cancel: &CancelToken,
+    ) -> Result<Vec<u8>, JsError> {
+        const CALL: &str = "render_tile";
+        let view = self.view.as_ref().ok_or_else(|| js("render_tile: call set_view first"))?;
+        let tile = Tile {
+            x: integer(CALL, "x", x)?,
+            y: integer(CALL, "y", y)?,
+            width: integer(CALL, "width", width)?,
+            height: integer(CALL, "height", height)?,
+        };
+        render::render_tile(&self.scene, view, tile, &mut || cancel.cancelled().unwrap_or(true)).map_err(|e| match e {
+            RenderError::Cancelled => js("cancelled"),
+            RenderError::Invalid(message) => js(message),
+        })
     }
 }

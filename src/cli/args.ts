@@ -41,6 +41,12 @@ export interface RenderCommand {
   json: boolean;
   /** `--quiet`: no progress and no summary line. */
   quiet: boolean;
+  /** `--preview [PORT]`: serve a live preview page on this port (0: any free one). */
+  preview?: number;
+  /** `--host`: the address the preview listens on; default 127.0.0.1. */
+  host?: string;
+  /** `--watch`: render again whenever the scene or a file it uses changes. */
+  watch?: boolean;
   /** `--farm URL` and its options: render on a farm instead of here. */
   farm?: FarmOptions;
 }
@@ -64,6 +70,9 @@ const OPTIONS = {
   quality: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
+  preview: { type: "string" },
+  host: { type: "string" },
+  watch: { type: "boolean" },
   farm: { type: "string" },
   "farm-timeout": { type: "string" },
   "farm-creds": { type: "string" },
@@ -91,6 +100,8 @@ const MAX_SAMPLES = 65_536;
  * assert.ok(command.kind === "render" && command.width === 640);
  * assert.ok(command.kind === "render" && command.region?.height === 48);
  * assert.equal(parseCliArgs(["--version"]).kind, "version");
+ * const live = parseCliArgs(["--preview", "scene.json", "--watch"]);
+ * assert.ok(live.kind === "render" && live.preview === 0 && live.scene === "scene.json");
  * ```
  */
 export function parseCliArgs(args: readonly string[]): Command {
@@ -98,14 +109,14 @@ export function parseCliArgs(args: readonly string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...args],
+      args: withPreviewPort(joinNegativeNumbers(args)),
       options: OPTIONS,
       allowPositionals: true,
       strict: true,
       tokens: true,
     });
   } catch (error) {
-    throw new InputError(describeParseError(error), { cause: error });
+    throw new InputError(describeParseError(error, args), { cause: error });
   }
   const { values, positionals, tokens } = parsed;
   if (values.help) return { kind: "help" };
@@ -159,13 +170,63 @@ export function parseCliArgs(args: readonly string[]): Command {
   if (values.quality !== undefined) {
     command.quality = parseInteger("--quality", values.quality, 1, 100);
   }
+  if (values.preview !== undefined) {
+    command.preview = values.preview === PREVIEW_ANY_PORT
+      ? 0
+      : parseInteger("--preview", values.preview, 0, 65_535);
+  }
+  if (values.host !== undefined) {
+    if (command.preview === undefined) {
+      throw new InputError("--host applies to --preview only");
+    }
+    if (!/^[0-9A-Za-z.:\-\[\]]+$/.test(values.host)) {
+      throw new InputError(
+        `--host must be a host name or address, got ${quote(values.host)}`,
+      );
+    }
+    command.host = values.host.replace(/^\[(.*)\]$/, "$1");
+  }
+  if (values.watch) command.watch = true;
   const farm = parseFarmOptions(
     values.farm,
     values["farm-timeout"],
     values["farm-creds"],
   );
   if (farm !== undefined) command.farm = farm;
+  if (
+    command.farm !== undefined &&
+    (command.preview !== undefined || command.watch)
+  ) {
+    throw new InputError(
+      "--farm cannot be combined with --preview or --watch",
+    );
+  }
   return command;
+}
+
+/** What a bare `--preview` (no port after it) is rewritten to before parsing. */
+const PREVIEW_ANY_PORT = "";
+
+/**
+ * `--preview` takes an optional port, which `parseArgs` cannot express: a port right after it
+ * (digits only) is its value, anything else (the scene file, another option) is not.
+ */
+function withPreviewPort(args: readonly string[]): string[] {
+  const result: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") {
+      result.push(...args.slice(i));
+      break;
+    }
+    if (args[i] !== "--preview") {
+      result.push(args[i]);
+    } else if (/^[0-9]+$/.test(args[i + 1] ?? "")) {
+      result.push(`--preview=${args[++i]}`);
+    } else {
+      result.push(`--preview=${PREVIEW_ANY_PORT}`);
+    }
+  }
+  return result;
 }
 
 /**
@@ -186,7 +247,8 @@ export function parseInteger(
   min: number,
   max: number,
 ): number {
-  const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  // A sign is parsed so that "-5" is reported as out of range, not as not a number.
+  const value = /^-?[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value)) {
     throw new InputError(`${name} must be a whole number, got ${quote(text)}`);
   }
@@ -258,8 +320,29 @@ function quote(text: string): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
+/**
+ * parseArgs takes `--width -5` for an option missing its value followed by an option `-5`;
+ * joined as `--width=-5`, the value reaches the check that says what is wrong with it.
+ */
+function joinNegativeNumbers(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (
+      /^--[\w-]+$/.test(args[i]) && next !== undefined &&
+      /^-[0-9.]/.test(next)
+    ) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(args[i]);
+    }
+  }
+  return joined;
+}
+
 /** parseArgs' own messages are long and suggest `--` tricks; these name just the option. */
-function describeParseError(error: unknown): string {
+function describeParseError(error: unknown, args: readonly string[]): string {
   const code = (error as { code?: unknown })?.code;
   const message = error instanceof Error ? error.message : String(error);
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? "";
@@ -269,9 +352,19 @@ function describeParseError(error: unknown): string {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown option ${option} (try --help)`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return message.includes("does not take an argument")
-        ? `${option} does not take a value`
-        : `${option} needs a value`;
+      if (message.includes("does not take an argument")) {
+        return `${option} does not take a value`;
+      }
+      if (message.includes("ambiguous")) {
+        const next = args[args.indexOf(quoted) + 1] ?? "";
+        const long = /--[\w-]+/.exec(message.split("\n")[2] ?? "")?.[0] ??
+          option;
+        return `${option} needs a value, and ${
+          quote(next)
+        } looks like an option; ` +
+          `if it is the value, write ${long}=${next}`;
+      }
+      return `${option} needs a value`;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument ${option}`;
     default:

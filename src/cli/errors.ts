@@ -58,6 +58,9 @@ const MAX_MESSAGE_LENGTH = 300;
 
 /**
  * The error's message as one short line: line breaks folded, overlong text cut with "…".
+ * The clause giving a permission flag the user is told to pass (`run with
+ * --allow-ffi=/a/long/path`) is never cut, since a cut path is a flag that does not work;
+ * only the text before it is.
  *
  * @example
  * ```ts
@@ -65,6 +68,8 @@ const MAX_MESSAGE_LENGTH = 300;
  * import { oneLineMessage } from "./errors.ts";
  * assert.equal(oneLineMessage(new Error("first\n  second")), "first; second");
  * assert.equal(oneLineMessage("plain"), "plain");
+ * const flag = `--allow-ffi=/${"d/".repeat(200)}addon.node`;
+ * assert.ok(oneLineMessage(new Error(`${"x".repeat(400)}; run with ${flag}`)).endsWith(flag));
  * ```
  */
 export function oneLineMessage(error: unknown): string {
@@ -75,7 +80,13 @@ export function oneLineMessage(error: unknown): string {
   const text = line === ""
     ? (error instanceof Error ? error.name : "unknown error")
     : line;
-  return text.length > MAX_MESSAGE_LENGTH
-    ? `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`
-    : text;
+  if (text.length <= MAX_MESSAGE_LENGTH) return text;
+  const flagAt = text.search(/--allow-[a-z]+=/);
+  if (flagAt === -1) return `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
+  // The whole clause that gives the flag ("run with --allow-…"), not the flag alone.
+  const clauseAt = text.lastIndexOf("; ", flagAt) + 2 || flagAt;
+  // The text before it gets the usual room, so the message says what failed.
+  return clauseAt <= MAX_MESSAGE_LENGTH
+    ? text
+    : `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}… ${text.slice(clauseAt)}`;
 }

@@ -9,8 +9,7 @@ import { FarmConnectError, parseFarmServer } from "../farm/connection.ts";
 import { type FarmNodeEvent, startFarmNode } from "../farm/node.ts";
 import { renderBandsOnFarm } from "../farm/submit.ts";
 import { PngStreamWriter } from "../png/png_stream_writer.ts";
-import { DEFAULT_TILE_SIZE } from "../render/options.ts";
-import { DEFAULT_BAND_BYTES } from "../render/render_png_stream.ts";
+import { DEFAULT_TILE_SIZE, planBands } from "../render/plan.ts";
 import type { RenderCommand } from "./args.ts";
 import {
   FARM_CREDS_VARIABLE,
@@ -274,12 +273,10 @@ export async function runFarmRender(
 
   if (streaming) {
     // The same bands as the local streaming path, so the compressed bytes are the same too.
-    const tileSize = command.tileSize ?? DEFAULT_TILE_SIZE;
-    const bandRows = tileSize *
-      Math.max(
-        1,
-        Math.floor(DEFAULT_BAND_BYTES / (outputWidth * 4) / tileSize),
-      );
+    const bandRows = planBands({
+      region: region ?? { x: 0, y: 0, width, height },
+      tileSize: command.tileSize ?? DEFAULT_TILE_SIZE,
+    })[0].height;
     const result = await writeAtomically(output, async (write) => {
       const png = new PngStreamWriter(outputWidth, outputHeight, write);
       const result = await renderBandsOnFarm(scene, farmOptions, {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { basename, dirname, extname } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import { InputError } from "./errors.ts";
 
 /** The encodings the CLI writes. */
@@ -46,11 +46,14 @@ export function imageFormatOf(path: string): ImageFormat {
   const extension = extname(path).toLowerCase();
   if (extension === ".png") return "png";
   if (extension === ".jpg" || extension === ".jpeg") return "jpeg";
+  if (extension === "") {
+    throw new InputError(
+      `${path}: the output needs an extension, .png, .jpg or .jpeg, to say its type ` +
+        `(e.g. ${path}.png)`,
+    );
+  }
   throw new InputError(
-    `${path}: unsupported output type ${
-      extension === "" ? "(no extension)" : extension
-    }` +
-      "; use .png, .jpg or .jpeg",
+    `${path}: unsupported output type ${extension}; use .png, .jpg or .jpeg`,
   );
 }
 
@@ -81,7 +84,13 @@ export async function checkOutputPath(
 
   const outputInfo = await statOrNull(output);
   if (outputInfo === null) return;
-  if (outputInfo.isDirectory) throw new InputError(`${output} is a folder`);
+  if (outputInfo.isDirectory) {
+    throw new InputError(
+      `${output} is a folder; the output is the image file, e.g. ${
+        join(output, defaultOutputPath(scenePath))
+      }`,
+    );
+  }
   if (await sameFile(outputInfo, output, scenePath)) {
     throw new InputError(`${output} is the scene file; choose another output`);
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { RenderProgress } from "../../mod.ts";
+import type { RenderProgress } from "../render/plan.ts";
 import { formatDuration, formatRate } from "./format.ts";
 
 /** The widest bar drawn; narrower terminals get a shorter one, or none. */

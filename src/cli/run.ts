@@ -6,12 +6,18 @@
  * @module
  */
 
+import { abortable } from "../_format.ts";
+import {
+  defaultWorkers,
+  planRender,
+  type RenderedTile,
+  type RenderOptions,
+  type RenderProgress,
+} from "../render/plan.ts";
 import type {
-  RenderOptions,
   RenderPngStreamOptions,
   RenderPngStreamResult,
-  RenderProgress,
-} from "../../mod.ts";
+} from "../render/render_png_stream.ts";
 import type { RenderedImage, Scene } from "../types.ts";
 import type { RenderCommand } from "./args.ts";
 import { writeAtomically, writeFileAtomic } from "./atomic_write.ts";
@@ -25,8 +31,12 @@ import { checkOutputPath, defaultOutputPath, imageFormatOf } from "./output.ts";
 import type { RenderSummary } from "./summary.ts";
 import { roundTimings } from "./summary.ts";
 
-/** The part of raypool's API (`mod.ts`) a CLI render uses; tests may pass stand-ins. */
+/** The part of raypool's API a CLI render uses (`defaultApi` in `api.ts`); tests pass stand-ins. */
 export interface RaypoolApi {
+  /** Starts `workers` workers while the scene loads, for the render that follows. */
+  warm?(workers: number): void;
+  /** Ends what `warm` or a render started; called once the run is over, however it ends. */
+  close?(): Promise<void>;
   /** Reads, validates and prepares a scene file. */
   loadScene(path: string): Promise<Scene>;
   /** Throws a `RangeError` when a `width × height` image cannot be allocated. */
@@ -67,6 +77,8 @@ export interface RunOptions {
   onStart?: (start: RenderStart) => void;
   /** The renderer's progress reports (over the whole image when it renders in bands). */
   onProgress?: (progress: RenderProgress) => void;
+  /** Each finished tile's pixels, as the renderer's `onTile` (for the live preview). */
+  onTile?: (tile: RenderedTile) => void;
   /**
    * PNGs with more RGBA bytes than this are rendered and written band by band; default
    * {@linkcode PNG_STREAM_THRESHOLD_BYTES}.
@@ -113,17 +125,34 @@ export async function runRender(
   api: RaypoolApi,
   options: RunOptions = {},
 ): Promise<RenderSummary> {
+  const workers = command.workers ?? defaultWorkers();
+  try {
+    return await runWith(command, api, options, workers);
+  } finally {
+    await api.close?.();
+  }
+}
+
+async function runWith(
+  command: RenderCommand,
+  api: RaypoolApi,
+  options: RunOptions,
+  workers: number,
+): Promise<RenderSummary> {
   const { signal, onStart, onProgress } = options;
   const startedAt = performance.now();
 
   const output = command.output ?? defaultOutputPath(command.scene);
+  // The path first: `-o somefolder` is a folder, which says more than its lack of extension.
+  await checkOutputPath(output, command.scene);
   const format = imageFormatOf(output);
   if (command.quality !== undefined && format !== "jpeg") {
     throw new InputError(
       `--quality applies to JPEG output only, and ${output} is a PNG`,
     );
   }
-  await checkOutputPath(output, command.scene);
+  // The workers start and the core compiles while the scene is read and decoded.
+  api.warm?.(workers);
 
   const scene = await abortable(
     api.loadScene(command.scene).catch((error) => {
@@ -135,23 +164,30 @@ export async function runRender(
   );
   const loadedAt = performance.now();
 
-  const width = command.width ?? scene.description.width;
-  const height = command.height ?? scene.description.height;
+  const renderOptions: RenderOptions = {
+    workers,
+    tileSize: command.tileSize,
+    width: command.width,
+    height: command.height,
+    samples: command.samples,
+    region: command.region,
+    signal,
+    ...(options.onTile === undefined ? {} : { onTile: options.onTile }),
+  };
+  // The render plan owns every rule about options; what it refuses is the user's input.
+  let plan;
   try {
-    api.checkImageSize(width, height);
-  } catch (error) {
-    throw new InputError(oneLineMessage(error), { cause: error });
-  }
-  const region = command.region;
-  if (
-    region !== undefined &&
-    (region.x + region.width > width || region.y + region.height > height)
-  ) {
-    throw new InputError(
-      `--region ${region.x},${region.y},${region.width},${region.height} does not fit in the ` +
-        `${width}×${height} image`,
+    api.checkImageSize(
+      command.width ?? scene.description.width,
+      command.height ?? scene.description.height,
     );
+    plan = planRender(scene, renderOptions, workers);
+  } catch (error) {
+    throw new InputError(planErrorMessage(error), { cause: error });
   }
+  const { width, height } = plan.view;
+  Object.assign(renderOptions, { width, height });
+  const region = command.region;
   const outputWidth = region?.width ?? width;
   const outputHeight = region?.height ?? height;
   if (format === "jpeg") {
@@ -163,16 +199,6 @@ export async function runRender(
       outputHeight,
       options.pngStreamThresholdBytes ?? PNG_STREAM_THRESHOLD_BYTES,
     );
-  const workers = command.workers ?? navigator.hardwareConcurrency;
-  const renderOptions = {
-    workers,
-    tileSize: command.tileSize,
-    width,
-    height,
-    samples: command.samples,
-    region,
-    signal,
-  };
   onStart?.({
     scene: command.scene,
     output,
@@ -263,18 +289,16 @@ function sceneErrorMessage(scenePath: string, error: unknown): string {
   return message.includes(scenePath) ? message : `${scenePath}: ${message}`;
 }
 
-/** Settles with `promise`, or rejects with the signal's reason as soon as it is aborted. */
-function abortable<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
+/** Options are named as the flags that set them. */
+function planErrorMessage(error: unknown): string {
+  const message = oneLineMessage(error);
+  const flags: [RegExp, string][] = [
+    [/^tileSize\b/, "--tile"],
+    [/^region(\.\w+)?\b/, "--region"],
+    [/^(width|height|samples|workers)\b/, "--$1"],
+  ];
+  for (const [pattern, flag] of flags) {
+    if (pattern.test(message)) return message.replace(pattern, flag);
+  }
+  return message;
 }

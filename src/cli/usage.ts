@@ -5,19 +5,21 @@
  */
 
 /**
- * The usage text, with examples, ending in a newline.
+ * The usage text, with examples, ending in a newline. `command` is how the CLI was invoked
+ * (`raypool` when installed, `deno task render` as a task), so the examples can be pasted.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { usage } from "./usage.ts";
  * assert.ok(usage("0.1.0").includes("--output"));
+ * assert.ok(usage("0.1.0", "deno task render").includes("Usage: deno task render <scene.json>"));
  * ```
  */
-export function usage(version: string): string {
+export function usage(version: string, command: string = "raypool"): string {
   return `raypool ${version} — a parallel ray tracer
 
-Usage: deno task render <scene.json> [options]
+Usage: ${command} <scene.json> [options]
 
 Renders a scene file (the original ray tracer's JSON format) to a PNG or JPEG image.
 
@@ -34,6 +36,12 @@ Options:
       --quality N     JPEG quality, 1–100
       --json          print a JSON summary on stdout (no progress)
       --quiet         no progress or summary on stderr
+      --preview [PORT]
+                      show the render live in a browser page served on PORT
+                      (default: any free port; the URL is printed); stays up after
+                      the render until Ctrl-C
+      --host H        the address the preview listens on (default: 127.0.0.1)
+      --watch         render again whenever the scene or a file it uses changes
       --farm URL      render on a NATS render farm (nats://[TOKEN@|USER:PASS@]HOST:4222,
                       tls://…) instead of here; see deno task farm-node --help
       --farm-timeout S
@@ -44,12 +52,13 @@ Options:
       --version       show the version
 
 Examples:
-  deno task render scene.json
-  deno task render scene.json -o out/scene.jpg --quality 90
-  deno task render scene.json --width 1920 --height 1080 --samples 4
-  deno task render scene.json --region 200,150,400,300 -o detail.png
-  deno task render scene.json --workers 2 --json --quiet
-  deno task render scene.json --farm nats://farm.local:4222 -o poster.png
+  ${command} scene.json
+  ${command} scene.json -o out/scene.jpg --quality 90
+  ${command} scene.json --width 1920 --height 1080 --samples 4
+  ${command} scene.json --region 200,150,400,300 -o detail.png
+  ${command} scene.json --workers 2 --json --quiet
+  ${command} scene.json --preview 8000 --watch
+  deno task render:farm scene.json --farm nats://farm.local:4222 -o poster.png
   deno task farm-node --server nats://farm.local:4222
 
 Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted

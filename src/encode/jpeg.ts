@@ -5,18 +5,19 @@
  */
 
 import type { RenderedImage } from "../types.ts";
+import { loadImagescriptV2 } from "../_imagescript.ts";
 import { checkImage } from "./check_image.ts";
 
 /**
  * Encodes `image` as a JPEG of the given `quality` (an integer from 1 to 100, default 90);
  * alpha is dropped. Like {@linkcode encodePng} it loads imagescript on first use and needs
- * `--allow-ffi=./node_modules/.deno/imagescript@1.3.1 --allow-env=IMAGESCRIPT_WASM_SIMD`.
+ * `--allow-ffi` for its native addon and `--allow-env=IMAGESCRIPT_WASM_SIMD`.
  * Throws a `RangeError` for a bad quality or when `image.data` is not `width × height × 4`
  * bytes.
  *
  * @example
  * ```ts
- * import { encodeJpeg } from "./jpeg.ts";
+ * import { encodeJpeg } from "../../mod.ts";
  * import assert from "node:assert/strict";
  * const jpeg = await encodeJpeg({ width: 8, height: 8, data: new Uint8Array(256).fill(200) }, 80);
  * assert.deepEqual([...jpeg.subarray(0, 2)], [0xff, 0xd8]); // start of image
@@ -39,7 +40,7 @@ export async function encodeJpeg(
     );
   }
   checkImage(image);
-  const { Image } = await import("imagescript/v2");
+  const { Image } = await loadImagescriptV2();
   return await new Image(
     image.width,
     image.height,

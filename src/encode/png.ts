@@ -5,17 +5,20 @@
  */
 
 import type { RenderedImage } from "../types.ts";
+import { loadImagescriptV2 } from "../_imagescript.ts";
 import { checkImage } from "./check_image.ts";
 
 /**
  * Encodes `image` as a PNG (8-bit RGBA, fast compression). imagescript, which has a native
  * part, is loaded on the first call only, so rendering alone needs no `--allow-ffi`; encoding
- * needs `--allow-ffi=./node_modules/.deno/imagescript@1.3.1 --allow-env=IMAGESCRIPT_WASM_SIMD`.
+ * needs `--allow-ffi` for imagescript's addon (without it, the error gives the exact flag with
+ * its path, e.g. `--allow-ffi=./node_modules/.deno/imagescript@1.3.1` in a project with
+ * `"nodeModulesDir": "auto"`) and `--allow-env=IMAGESCRIPT_WASM_SIMD`.
  * Throws a `RangeError` unless `image.data` holds `width × height × 4` bytes.
  *
  * @example
  * ```ts
- * import { encodePng } from "./png.ts";
+ * import { encodePng } from "../../mod.ts";
  * import assert from "node:assert/strict";
  * const png = await encodePng({ width: 2, height: 1, data: new Uint8Array([255, 0, 0, 255, 0, 0, 255, 255]) });
  * assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
@@ -23,7 +26,7 @@ import { checkImage } from "./check_image.ts";
  */
 export async function encodePng(image: RenderedImage): Promise<Uint8Array> {
   checkImage(image);
-  const { Image } = await import("imagescript/v2");
+  const { Image } = await loadImagescriptV2();
   // v2 wraps the pixels without copying them, even in a SharedArrayBuffer, and its fast
   // compression is about 4× quicker than v1's encoder at 1920×1080.
   return await new Image(

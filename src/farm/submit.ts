@@ -5,13 +5,8 @@
  * @module
  */
 
-import { checkImageSize, prepareScene, validateScene } from "../scene/mod.ts";
-import {
-  type InternalRenderOptions,
-  type RenderOptions,
-  resolveRenderOptions,
-  show,
-} from "../render/options.ts";
+import { prepareScene, validateScene } from "../scene/mod.ts";
+import { planRender, type RenderOptions } from "../render/plan.ts";
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import type { Region } from "../types.ts";
 import { BandAssembler, describeRect } from "./assembly.ts";
@@ -133,6 +128,15 @@ export interface FarmRenderResult {
   renderMs: number;
 }
 
+/** A value as JSON when it can be, for messages. */
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 function isScene(value: Scene | SceneDescription): value is Scene {
   return typeof value === "object" && value !== null &&
     "description" in value && "textures" in value &&
@@ -188,7 +192,9 @@ export async function renderBandsOnFarm(
   bands: FarmBands,
 ): Promise<FarmRenderResult> {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${show(options)}`);
+    throw new TypeError(
+      `options must be an object, got ${describeValue(options)}`,
+    );
   }
   const prepared: Scene = isScene(scene)
     ? {
@@ -202,18 +208,13 @@ export async function renderBandsOnFarm(
     timeoutSeconds,
     ...rest
   } = options;
-  const resolved = resolveRenderOptions(
-    prepared.description,
-    rest as InternalRenderOptions,
-    1,
-  );
-  checkImageSize(resolved.width, resolved.height);
+  const plan = planRender(prepared, rest, 1);
   checkTextures(prepared);
   const timeoutMs = 1000 *
     (timeoutSeconds === undefined
       ? FARM_DEFAULT_TIMEOUT_SECONDS
       : positiveSeconds(timeoutSeconds));
-  const { region, signal, onProgress } = resolved;
+  const { region, signal, onProgress } = plan;
   const bandRows = bands.bandRows ?? region.height;
   if (!Number.isSafeInteger(bandRows) || bandRows < 1) {
     throw new RangeError(
@@ -246,9 +247,9 @@ export async function renderBandsOnFarm(
       job,
       build: BUILD,
       scene: sceneHash,
-      width: resolved.width,
-      height: resolved.height,
-      samples: resolved.samples,
+      width: plan.view.width,
+      height: plan.view.height,
+      samples: plan.view.samples,
       rect,
       pieceSize,
     }));
@@ -328,7 +329,7 @@ export async function renderOnFarm(
 function positiveSeconds(value: unknown): number {
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
     throw new RangeError(
-      `timeoutSeconds must be a positive number, got ${show(value)}`,
+      `timeoutSeconds must be a positive number, got ${describeValue(value)}`,
     );
   }
   return value;

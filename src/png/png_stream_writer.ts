@@ -128,11 +128,6 @@ export class PngStreamWriter {
     this.#previousRow = new Uint8Array(this.#rowBytes);
   }
 
-  /** How many rows have been written so far. */
-  get rowsWritten(): number {
-    return this.#rowsWritten;
-  }
-
   /**
    * Filters and compresses whole rows of RGBA8 pixels. A band is held back until the next
    * one arrives so that the last band can close the stream.

@@ -1,81 +1,80 @@
 /**
  * The protocol between the main thread and `worker.ts`: discriminated unions on `kind`, every
- * message tagged with the render it belongs to so a late message from an earlier render can
- * never be mistaken for one of the current render.
+ * render-related message tagged with the render it belongs to so a late message from an
+ * earlier render can never be mistaken for one of the current render.
  *
  * @module
  */
 
-import type { PackedScene } from "./scene_to_wasm.ts";
+import type { Region } from "../types.ts";
 
 /**
- * A rectangle of the full image, in pixels.
- *
- * @example
- * ```ts
- * import type { TileRect } from "./messages.ts";
- * const tile: TileRect = { x: 64, y: 128, width: 64, height: 64 };
- * ```
+ * A packed scene in shared memory (see `packed_scene.ts`), named by a hash of its content so
+ * that a worker that already built it keeps it.
  */
-export interface TileRect {
-  /** Left edge in the full image. */
-  readonly x: number;
-  /** Top edge in the full image. */
-  readonly y: number;
-  /** Width in pixels (≥ 1). */
+export interface SharedScene {
+  /** Hex SHA-256 of the packed bytes. */
+  readonly key: string;
+  /** The packed bytes, with the core's BVH section. */
+  readonly bytes: SharedArrayBuffer;
+}
+
+/** The view of one render, as the core's `set_view` takes it. */
+export interface ViewMessage {
+  /** Full image width. */
   readonly width: number;
-  /** Height in pixels (≥ 1). */
+  /** Full image height. */
   readonly height: number;
+  /** Vertical field of view in degrees. */
+  readonly fov: number;
+  /** Samples per pixel. */
+  readonly samples: number;
+  /** Empty for the original's camera, else position, look-at and up (9 numbers). */
+  readonly camera: Float64Array;
 }
 
 /**
  * A message from the main thread to a worker.
  *
  * - `init`: instantiate the wasm module (once per worker, before anything else).
- * - `scene`: build the scene for a render and where its pixels go: `output` holds the
- *   `outputWidth`-wide image whose top-left pixel is (`originX`, `originY`) of the full image.
- * - `tile`: render one tile into `output`; `attempt` is 0, or 1 for the retry.
- * - `release`: the render is over; free its scene.
+ * - `render`: a render starts: build `scene` unless it is the one the worker holds, set the
+ *   view, and write tiles into `output`, the `outputWidth`-wide image whose top-left pixel is
+ *   (`originX`, `originY`) of the full image. `cancel` holds one Int32; non-zero stops the
+ *   render inside the core.
+ * - `tile`: render one tile into `output`.
+ * - `release`: the render is over; drop its buffers.
  *
  * @example
  * ```ts
  * import type { ToWorker } from "./messages.ts";
- * const message: ToWorker = {
- *   kind: "tile",
- *   renderId: 1,
- *   index: 0,
- *   tile: { x: 0, y: 0, width: 32, height: 32 },
- *   attempt: 0,
- * };
+ * const message: ToWorker = { kind: "tile", renderId: 1, index: 0, tile: { x: 0, y: 0, width: 32, height: 32 } };
  * ```
  */
 export type ToWorker =
-  | { kind: "init"; renderId: number; module: WebAssembly.Module }
+  | { kind: "init"; module: WebAssembly.Module }
   | {
-    kind: "scene";
+    kind: "render";
     renderId: number;
-    scene: PackedScene;
+    scene: SharedScene;
+    view: ViewMessage;
     output: SharedArrayBuffer;
     outputWidth: number;
     originX: number;
     originY: number;
+    cancel: SharedArrayBuffer;
   }
-  | {
-    kind: "tile";
-    renderId: number;
-    index: number;
-    tile: TileRect;
-    attempt: number;
-  }
+  | { kind: "tile"; renderId: number; index: number; tile: Region }
   | { kind: "release"; renderId: number };
 
 /**
  * A message from a worker to the main thread.
  *
+ * - `sceneBuilt`: the worker built the render's scene (it did not hold it yet).
  * - `tileDone`: the tile's pixels are in the shared output.
  * - `tileError`: rendering the tile threw; the worker may be unusable (a wasm trap poisons its
  *   instance), so the main thread replaces it.
- * - `sceneError`: the scene could not be built; deterministic, so the render fails.
+ * - `renderError`: the scene or the view was refused by the core; deterministic, so the
+ *   render fails.
  *
  * @example
  * ```ts
@@ -84,6 +83,7 @@ export type ToWorker =
  * ```
  */
 export type FromWorker =
+  | { kind: "sceneBuilt"; renderId: number; ms: number }
   | { kind: "tileDone"; renderId: number; index: number }
   | { kind: "tileError"; renderId: number; index: number; message: string }
-  | { kind: "sceneError"; renderId: number; message: string };
+  | { kind: "renderError"; renderId: number; message: string };

@@ -1,5 +1,5 @@
 /**
- * The worker pool: starts, replaces and terminates the workers that render tiles.
+ * The worker pool: starts, lends out, replaces and terminates the workers that render tiles.
  *
  * @module
  */
@@ -9,31 +9,46 @@ import type { FromWorker, ToWorker } from "./messages.ts";
 let live = 0;
 
 /**
- * One worker of a {@linkcode WorkerPool}. The render using it sets `onMessage` and `onDeath`;
- * between renders messages are ignored and a death just removes the worker from the pool.
+ * What a render does with the messages and the death of a worker it has leased.
  *
  * @example
  * ```ts
- * import type { PoolWorker } from "./pool.ts";
- * const describe = (w: PoolWorker) => `${w.name} is ${w.alive ? "alive" : "gone"}`;
+ * import type { LeaseHandlers } from "./pool.ts";
+ * const handlers: LeaseHandlers = { onMessage: () => {}, onDeath: (reason) => void reason };
  * ```
  */
-export interface PoolWorker {
+export interface LeaseHandlers {
+  /** Receives the worker's messages while the lease lasts. */
+  onMessage(message: FromWorker): void;
+  /** Called once if the worker dies during the lease (it is gone from the pool already). */
+  onDeath(reason: string): void;
+}
+
+/**
+ * A worker lent to one render. Its messages go to the render's handlers until the lease ends
+ * by {@linkcode Lease.release} (the worker goes back to the pool) or
+ * {@linkcode Lease.discard} (it is terminated).
+ *
+ * @example
+ * ```ts
+ * import type { Lease } from "./pool.ts";
+ * const done = (lease: Lease) => lease.release();
+ * ```
+ */
+export interface Lease {
   /** `raypool worker #<n>`, n counting from 1 per pool: tests' fixtures key off it. */
   readonly name: string;
-  /** False once terminated or dead. */
-  readonly alive: boolean;
-  /** Posts a message to the worker (dropped once it is gone). */
+  /** Posts a message to the worker (dropped once the lease has ended). */
   post(message: ToWorker): void;
-  /** Receives the worker's messages. */
-  onMessage: (message: FromWorker) => void;
-  /** Called once if the worker dies (an uncaught error, or a message it cannot read). */
-  onDeath: (reason: string) => void;
+  /** Ends the lease; the worker stays in the pool for the next render. */
+  release(): void;
+  /** Ends the lease and terminates the worker. */
+  discard(): void;
 }
 
 /**
  * A set of workers running one worker module, each sent the compiled wasm module once when it
- * starts. Workers stay alive between renders until discarded or {@linkcode terminateAll}.
+ * starts. Workers stay alive between renders until {@linkcode WorkerPool.terminateAll}.
  *
  * @example
  * ```ts
@@ -41,8 +56,9 @@ export interface PoolWorker {
  * import { loadWasmModule } from "./wasm.ts";
  * import assert from "node:assert/strict";
  * const pool = new WorkerPool(new URL("../../worker.ts", import.meta.url));
- * const [worker] = pool.acquire(1, await loadWasmModule(), 0);
- * assert.equal(worker.name, "raypool worker #1");
+ * const [lease] = pool.lease(1, await loadWasmModule(), () => ({ onMessage() {}, onDeath() {} }));
+ * assert.equal(lease.name, "raypool worker #1");
+ * lease.release();
  * assert.equal(pool.size, 1);
  * pool.terminateAll();
  * assert.equal(WorkerPool.live, 0);
@@ -51,7 +67,7 @@ export interface PoolWorker {
 export class WorkerPool {
   readonly #url: URL;
   #seq = 0;
-  readonly #workers = new Set<PoolWorker>();
+  readonly #workers = new Set<Member>();
 
   /** Workers alive in this process, over all pools: lets tests catch a leaked worker. */
   static get live(): number {
@@ -68,63 +84,64 @@ export class WorkerPool {
     return this.#workers.size;
   }
 
+  /** Starts workers until the pool has `count`, so a render that follows finds them ready. */
+  warm(count: number, module: WebAssembly.Module): void {
+    while (this.#workers.size < count) this.#spawn(module);
+  }
+
   /**
-   * Returns `count` live workers, starting the missing ones at once (they start in parallel;
-   * messages posted meanwhile wait in their queues).
+   * Lends `count` workers, idle ones first, starting the missing ones at once (they start in
+   * parallel; messages posted meanwhile wait in their queues). `handlers` is asked for each
+   * lease's handlers.
    */
-  acquire(
+  lease(
     count: number,
     module: WebAssembly.Module,
-    renderId: number,
-  ): PoolWorker[] {
-    const workers = [...this.#workers].slice(0, count);
-    while (workers.length < count) workers.push(this.spawn(module, renderId));
-    return workers;
-  }
-
-  /** Starts one new worker and sends it the wasm module. */
-  spawn(module: WebAssembly.Module, renderId: number): PoolWorker {
-    const name = `raypool worker #${++this.#seq}`;
-    const member = new Member(
-      new Worker(this.#url, { type: "module", name }),
-      name,
-      (m) => this.discard(m),
-    );
-    live++;
-    this.#workers.add(member);
-    member.post({ kind: "init", renderId, module });
-    return member;
-  }
-
-  /** Terminates `member` and removes it from the pool; does nothing if already gone. */
-  discard(member: PoolWorker): void {
-    if (!(member instanceof Member) || !member.alive) return;
-    member.terminate();
-    this.#workers.delete(member);
-    live--;
+    handlers: (lease: Lease) => LeaseHandlers,
+  ): Lease[] {
+    const idle = [...this.#workers].filter((m) => m.idle).slice(0, count);
+    while (idle.length < count) idle.push(this.#spawn(module));
+    return idle.map((member) => member.lend(handlers));
   }
 
   /** Terminates every worker in the pool. */
   terminateAll(): void {
-    for (const member of [...this.#workers]) this.discard(member);
+    for (const member of [...this.#workers]) this.#remove(member);
+  }
+
+  #spawn(module: WebAssembly.Module): Member {
+    const name = `raypool worker #${++this.#seq}`;
+    const member = new Member(
+      new Worker(this.#url, { type: "module", name }),
+      name,
+      (m) => this.#remove(m),
+    );
+    live++;
+    this.#workers.add(member);
+    member.post({ kind: "init", module });
+    return member;
+  }
+
+  #remove(member: Member): void {
+    if (!this.#workers.delete(member)) return;
+    member.terminate();
+    live--;
   }
 }
 
-class Member implements PoolWorker {
+class Member {
   readonly name: string;
-  alive = true;
   readonly #worker: Worker;
-  readonly #discard: (member: Member) => void;
-  onMessage: (message: FromWorker) => void = () => {};
-  onDeath: (reason: string) => void = () => {};
+  readonly #remove: (member: Member) => void;
+  #handlers: LeaseHandlers | undefined;
+  #lease = 0;
 
-  constructor(worker: Worker, name: string, discard: (member: Member) => void) {
+  constructor(worker: Worker, name: string, remove: (member: Member) => void) {
     this.#worker = worker;
     this.name = name;
-    this.#discard = discard;
-    worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      if (this.alive) this.onMessage(event.data);
-    };
+    this.#remove = remove;
+    worker.onmessage = (event: MessageEvent<FromWorker>) =>
+      this.#handlers?.onMessage(event.data);
     worker.onerror = (event: ErrorEvent) => {
       // Without this the worker's uncaught error would be rethrown in the main thread.
       event.preventDefault();
@@ -134,20 +151,49 @@ class Member implements PoolWorker {
       this.#die("a message from the worker could not be read");
   }
 
+  get idle(): boolean {
+    return this.#handlers === undefined;
+  }
+
   post(message: ToWorker): void {
-    if (this.alive) this.#worker.postMessage(message);
+    this.#worker.postMessage(message);
+  }
+
+  lend(handlers: (lease: Lease) => LeaseHandlers): Lease {
+    const id = ++this.#lease;
+    const current = () => this.#lease === id;
+    const lease: Lease = {
+      name: this.name,
+      post: (message) => {
+        if (current()) this.post(message);
+      },
+      release: () => {
+        if (current()) this.#end();
+      },
+      discard: () => {
+        if (!current()) return;
+        this.#end();
+        this.#remove(this);
+      },
+    };
+    this.#handlers = handlers(lease);
+    return lease;
   }
 
   terminate(): void {
-    this.alive = false;
+    this.#end();
     this.#worker.terminate();
   }
 
+  #end(): void {
+    this.#lease++;
+    this.#handlers = undefined;
+  }
+
   #die(reason: string): void {
-    if (!this.alive) return;
-    const onDeath = this.onDeath;
+    const handlers = this.#handlers;
     // A worker that died is never reused, whatever the render using it decides.
-    this.#discard(this);
-    onDeath(reason);
+    this.#remove(this);
+    handlers?.onDeath(reason);
   }
 }

@@ -5,7 +5,7 @@
  */
 
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
-import type { RenderOptions } from "./options.ts";
+import type { RenderOptions } from "./plan.ts";
 import { Renderer } from "./renderer.ts";
 
 /**
@@ -16,16 +16,14 @@ import { Renderer } from "./renderer.ts";
  *
  * @example
  * ```ts
- * import { render } from "./render.ts";
+ * import { directionalLight, material, point, render, rgb, scene, sphere, vector } from "../../mod.ts";
  * import assert from "node:assert/strict";
- * const image = await render({
- *   width: 32, height: 24, fov: 90, shadow_bias: 1e-13, max_recursion_depth: 10,
- *   elements: [{ Sphere: {
- *     center: { x: 0, y: 0, z: -5 }, radius: 1,
- *     material: { coloration: { Color: { red: 1, green: 0, blue: 0 } }, albedo: 0.18, surface: "Diffuse" },
- *   } }],
- *   lights: [{ Directional: { direction: { x: 0, y: 0, z: -1 }, color: { red: 1, green: 1, blue: 1 }, intensity: 1 } }],
- * }, { workers: 2 });
+ * const image = await render(scene({
+ *   width: 32,
+ *   height: 24,
+ *   elements: [sphere({ center: point(0, 0, -5), radius: 1, material: material({ color: rgb(1, 0, 0) }) })],
+ *   lights: [directionalLight({ direction: vector(0, 0, -1), color: rgb(1, 1, 1), intensity: 1 })],
+ * }), { workers: 2 });
  * assert.equal(image.data.length, 32 * 24 * 4);
  * ```
  */

@@ -4,36 +4,17 @@
  * @module
  */
 
+import { abortable, abortError, show } from "../_format.ts";
 import { type ByteSink, PngStreamWriter } from "../png/png_stream_writer.ts";
-import { prepareScene } from "../scene/mod.ts";
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import {
-  type InternalRenderOptions,
-  positiveInteger,
+  planBands,
+  planRender,
   type RenderOptions,
   type RenderProgress,
-  resolveRenderOptions,
-  show,
-} from "./options.ts";
-import { Renderer } from "./renderer.ts";
-import { abortError } from "./schedule.ts";
-
-/**
- * RGBA bytes aimed for in one band when {@linkcode RenderPngStreamOptions.bandRows} is not
- * given: 32 MiB. Two band buffers are rendered into in turn, plus a filtered copy or two
- * waiting to be compressed, so memory stays bounded whatever the image size (the original's
- * 32000×24000 peaked at 325 MB resident, Deno and its workers included), while a band of a
- * 32000-pixel-wide image (256 rows, 2,000 tiles) is big enough that the pause between bands
- * is lost in the noise.
- *
- * @example
- * ```ts
- * import { DEFAULT_BAND_BYTES } from "./render_png_stream.ts";
- * import assert from "node:assert/strict";
- * assert.equal(DEFAULT_BAND_BYTES, 32 * 1024 * 1024);
- * ```
- */
-export const DEFAULT_BAND_BYTES = 32 * 1024 * 1024;
+  resolveScene,
+} from "./plan.ts";
+import { Renderer, renderPlanned } from "./renderer.ts";
 
 /**
  * Options for {@linkcode renderPngStream}: those of a render, plus the banding and the
@@ -41,15 +22,15 @@ export const DEFAULT_BAND_BYTES = 32 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import type { RenderPngStreamOptions } from "./render_png_stream.ts";
+ * import type { RenderPngStreamOptions } from "../../mod.ts";
  * const options: RenderPngStreamOptions = { width: 32000, height: 24000, level: 3 };
  * ```
  */
 export interface RenderPngStreamOptions extends RenderOptions {
   /**
-   * Rows rendered and encoded at a time. Default: the whole tile rows that fit in
-   * {@linkcode DEFAULT_BAND_BYTES} of RGBA (at least one tile row). A multiple of the tile
-   * size renders exactly the tiles one whole-image render would.
+   * Rows rendered and encoded at a time. Default: the whole tile rows that fit in 32 MiB of
+   * RGBA (at least one tile row). A multiple of the tile size renders exactly the tiles one
+   * whole-image render would.
    */
   bandRows?: number;
   /** zlib compression level, 0–9; default 3 (see `PngStreamWriter`). */
@@ -66,7 +47,7 @@ export interface RenderPngStreamOptions extends RenderOptions {
  *
  * @example
  * ```ts
- * import type { RenderPngStreamResult } from "./render_png_stream.ts";
+ * import type { RenderPngStreamResult } from "../../mod.ts";
  * const describe = (r: RenderPngStreamResult) => `${r.width}×${r.height}, ${r.bytes} bytes`;
  * ```
  */
@@ -85,38 +66,6 @@ export interface RenderPngStreamResult {
   renderMs: number;
   /** Milliseconds until the last byte was handed to the sink. */
   totalMs: number;
-}
-
-function isScene(value: Scene | SceneDescription): value is Scene {
-  return typeof value === "object" && value !== null &&
-    "description" in value && "textures" in value &&
-    value.textures instanceof Map;
-}
-
-interface Band {
-  y: number;
-  height: number;
-  tiles: number;
-}
-
-function planBands(
-  top: number,
-  height: number,
-  width: number,
-  tileSize: number,
-  bandRows: number,
-): Band[] {
-  const tilesAcross = Math.ceil(width / tileSize);
-  const bands: Band[] = [];
-  for (let y = top; y < top + height; y += bandRows) {
-    const rows = Math.min(bandRows, top + height - y);
-    bands.push({
-      y,
-      height: rows,
-      tiles: tilesAcross * Math.ceil(rows / tileSize),
-    });
-  }
-  return bands;
 }
 
 /** A function sink is used as is; a stream is written through one writer, held throughout. */
@@ -139,6 +88,7 @@ function toSink(
   return {
     write: (bytes) => writer.write(bytes),
     close: () => writer.close(),
+    // Not awaited by the caller: a stream whose write never settles would hold it forever.
     abort: (reason) => writer.abort(reason).catch(() => {}),
   };
 }
@@ -162,20 +112,18 @@ function toSink(
  *
  * @example Render to a PNG file
  * ```ts
- * import { renderPngStream } from "./render_png_stream.ts";
+ * import { directionalLight, material, point, renderPngStream, rgb, scene, sphere, vector } from "../../mod.ts";
  * import assert from "node:assert/strict";
- * const scene = {
- *   width: 64, height: 48, fov: 90, shadow_bias: 1e-13, max_recursion_depth: 10,
- *   elements: [{ Sphere: {
- *     center: { x: 0, y: 0, z: -5 }, radius: 1,
- *     material: { coloration: { Color: { red: 1, green: 0, blue: 0 } }, albedo: 0.18, surface: "Diffuse" as const },
- *   } }],
- *   lights: [{ Directional: { direction: { x: 0, y: 0, z: -1 }, color: { red: 1, green: 1, blue: 1 }, intensity: 1 } }],
- * };
+ * const description = scene({
+ *   width: 64,
+ *   height: 48,
+ *   elements: [sphere({ center: point(0, 0, -5), radius: 1, material: material({ color: rgb(1, 0, 0) }) })],
+ *   lights: [directionalLight({ direction: vector(0, 0, -1), color: rgb(1, 1, 1), intensity: 1 })],
+ * });
  * await Deno.mkdir("out", { recursive: true });
  * const path = await Deno.makeTempFile({ dir: "out", suffix: ".png" });
  * const file = await Deno.open(path, { write: true, truncate: true });
- * const result = await renderPngStream(scene, file.writable, { workers: 2, bandRows: 16 });
+ * const result = await renderPngStream(description, file.writable, { workers: 2, bandRows: 16 });
  * assert.equal(result.bands, 3);
  * assert.equal((await Deno.stat(path)).size, result.bytes);
  * await Deno.remove(path);
@@ -189,34 +137,20 @@ export async function renderPngStream(
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object, got ${show(options)}`);
   }
-  const { bandRows: bandRowsOption, level, renderer: given, ...renderOptions } =
-    options;
+  const { bandRows, level, renderer: given, ...renderOptions } = options;
   if (given !== undefined && !(given instanceof Renderer)) {
     throw new TypeError(`renderer must be a Renderer, got ${show(given)}`);
   }
-  const prepared = isScene(scene) ? scene : await prepareScene(scene);
-  // Validated here once, so that a bad option fails before any byte is written.
-  const resolved = resolveRenderOptions(
-    prepared.description,
-    renderOptions as InternalRenderOptions,
-    given?.workers ?? 1,
+  const prepared = await resolveScene(scene, renderOptions.signal);
+  // Planned here once, so that a bad option fails before any byte is written.
+  const plan = planRender(prepared, renderOptions, given?.workers ?? 1);
+  const { region, signal, onProgress, onTile } = plan;
+  const bands = planBands(plan, bandRows);
+  const tilesPerBand = bands.map((band) =>
+    Math.ceil(band.width / plan.tileSize) *
+    Math.ceil(band.height / plan.tileSize)
   );
-  const { region, tileSize, signal, onProgress } = resolved;
-  const bandRows = bandRowsOption === undefined
-    ? tileSize *
-      Math.max(
-        1,
-        Math.floor(DEFAULT_BAND_BYTES / (region.width * 4) / tileSize),
-      )
-    : positiveInteger("bandRows", bandRowsOption);
-  const bands = planBands(
-    region.y,
-    region.height,
-    region.width,
-    tileSize,
-    bandRows,
-  );
-  const tilesTotal = bands.reduce((sum, band) => sum + band.tiles, 0);
+  const tilesTotal = tilesPerBand.reduce((sum, n) => sum + n, 0);
   let bytes = 0;
   const png = new PngStreamWriter(
     region.width,
@@ -236,37 +170,27 @@ export async function renderPngStream(
   const onAbort = () => controller.abort(signal!.reason);
   if (signal?.aborted) onAbort();
   signal?.addEventListener("abort", onAbort, { once: true });
-  const renderer = given ?? new Renderer(
-    renderOptions.workers === undefined
-      ? {}
-      : { workers: renderOptions.workers },
-  );
+  const renderer = given ?? new Renderer({ workers: plan.workers });
   // Two buffers, alternating: band i + 1 renders into one while band i, in the other, is
   // filtered; band i + 2 starts only once that is done. Fresh buffers per band would pile up,
   // as the workers keep each one alive until their garbage collector runs.
-  const bandBytes = region.width * Math.min(bandRows, region.height) * 4;
+  const bandBytes = region.width * bands[0].height * 4;
   const buffers = bands.length === 1
     ? [new SharedArrayBuffer(bandBytes)]
     : [new SharedArrayBuffer(bandBytes), new SharedArrayBuffer(bandBytes)];
   const start = performance.now();
   let tilesBefore = 0;
   let pixelsBefore = 0;
-  const renderBand = (band: Band, index: number) => {
+  const renderBand = (index: number) => {
+    const band = bands[index];
     const before = { tiles: tilesBefore, pixels: pixelsBefore };
-    tilesBefore += band.tiles;
-    pixelsBefore += band.height * region.width;
-    const rendering = renderer.render(prepared, {
-      ...renderOptions,
-      region: {
-        x: region.x,
-        y: band.y,
-        width: region.width,
-        height: band.height,
-      },
-      width: resolved.width,
-      height: resolved.height,
+    tilesBefore += tilesPerBand[index];
+    pixelsBefore += band.height * band.width;
+    const rendering = renderPlanned(renderer, {
+      ...plan,
+      region: band,
       signal: controller.signal,
-      output: buffers[index % buffers.length],
+      onTile,
       onProgress: onProgress &&
         ((progress: RenderProgress) =>
           onProgress({
@@ -275,7 +199,7 @@ export async function renderPngStream(
             pixelsDone: before.pixels + progress.pixelsDone,
             elapsedMs: performance.now() - start,
           })),
-    } as InternalRenderOptions);
+    }, { output: buffers[index % buffers.length] });
     // The band rendering ahead can be aborted while the previous one is still being written,
     // before anything awaits it; its rejection is seen where it is awaited.
     rendering.catch(() => {});
@@ -285,19 +209,18 @@ export async function renderPngStream(
   let ahead: Promise<RenderedImage> | undefined;
   try {
     let renderMs = 0;
-    ahead = renderBand(bands[0], 0);
+    ahead = renderBand(0);
     for (let i = 0; i < bands.length; i++) {
       const image: RenderedImage = await ahead!;
-      ahead = i + 1 < bands.length
-        ? renderBand(bands[i + 1], i + 1)
-        : undefined;
+      ahead = i + 1 < bands.length ? renderBand(i + 1) : undefined;
       if (ahead === undefined) renderMs = performance.now() - start;
-      await png.writeRows(image.data);
+      // A sink that never takes the bytes must not hold an aborted render.
+      await abortable(png.writeRows(image.data), controller.signal);
       if (signal?.aborted) throw abortError(signal);
     }
-    await png.finish();
+    await abortable(png.finish(), controller.signal);
     if (signal?.aborted) throw abortError(signal);
-    await output.close();
+    await abortable(output.close(), controller.signal);
     return {
       width: region.width,
       height: region.height,
@@ -310,7 +233,7 @@ export async function renderPngStream(
   } catch (error) {
     controller.abort(error);
     await ahead?.catch(() => {});
-    await output.abort(error);
+    output.abort(error);
     throw signal?.aborted ? abortError(signal) : error;
   } finally {
     signal?.removeEventListener("abort", onAbort);

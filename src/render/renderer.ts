@@ -4,20 +4,20 @@
  * @module
  */
 
-import { checkImageSize, prepareScene } from "../scene/mod.ts";
+import { abortable, abortError, show } from "../_format.ts";
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import {
   checkWorkers,
   defaultWorkers,
-  type InternalRenderOptions,
+  planRender,
   type RenderOptions,
-  resolveRenderOptions,
-  show,
-} from "./options.ts";
+  type RenderPlan,
+  resolveScene,
+  splitTiles,
+} from "./plan.ts";
 import { WorkerPool } from "./pool.ts";
-import { packScene } from "./scene_to_wasm.ts";
-import { abortError, renderTiles } from "./schedule.ts";
-import { splitTiles } from "./tiles.ts";
+import { TileScheduler } from "./schedule.ts";
+import { type PreparedScene, shareScene } from "./shared_scene.ts";
 import { loadWasmModule } from "./wasm.ts";
 
 /**
@@ -25,7 +25,7 @@ import { loadWasmModule } from "./wasm.ts";
  *
  * @example
  * ```ts
- * import type { RendererOptions } from "./renderer.ts";
+ * import type { RendererOptions } from "../../mod.ts";
  * const options: RendererOptions = { workers: 2 };
  * ```
  */
@@ -34,41 +34,47 @@ export interface RendererOptions {
   workers?: number;
 }
 
-/** Test hook: the worker module to run instead of `worker.ts`. Not part of the public API. */
-interface InternalRendererOptions extends RendererOptions {
-  workerUrl?: string | URL;
+/** What tests and the library's own banded render may ask beyond the public options. */
+export interface RenderInternals {
+  /** The buffer to render into, at least region-sized; default a new one. */
+  output?: SharedArrayBuffer;
+  /** The order tiles are handed out in; default row by row. */
+  tileOrder?: "rows" | "reverse" | "shuffle";
+  /** Tests compare against a core without BVH. */
+  bruteForce?: boolean;
+  /** Called when a worker built the scene, with the time it took. */
+  onSceneBuilt?: (ms: number) => void;
 }
 
 let nextRenderId = 1;
-
-function isScene(value: Scene | SceneDescription): value is Scene {
-  return typeof value === "object" && value !== null &&
-    "description" in value && "textures" in value &&
-    value.textures instanceof Map;
-}
+let renderPlanOn: (
+  renderer: Renderer,
+  plan: RenderPlan,
+  internals: RenderInternals,
+) => Promise<RenderedImage>;
+/** Set only while `rendererWithWorker` constructs its renderer. */
+let workerUrlOverride: URL | undefined;
+let warmOn: (renderer: Renderer) => Promise<void>;
 
 /**
  * A pool of render workers, reused from render to render so that animations and servers pay
- * for starting workers and instantiating the wasm core once, not per frame. Renders on one
- * `Renderer` run one at a time, in the order they were asked for. Workers stay alive between
- * renders until {@linkcode Renderer.close} (or `await using`): a script that does not close
- * its `Renderer` keeps running.
+ * for starting workers, instantiating the wasm core and building an unchanged scene once, not
+ * per frame. Renders on one `Renderer` run one at a time, in the order they were asked for.
+ * Workers stay alive between renders until {@linkcode Renderer.close} (or `await using`): a
+ * script that does not close its `Renderer` keeps running.
  *
  * @example
  * ```ts
- * import { Renderer } from "./renderer.ts";
+ * import { Renderer, scene, sphere, point, material, rgb, directionalLight, vector } from "../../mod.ts";
  * import assert from "node:assert/strict";
- * const scene = {
- *   width: 16, height: 8, fov: 90, shadow_bias: 1e-13, max_recursion_depth: 10,
- *   elements: [{ Sphere: {
- *     center: { x: 0, y: 0, z: -5 }, radius: 1,
- *     material: { coloration: { Color: { red: 1, green: 0, blue: 0 } }, albedo: 0.18, surface: "Diffuse" as const },
- *   } }],
- *   lights: [{ Directional: { direction: { x: 0, y: 0, z: -1 }, color: { red: 1, green: 1, blue: 1 }, intensity: 1 } }],
- * };
+ * const description = scene({
+ *   width: 16, height: 8,
+ *   elements: [sphere({ center: point(0, 0, -5), radius: 1, material: material({ color: rgb(1, 0, 0) }) })],
+ *   lights: [directionalLight({ direction: vector(0, 0, -1), color: rgb(1, 1, 1), intensity: 1 })],
+ * });
  * await using renderer = new Renderer({ workers: 2 });
  * for (const width of [16, 32]) {
- *   const image = await renderer.render(scene, { width });
+ *   const image = await renderer.render(description, { width });
  *   assert.equal(image.data.length, width * 8 * 4);
  * }
  * ```
@@ -78,6 +84,17 @@ export class Renderer {
   readonly #pool: WorkerPool;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
+  /** The scene the workers last built, so the same scene is not prepared again. */
+  #shared: PreparedScene | undefined;
+
+  static {
+    renderPlanOn = (renderer, plan, internals) =>
+      renderer.#render(() => plan, internals);
+    warmOn = async (renderer) => {
+      const module = await loadWasmModule();
+      if (!renderer.#closed) renderer.#pool.warm(renderer.#workers, module);
+    };
+  }
 
   /**
    * A renderer with `options.workers` workers (default `navigator.hardwareConcurrency`).
@@ -91,9 +108,9 @@ export class Renderer {
     this.#workers = options.workers === undefined
       ? defaultWorkers()
       : checkWorkers(options.workers);
-    const workerUrl = (options as InternalRendererOptions).workerUrl ??
-      new URL("../../worker.ts", import.meta.url);
-    this.#pool = new WorkerPool(new URL(workerUrl));
+    this.#pool = new WorkerPool(
+      workerUrlOverride ?? new URL("../../worker.ts", import.meta.url),
+    );
   }
 
   /** The number of workers renders use unless their options say otherwise. */
@@ -117,6 +134,21 @@ export class Renderer {
     scene: Scene | SceneDescription,
     options?: RenderOptions,
   ): Promise<RenderedImage> {
+    return await this.#render(
+      async () =>
+        planRender(
+          await resolveScene(scene, options?.signal),
+          options,
+          this.#workers,
+        ),
+      {},
+    );
+  }
+
+  async #render(
+    planning: () => RenderPlan | Promise<RenderPlan>,
+    internals: RenderInternals,
+  ): Promise<RenderedImage> {
     if (this.#closed) throw new Error("this Renderer is closed");
     // The place in the queue is taken at the call, so renders run in call order and close()
     // waits for this one even while its scene is still being prepared.
@@ -124,36 +156,62 @@ export class Renderer {
     let release!: () => void;
     this.#tail = new Promise((resolve) => release = resolve);
     try {
-      const prepared = isScene(scene) ? scene : await prepareScene(scene);
-      const resolved = resolveRenderOptions(
-        prepared.description,
-        options as InternalRenderOptions | undefined,
-        this.#workers,
+      const plan = await planning();
+      const { signal, region } = plan;
+      if (signal?.aborted) throw abortError(signal);
+      await abortable(previous, signal);
+      const module = await abortable(loadWasmModule(), signal);
+      this.#shared = await abortable(
+        shareScene(
+          plan.scene,
+          { bruteForce: internals.bruteForce },
+          this.#shared,
+        ),
+        signal,
       );
-      checkImageSize(resolved.width, resolved.height);
-      const { signal } = resolved;
-      if (signal?.aborted) throw abortError(signal);
-      await untilSettledOrAborted(previous, signal);
-      const module = await loadWasmModule();
-      if (signal?.aborted) throw abortError(signal);
-      const { region } = resolved;
       const bytes = region.width * region.height * 4;
-      const output = resolved.output ?? new SharedArrayBuffer(bytes);
-      const tiles = splitTiles(region, resolved.tileSize);
-      await renderTiles({
+      const output = internals.output ?? new SharedArrayBuffer(bytes);
+      if (output.byteLength < bytes) {
+        throw new RangeError(
+          `output must hold at least ${bytes} bytes for a ${region.width}×${region.height} region, got ${output.byteLength}`,
+        );
+      }
+      const tiles = splitTiles(region, plan.tileSize);
+      const { width, height, fov, samples, camera } = plan.view;
+      await new TileScheduler({
         pool: this.#pool,
         module,
         renderId: nextRenderId++,
-        scene: packScene(prepared, resolved),
+        scene: this.#shared,
+        view: {
+          width,
+          height,
+          fov,
+          samples,
+          camera: new Float64Array(
+            camera === undefined ? [] : [
+              camera.position.x,
+              camera.position.y,
+              camera.position.z,
+              camera.look_at.x,
+              camera.look_at.y,
+              camera.look_at.z,
+              camera.up.x,
+              camera.up.y,
+              camera.up.z,
+            ],
+          ),
+        },
         output,
         region,
         tiles,
-        order: tileOrder(tiles.length, resolved.tileOrder),
-        workers: resolved.workers,
+        order: tileOrder(tiles.length, internals.tileOrder ?? "rows"),
+        workers: plan.workers,
         signal,
-        onProgress: resolved.onProgress,
-        onTile: resolved.onTile,
-      });
+        onProgress: plan.onProgress,
+        onTile: plan.onTile,
+        onSceneBuilt: internals.onSceneBuilt,
+      }).run();
       return {
         width: region.width,
         height: region.height,
@@ -182,19 +240,38 @@ export class Renderer {
   }
 }
 
-function untilSettledOrAborted(
-  previous: Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (signal === undefined) return previous;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    previous.then(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    });
-  });
+/**
+ * Renders an already checked plan on `renderer`, with the internal extras: the way
+ * `renderPngStream` renders its bands into two alternating buffers, and tests pick a tile
+ * order or a core without BVH. Not part of the public API.
+ */
+export function renderPlanned(
+  renderer: Renderer,
+  plan: RenderPlan,
+  internals: RenderInternals = {},
+): Promise<RenderedImage> {
+  return renderPlanOn(renderer, plan, internals);
+}
+
+/** A renderer whose workers run `workerUrl` instead of `worker.ts`; tests' fault injection. */
+export function rendererWithWorker(
+  options: RendererOptions,
+  workerUrl: URL,
+): Renderer {
+  workerUrlOverride = workerUrl;
+  try {
+    return new Renderer(options);
+  } finally {
+    workerUrlOverride = undefined;
+  }
+}
+
+/**
+ * Starts the renderer's workers and compiles the core now, so the first render finds them
+ * ready; the CLI does this while the scene loads.
+ */
+export function warmRenderer(renderer: Renderer): Promise<void> {
+  return warmOn(renderer);
 }
 
 function tileOrder(

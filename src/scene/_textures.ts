@@ -4,7 +4,10 @@ import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SceneDescription, TextureImage } from "../types.ts";
 
-type ImageScript = typeof import("imagescript");
+import {
+  type ImageScriptV1 as ImageScript,
+  loadImagescript,
+} from "../_imagescript.ts";
 
 // The decoder loads a native addon when imported, which needs --allow-ffi; scenes without
 // textures must not pay for it or need the permission.
@@ -119,7 +122,7 @@ async function decodeFile(
   }
   let Image: ImageScript["Image"];
   try {
-    imagescript ??= import("imagescript");
+    imagescript ??= loadImagescript();
     ({ Image } = await imagescript);
   } catch (error) {
     imagescript = undefined;

@@ -8,7 +8,7 @@
  * import {
  *   diffuse, material, plane, point, reflective, refractive, rgb, scene, sphere,
  *   sphericalLight, vector,
- * } from "./build.ts";
+ * } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const surfaces = [diffuse(), reflective(0.6), refractive(1.5, 1)];
@@ -63,7 +63,7 @@ import type {
  *
  * @example Usage
  * ```ts
- * import { point } from "./build.ts";
+ * import { point } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(point(0, 0, -5), { x: 0, y: 0, z: -5 });
@@ -84,7 +84,7 @@ export function point(x: number, y: number, z: number): Point {
  *
  * @example Usage
  * ```ts
- * import { vector } from "./build.ts";
+ * import { vector } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(vector(0, -1, 0), { x: 0, y: -1, z: 0 });
@@ -104,7 +104,7 @@ export function vector(x: number, y: number, z: number): Vector {
  *
  * @example Usage
  * ```ts
- * import { rgb } from "./build.ts";
+ * import { rgb } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(rgb(0.2, 1, 0.2), { red: 0.2, green: 1, blue: 0.2 });
@@ -121,7 +121,7 @@ export function rgb(red: number, green: number, blue: number): Color {
  *
  * @example Usage
  * ```ts
- * import { diffuse } from "./build.ts";
+ * import { diffuse } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(diffuse(), "Diffuse");
@@ -139,7 +139,7 @@ export function diffuse(): Surface {
  *
  * @example Usage
  * ```ts
- * import { reflective } from "./build.ts";
+ * import { reflective } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(reflective(0.7), { Reflective: { reflectivity: 0.7 } });
@@ -158,7 +158,7 @@ export function reflective(reflectivity: number): Surface {
  *
  * @example Usage
  * ```ts
- * import { refractive } from "./build.ts";
+ * import { refractive } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(refractive(1.5, 1), { Refractive: { index: 1.5, transparency: 1 } });
@@ -198,7 +198,7 @@ export type MaterialOptions =
  *
  * @example Usage
  * ```ts
- * import { material, reflective, rgb } from "./build.ts";
+ * import { material, reflective, rgb } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(material({ color: rgb(1, 1, 1) }), {
@@ -231,7 +231,7 @@ export function material(options: MaterialOptions): Material {
  *
  * @example Usage
  * ```ts
- * import { material, point, rgb, sphere } from "./build.ts";
+ * import { material, point, rgb, sphere } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const ball = sphere({ center: point(0, 0, -5), radius: 1, material: material({ color: rgb(1, 0, 0) }) });
@@ -252,7 +252,7 @@ export function sphere(options: Sphere): Element {
  *
  * @example Usage
  * ```ts
- * import { material, plane, point, rgb, vector } from "./build.ts";
+ * import { material, plane, point, rgb, vector } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const floor = plane({ origin: point(0, -2, 0), normal: vector(0, -1, 0), material: material({ color: rgb(1, 1, 1) }) });
@@ -272,7 +272,7 @@ export function plane(options: Plane): Element {
  *
  * @example Usage
  * ```ts
- * import { point, rgb, sphericalLight } from "./build.ts";
+ * import { point, rgb, sphericalLight } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const bulb = sphericalLight({ position: point(-2, 10, -3), color: rgb(1, 1, 1), intensity: 10000 });
@@ -292,7 +292,7 @@ export function sphericalLight(options: SphericalLight): Light {
  *
  * @example Usage
  * ```ts
- * import { directionalLight, rgb, vector } from "./build.ts";
+ * import { directionalLight, rgb, vector } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const sun = directionalLight({ direction: vector(0, -1, -1), color: rgb(1, 1, 1), intensity: 2 });
@@ -336,7 +336,7 @@ export interface SceneOptions {
  *
  * @example Usage
  * ```ts
- * import { scene } from "./build.ts";
+ * import { scene } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(scene({ width: 320, height: 240, elements: [], lights: [] }), {

@@ -20,17 +20,17 @@ import { describe } from "./_describe.ts";
 export const MAX_IMAGE_BYTES: number = 2 ** 34;
 
 /**
- * Checks that a `width × height` RGBA8 image fits in one buffer of at most
- * {@linkcode MAX_IMAGE_BYTES} bytes.
+ * Checks that a `width × height` RGBA8 image fits in one buffer of at most 16 GiB (2³⁴
+ * bytes), which the machine may still be unable to allocate.
  *
  * @param width Image width in pixels, a positive integer.
  * @param height Image height in pixels, a positive integer.
  * @throws {RangeError} When either is not a positive integer, or `width × height × 4` is more
- * than {@linkcode MAX_IMAGE_BYTES}; the message names the byte count.
+ * than 2³⁴; the message names the byte count.
  *
  * @example Usage
  * ```ts
- * import { checkImageSize } from "./check_image_size.ts";
+ * import { checkImageSize } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * checkImageSize(32000, 24000); // the original's own scene: 3072000000 bytes, fine

@@ -19,7 +19,7 @@ import { reason, rewrap } from "./_textures.ts";
  *
  * @example Usage
  * ```ts
- * import { loadScene } from "./load.ts";
+ * import { loadScene } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * await Deno.mkdir("out", { recursive: true });

@@ -12,7 +12,7 @@
  *
  * @example Usage
  * ```ts
- * import { material, parseScene, point, prepareScene, rgb, scene, sphere, sphericalLight } from "./mod.ts";
+ * import { material, parseScene, point, prepareScene, rgb, scene, sphere, sphericalLight } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const description = scene({

@@ -19,7 +19,7 @@ import { decodeTextures } from "./_textures.ts";
  *
  * @example Usage
  * ```ts
- * import { parseScene } from "./parse.ts";
+ * import { parseScene } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const scene = await parseScene(`{

@@ -32,8 +32,8 @@ export interface PrepareSceneOptions {
  *
  * @example Usage
  * ```ts
- * import { prepareScene } from "./prepare.ts";
- * import { rgb, scene, sphere, material, point, sphericalLight } from "./build.ts";
+ * import { prepareScene } from "../../mod.ts";
+ * import { rgb, scene, sphere, material, point, sphericalLight } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const prepared = await prepareScene(scene({

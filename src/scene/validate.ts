@@ -45,7 +45,7 @@ type Fields = Record<string, unknown>;
  *
  * @example Usage
  * ```ts
- * import { validateScene } from "./validate.ts";
+ * import { validateScene } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const scene = validateScene(JSON.parse(`{

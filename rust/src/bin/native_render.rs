@@ -1,161 +1,101 @@
-//! Renders a scene natively, to compare the wasm build against native code.
+//! Renders a packed scene natively, to compare the wasm build against native code.
 //!
 //! ```text
-//! native_render SCRIPT [--threads N] [--out FILE]
+//! native_render SCENE.bin --width W --height H --fov F --samples N
+//!               [--camera PX PY PZ LX LY LZ UX UY UZ] [--threads N] [--out FILE]
 //! ```
 //!
-//! SCRIPT is a "call script": one builder call per line, in the order the wasm API would be
-//! called, with whitespace-separated numbers. Blank lines and lines starting with `#` are
-//! ignored. `scene` must come first; ids are assigned in order from 0, as the API returns them.
-//!
-//! ```text
-//! scene W H FOV SHADOW_BIAS MAX_DEPTH
-//! camera PX PY PZ LOOKX LOOKY LOOKZ UPX UPY UPZ
-//! samples N
-//! bvh 0|1
-//! texture W H PATH                  raw RGBA8 bytes, W*H*4 long; PATH relative to SCRIPT's folder
-//! material COLORATION R G B TEXTURE_ID ALBEDO SURFACE A B     (as SceneBuilder.add_material)
-//! sphere CX CY CZ RADIUS MATERIAL_ID
-//! plane OX OY OZ NX NY NZ MATERIAL_ID
-//! directional DX DY DZ R G B INTENSITY
-//! spherical PX PY PZ R G B INTENSITY
-//! ```
+//! SCENE.bin holds a packed scene, the very bytes the wasm workers read (the format is
+//! documented in `rust/src/packed.rs`); without a BVH section the BVH is built here, before
+//! timing starts. The view is given on the command line: the original's camera unless
+//! `--camera` names position, look_at and up.
 //!
 //! Prints one JSON line, `{"width":W,"height":H,"threads":N,"renderMs":MS}`, where MS is the
 //! wall time of rendering the whole image in 64×64 tiles pulled by N threads (default 1).
 //! `--out FILE` writes the image as raw RGBA8, rows top first. Exit status 2 on bad input.
 
+use raypool::camera::Pose;
 use raypool::render::render_tile_into;
-use raypool::{Scene, SceneBuilder};
-use std::path::{Path, PathBuf};
+use raypool::vector::Vector3;
+use raypool::{Scene, Tile, View};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 const TILE: u32 = 64;
+const USAGE: &str = "usage: native_render SCENE.bin --width W --height H --fov F --samples N \
+                     [--camera PX PY PZ LX LY LZ UX UY UZ] [--threads N] [--out FILE]";
 
+#[derive(Debug)]
 struct Args {
-    script: PathBuf,
+    scene: PathBuf,
+    width: u32,
+    height: u32,
+    fov: f64,
+    samples: u32,
+    camera: Pose,
     threads: usize,
     out: Option<PathBuf>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut script = None;
+fn number<T: std::str::FromStr>(flag: &str, text: Option<String>) -> Result<T, String> {
+    let text = text.ok_or(format!("{flag} needs a value"))?;
+    text.parse().map_err(|_| format!("{flag}: {text:?} is not a valid value"))
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+    let mut scene = None;
+    let (mut width, mut height, mut fov, mut samples) = (None, None, None, None);
+    let mut camera = Pose::DEFAULT;
     let mut threads = 1usize;
     let mut out = None;
-    let mut it = std::env::args().skip(1);
+    let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
+            "--width" => width = Some(number::<u32>("--width", it.next())?),
+            "--height" => height = Some(number::<u32>("--height", it.next())?),
+            "--fov" => fov = Some(number::<f64>("--fov", it.next())?),
+            "--samples" => samples = Some(number::<u32>("--samples", it.next())?),
+            "--camera" => {
+                let mut v = [0.0f64; 9];
+                for slot in v.iter_mut() {
+                    *slot = number("--camera (9 numbers)", it.next())?;
+                }
+                camera = Pose {
+                    position: Vector3::new(v[0], v[1], v[2]),
+                    look_at: Vector3::new(v[3], v[4], v[5]),
+                    up: Vector3::new(v[6], v[7], v[8]),
+                };
+            }
             "--threads" => {
-                let v = it.next().ok_or("--threads needs a value")?;
-                threads = v
-                    .parse()
-                    .ok()
-                    .filter(|&n: &usize| n >= 1)
-                    .ok_or(format!("--threads must be a positive integer, got {v}"))?;
+                threads = number::<usize>("--threads", it.next())?;
+                if threads == 0 {
+                    return Err("--threads must be at least 1".into());
+                }
             }
             "--out" => out = Some(PathBuf::from(it.next().ok_or("--out needs a file")?)),
-            _ if script.is_none() && !arg.starts_with("--") => script = Some(PathBuf::from(arg)),
+            _ if scene.is_none() && !arg.starts_with("--") => scene = Some(PathBuf::from(arg)),
             _ => return Err(format!("unexpected argument {arg}")),
         }
     }
-    let script = script.ok_or("usage: native_render SCRIPT [--threads N] [--out FILE]")?;
-    Ok(Args { script, threads, out })
-}
-
-fn numbers<const N: usize>(fields: &[&str], line: usize) -> Result<[f64; N], String> {
-    if fields.len() != N {
-        return Err(format!("line {line}: expected {N} values, got {}", fields.len()));
-    }
-    let mut out = [0.0; N];
-    for (slot, text) in out.iter_mut().zip(fields) {
-        *slot = text.parse().map_err(|_| format!("line {line}: {text:?} is not a number"))?;
-    }
-    Ok(out)
-}
-
-/// A value the API takes as u32 (sizes and ids); the script spells it as a number.
-fn int(v: f64, line: usize) -> Result<u32, String> {
-    if v >= 0.0 && v <= u32::MAX as f64 && v.fract() == 0.0 {
-        Ok(v as u32)
-    } else {
-        Err(format!("line {line}: expected a non-negative integer, got {v}"))
-    }
-}
-
-fn load(script: &Path) -> Result<Scene, String> {
-    let text = std::fs::read_to_string(script).map_err(|e| format!("{}: {e}", script.display()))?;
-    let base = script.parent().unwrap_or(Path::new("."));
-    let mut builder: Option<SceneBuilder> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let fields: Vec<&str> = raw.split_whitespace().collect();
-        let Some(&command) = fields.first() else { continue };
-        if command.starts_with('#') {
-            continue;
-        }
-        let args = &fields[1..];
-        let e = |err: raypool::SceneError| format!("line {line}: {err}");
-        if command == "scene" {
-            let [w, h, fov, bias, depth] = numbers::<5>(args, line)?;
-            builder = Some(SceneBuilder::new(int(w, line)?, int(h, line)?, fov, bias, int(depth, line)?).map_err(e)?);
-            continue;
-        }
-        let b = builder.as_mut().ok_or(format!("line {line}: the first call must be `scene`"))?;
-        match command {
-            "camera" => {
-                let v = numbers::<9>(args, line)?;
-                b.set_camera([v[0], v[1], v[2]], [v[3], v[4], v[5]], [v[6], v[7], v[8]]).map_err(e)?;
-            }
-            "samples" => {
-                let [n] = numbers::<1>(args, line)?;
-                b.set_samples(int(n, line)?).map_err(e)?;
-            }
-            "bvh" => {
-                let [n] = numbers::<1>(args, line)?;
-                b.set_use_bvh(n != 0.0);
-            }
-            "texture" => {
-                if args.len() != 3 {
-                    return Err(format!("line {line}: texture needs W H PATH"));
-                }
-                let [w, h] = numbers::<2>(&args[..2], line)?;
-                let path = base.join(args[2]);
-                let bytes = std::fs::read(&path).map_err(|err| format!("line {line}: {}: {err}", path.display()))?;
-                b.add_texture(int(w, line)?, int(h, line)?, bytes).map_err(e)?;
-            }
-            "material" => {
-                let v = numbers::<9>(args, line)?;
-                b.add_material(int(v[0], line)?, [v[1], v[2], v[3]], int(v[4], line)?, v[5], int(v[6], line)?, v[7], v[8])
-                    .map_err(e)?;
-            }
-            "sphere" => {
-                let v = numbers::<5>(args, line)?;
-                b.add_sphere([v[0], v[1], v[2]], v[3], int(v[4], line)?).map_err(e)?;
-            }
-            "plane" => {
-                let v = numbers::<7>(args, line)?;
-                b.add_plane([v[0], v[1], v[2]], [v[3], v[4], v[5]], int(v[6], line)?).map_err(e)?;
-            }
-            "directional" => {
-                let v = numbers::<7>(args, line)?;
-                b.add_directional_light([v[0], v[1], v[2]], [v[3], v[4], v[5]], v[6]).map_err(e)?;
-            }
-            "spherical" => {
-                let v = numbers::<7>(args, line)?;
-                b.add_spherical_light([v[0], v[1], v[2]], [v[3], v[4], v[5]], v[6]).map_err(e)?;
-            }
-            other => return Err(format!("line {line}: unknown call {other:?}")),
-        }
-    }
-    builder.ok_or("the script has no `scene` line")?.build().map_err(|e| e.to_string())
+    let missing = |flag: &str| format!("{flag} is required ({USAGE})");
+    Ok(Args {
+        scene: scene.ok_or(USAGE)?,
+        width: width.ok_or_else(|| missing("--width"))?,
+        height: height.ok_or_else(|| missing("--height"))?,
+        fov: fov.ok_or_else(|| missing("--fov"))?,
+        samples: samples.ok_or_else(|| missing("--samples"))?,
+        camera,
+        threads,
+        out,
+    })
 }
 
 /// Renders with `threads` workers pulling 64×64 tiles from a shared counter; returns the
 /// image as RGBA8.
-fn render(scene: &Scene, threads: usize) -> Vec<u8> {
-    let (w, h) = (scene.width, scene.height);
+fn render(scene: &Scene, view: &View, threads: usize) -> Vec<u8> {
+    let (w, h) = (view.width(), view.height());
     let cols = w.div_ceil(TILE);
     let tiles = (cols * h.div_ceil(TILE)) as usize;
     let next = AtomicUsize::new(0);
@@ -170,10 +110,12 @@ fn render(scene: &Scene, threads: usize) -> Vec<u8> {
                             break done;
                         }
                         let (tx, ty) = ((t as u32 % cols) * TILE, (t as u32 / cols) * TILE);
-                        let (tw, th) = (TILE.min(w - tx), TILE.min(h - ty));
-                        let mut buf = vec![0u8; (tw * th * 4) as usize];
-                        render_tile_into(scene, tx, ty, tw, th, &mut buf);
-                        done.push((t, buf));
+                        let tile = Tile { x: tx, y: ty, width: TILE.min(w - tx), height: TILE.min(h - ty) };
+                        let mut buf = vec![0u8; (tile.width * tile.height * 4) as usize];
+                        // Tiles are inside the view and nothing cancels, so this cannot fail.
+                        if render_tile_into(scene, view, tile, &mut buf, &mut || false).is_ok() {
+                            done.push((t, buf));
+                        }
                     }
                 })
             })
@@ -192,27 +134,32 @@ fn render(scene: &Scene, threads: usize) -> Vec<u8> {
     image
 }
 
+/// The scene and view the arguments name, or the one-line reason they do not.
+fn load(args: &Args) -> Result<(Scene, View), String> {
+    let bytes = std::fs::read(&args.scene).map_err(|e| format!("{}: {e}", args.scene.display()))?;
+    let scene = raypool::from_packed(&bytes).map_err(|e| format!("{}: {e}", args.scene.display()))?;
+    let view = View::new(args.width, args.height, args.fov, args.samples, args.camera).map_err(|e| e.to_string())?;
+    Ok((scene, view))
+}
+
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
+    let loaded = parse_args(std::env::args().skip(1)).and_then(|args| load(&args).map(|sv| (args, sv)));
+    let (args, (scene, view)) = match loaded {
+        Ok(x) => x,
         Err(e) => {
             eprintln!("native_render: {e}");
             return ExitCode::from(2);
         }
     };
-    let scene = match load(&args.script) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("native_render: {}: {e}", args.script.display());
-            return ExitCode::from(2);
-        }
-    };
     let start = Instant::now();
-    let image = render(&scene, args.threads);
+    let image = render(&scene, &view, args.threads);
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     println!(
         "{{\"width\":{},\"height\":{},\"threads\":{},\"renderMs\":{:.3}}}",
-        scene.width, scene.height, args.threads, ms
+        view.width(),
+        view.height(),
+        args.threads,
+        ms
     );
     if let Some(out) = args.out {
         if let Err(e) = std::fs::write(&out, &image) {
@@ -227,41 +174,97 @@ fn main() -> ExitCode {
 mod tests {
     use super::*;
 
-    fn script(name: &str, text: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("raypool-native-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("tex.rgba"), [255u8, 0, 0, 255]).unwrap();
-        let path = dir.join("scene.txt");
-        std::fs::write(&path, text).unwrap();
-        path
+    fn args(text: &str) -> Result<Args, String> {
+        parse_args(text.split_whitespace().map(String::from))
     }
 
-    #[test]
-    fn loads_every_call_and_renders_with_threads() {
-        let path = script(
-            "ok",
-            "# comment\n\nscene 20 10 90 1e-9 3\ncamera 0 0 0 0 0 -1 0 1 0\nsamples 4\nbvh 1\n\
-             texture 1 1 tex.rgba\nmaterial 1 0 0 0 0 0.5 0 0 0\nmaterial 0 1 1 1 0 0.2 1 0.5 0\n\
-             sphere 0 0 -5 1 0\nplane 0 -1 0 0 -1 0 1\ndirectional 0 -1 -1 1 1 1 2\nspherical 0 5 0 1 1 1 500\n",
-        );
-        let scene = load(&path).unwrap();
-        assert_eq!((scene.width, scene.height, scene.samples), (20, 10, 4));
-        let one = render(&scene, 1);
-        assert_eq!(one.len(), 20 * 10 * 4);
-        assert_eq!(render(&scene, 3), one);
-    }
-
-    #[test]
-    fn reports_the_bad_line() {
-        let bad = [
-            ("order", "sphere 0 0 -5 1 0\n", "line 1: the first call must be `scene`"),
-            ("count", "scene 4 4 90 0 1\nsphere 0 0 1\n", "line 2: expected 5 values, got 3"),
-            ("number", "scene 4 4 90 0 1\nspherical 0 x 0 1 1 1 1\n", "line 2: \"x\" is not a number"),
-            ("api", "scene 4 4 90 0 1\nmaterial 0 1 1 1 0 1 0 0 0\nsphere 0 0 0 -2 0\n", "line 3: add_sphere: radius must be positive, got -2"),
-            ("call", "scene 4 4 90 0 1\ncube 1\n", "line 2: unknown call \"cube\""),
-        ];
-        for (name, text, message) in bad {
-            assert_eq!(load(&script(name, text)).unwrap_err(), message);
+    /// A packed scene with one sphere, one plane and a light, written by hand.
+    fn packed_scene() -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(b"RAYPOOL\0");
+        for v in [1u32, 0] {
+            b.extend_from_slice(&v.to_le_bytes());
         }
+        b.extend_from_slice(&1e-9f64.to_le_bytes());
+        for v in [3u32, 0, 1, 2, 1, 0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        // Material 0: colour, diffuse.
+        b.extend_from_slice(&[0u8; 8]);
+        for v in [0.8f64, 0.4, 0.2] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(&[0u8; 8]);
+        for v in [0.5f64, 0.0, 0.0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        // A sphere and a plane, both material 0.
+        b.extend_from_slice(&[0u8; 8]);
+        for v in [0.0f64, 0.0, -5.0, 1.0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        for v in [0.0f64, -1.0, 0.0, 0.0, -1.0, 0.0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        // A spherical light.
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        for v in [0.0f64, 5.0, 0.0, 1.0, 1.0, 1.0, 500.0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b
+    }
+
+    fn scene_file(name: &str, bytes: &[u8]) -> String {
+        let path = std::env::temp_dir().join(format!("raypool-native-{}-{name}.bin", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn renders_a_packed_scene_alike_with_any_thread_count() {
+        let file = scene_file("ok", &packed_scene());
+        let a = args(&format!(
+            "{file} --width 70 --height 66 --fov 90 --samples 4 --camera 0 0 0 0 0 -1 0 1 0 --threads 2"
+        ))
+        .unwrap();
+        let (scene, view) = load(&a).unwrap();
+        assert_eq!((view.width(), view.height(), view.samples(), a.threads), (70, 66, 4, 2));
+        let one = render(&scene, &view, 1);
+        assert_eq!(one.len(), 70 * 66 * 4);
+        assert!(one.chunks_exact(4).any(|p| p != [0, 0, 0, 255]), "something is lit");
+        assert_eq!(render(&scene, &view, 3), one);
+        let prepared = scene_file("prepared", &raypool::prepare(&packed_scene()).unwrap());
+        let (scene, view) =
+            load(&args(&format!("{prepared} --width 70 --height 66 --fov 90 --samples 4")).unwrap()).unwrap();
+        assert_eq!(render(&scene, &view, 2), one);
+    }
+
+    #[test]
+    fn reports_what_is_wrong() {
+        let file = scene_file("bad", &packed_scene()[..130]);
+        let cases = [
+            ("x.bin --height 1 --fov 90 --samples 1", format!("--width is required ({USAGE})")),
+            ("x.bin --width -1", "--width: \"-1\" is not a valid value".to_string()),
+            ("x.bin --camera 1 2", "--camera (9 numbers) needs a value".to_string()),
+            ("x.bin --threads 0", "--threads must be at least 1".to_string()),
+            ("x.bin y.bin", "unexpected argument y.bin".to_string()),
+        ];
+        for (text, message) in cases {
+            assert_eq!(args(text).unwrap_err(), message, "{text}");
+        }
+        let truncated = load(&args(&format!("{file} --width 4 --height 4 --fov 90 --samples 1")).unwrap()).unwrap_err();
+        assert_eq!(
+            truncated,
+            format!("{file}: packed scene: truncated at byte 112 (element 0 (sphere) needs 40 bytes)")
+        );
+        let view = load(
+            &args(&format!("{} --width 4 --height 4 --fov 90 --samples 2", scene_file("view", &packed_scene())))
+                .unwrap(),
+        )
+        .unwrap_err();
+        assert!(view.starts_with("view: samples must be a perfect square"), "{view}");
     }
 }

@@ -1,13 +1,20 @@
+//! Infinite one-sided planes.
+
 use super::TexCoords;
+use crate::material::MaterialId;
 use crate::ray::Ray;
 use crate::vector::{Point, Vector3};
 
-#[derive(Clone, Copy, Debug)]
+/// A plane through `origin`, visible from the side its normal points away from.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Plane {
+    /// Any point on the plane.
     pub origin: Point,
     /// Unit length; points away from the visible side (the original's convention).
     pub normal: Vector3,
-    pub material: u32,
+    /// Its material in the scene.
+    pub material: MaterialId,
+    /// Position among all elements; breaks distance ties like the original's list order.
     pub order: u32,
 }
 
@@ -26,11 +33,13 @@ impl Plane {
         None
     }
 
+    /// The shading normal, facing the visible side.
     #[inline]
     pub fn normal(&self) -> Vector3 {
         -self.normal
     }
 
+    /// Texture coordinates of `hit` along the plane's in-plane axes.
     /// Unnormalised in-plane axes, as the original: texture scale follows the axes' lengths.
     #[inline]
     pub fn tex_coords(&self, hit: Point) -> TexCoords {
@@ -52,7 +61,7 @@ mod tests {
         Plane {
             origin: Vector3::new(0.0, -2.0, 0.0),
             normal: Vector3::new(0.0, -1.0, 0.0),
-            material: 0,
+            material: MaterialId(0),
             order: 0,
         }
     }
@@ -88,12 +97,8 @@ mod tests {
 
     #[test]
     fn tex_axes_fall_back_when_normal_is_z() {
-        let p = Plane {
-            origin: Vector3::ZERO,
-            normal: Vector3::new(0.0, 0.0, -1.0),
-            material: 0,
-            order: 0,
-        };
+        let p =
+            Plane { origin: Vector3::ZERO, normal: Vector3::new(0.0, 0.0, -1.0), material: MaterialId(0), order: 0 };
         let t = p.tex_coords(Vector3::new(2.0, 3.0, 0.0));
         // X = n × y = (1, 0, 0); Y = n × X = (0, -1, 0)
         assert_eq!(t, TexCoords { u: 2.0, v: -3.0 });

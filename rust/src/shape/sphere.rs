@@ -1,20 +1,29 @@
+//! Spheres.
+
 use super::TexCoords;
+use crate::material::MaterialId;
 use crate::ray::Ray;
 use crate::vector::{Point, Vector3};
 use std::f32::consts::PI;
 
-#[derive(Clone, Copy, Debug)]
+/// A sphere; the builder has checked that it is finite with a positive radius.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sphere {
+    /// The centre.
     pub center: Point,
+    /// Positive.
     pub radius: f64,
-    pub material: u32,
+    /// Its material in the scene.
+    pub material: MaterialId,
     /// Position among all elements; breaks distance ties like the original's list order.
     pub order: u32,
 }
 
 impl Sphere {
+    /// The distance along `ray` to the nearest intersection in front of its origin.
     /// Geometric solution (via the closest approach), in the original's operation order.
     #[inline(always)]
+    #[allow(clippy::if_same_then_else)] // the original's branches, kept as it wrote them
     pub fn intersect(&self, ray: &Ray) -> Option<f64> {
         let l = self.center - ray.origin;
         let adj = l.dot(ray.direction);
@@ -39,18 +48,17 @@ impl Sphere {
         }
     }
 
+    /// The outward unit normal at `hit`, a point on the surface.
     #[inline]
     pub fn normal(&self, hit: Point) -> Vector3 {
         (hit - self.center).normalize()
     }
 
+    /// Longitude and colatitude of `hit`, each in [0, 1].
     #[inline]
     pub fn tex_coords(&self, hit: Point) -> TexCoords {
         let h = hit - self.center;
-        TexCoords {
-            u: (1.0 + (h.z.atan2(h.x) as f32) / PI) * 0.5,
-            v: (h.y / self.radius).acos() as f32 / PI,
-        }
+        TexCoords { u: (1.0 + (h.z.atan2(h.x) as f32) / PI) * 0.5, v: (h.y / self.radius).acos() as f32 / PI }
     }
 }
 
@@ -59,7 +67,7 @@ mod tests {
     use super::*;
 
     fn unit_sphere_at(z: f64) -> Sphere {
-        Sphere { center: Vector3::new(0.0, 0.0, z), radius: 1.0, material: 0, order: 0 }
+        Sphere { center: Vector3::new(0.0, 0.0, z), radius: 1.0, material: MaterialId(0), order: 0 }
     }
 
     fn ray(origin: Vector3, dir: Vector3) -> Ray {

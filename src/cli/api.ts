@@ -1,0 +1,55 @@
+/**
+ * The raypool API as a CLI render uses it: the real modules, with one `Renderer` started
+ * early (while the scene loads) and closed when the run ends.
+ *
+ * @module
+ */
+
+import { encodeJpeg } from "../encode/jpeg.ts";
+import { encodePng } from "../encode/png.ts";
+import { Renderer, warmRenderer } from "../render/renderer.ts";
+import { renderPngStream } from "../render/render_png_stream.ts";
+import { checkImageSize } from "../scene/check_image_size.ts";
+import { loadScene } from "../scene/load.ts";
+import type { RaypoolApi } from "./run.ts";
+
+/**
+ * The API `runRender` uses unless a test passes a stand-in.
+ *
+ * @example
+ * ```ts
+ * import { defaultApi } from "./api.ts";
+ * import assert from "node:assert/strict";
+ * const api = defaultApi();
+ * assert.equal(typeof api.render, "function");
+ * await api.close?.();
+ * ```
+ */
+export function defaultApi(): RaypoolApi {
+  let renderer: Renderer | undefined;
+  const rendererFor = (workers: number | undefined) =>
+    renderer ??= new Renderer(workers === undefined ? {} : { workers });
+  return {
+    warm(workers) {
+      // A failure to start shows again, with its message, when the render needs the workers.
+      warmRenderer(rendererFor(workers)).catch(() => {});
+    },
+    close: async () => {
+      // A watching CLI renders again after this, with a new one.
+      const closing = renderer;
+      renderer = undefined;
+      await closing?.close();
+    },
+    loadScene: (path) => loadScene(path),
+    checkImageSize,
+    render: (scene, options) =>
+      rendererFor(options.workers).render(scene, options),
+    encodePng,
+    encodeJpeg,
+    renderPngStream: (scene, sink, options) =>
+      renderPngStream(scene, sink, {
+        ...options,
+        renderer: rendererFor(options.workers),
+      }),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * A scene made ready for the workers once: packed, and given its BVH by the core on this
+ * thread, so N workers only read it. The packed bytes are its identity: a scene that packs to
+ * the same bytes is the same scene, whichever object it came from.
+ *
+ * @module
+ */
+
+import { initSync, prepare_scene } from "../../lib/raypool.js";
+import type { Scene } from "../types.ts";
+import type { SharedScene } from "./messages.ts";
+import { type PackOptions, packScene } from "./packed_scene.ts";
+import { loadWasmModule } from "./wasm.ts";
+
+let instantiated: Promise<void> | undefined;
+let nextKey = 1;
+
+/** The core on the main thread, for the work done once per scene (the BVH). */
+function coreOnThisThread(): Promise<void> {
+  instantiated ??= loadWasmModule().then((module) => {
+    initSync({ module });
+  });
+  instantiated.catch(() => instantiated = undefined);
+  return instantiated;
+}
+
+/**
+ * A scene ready for the workers, with the packed bytes it was made from.
+ *
+ * @example
+ * ```ts
+ * import type { PreparedScene } from "./shared_scene.ts";
+ * const bytesOf = (p: PreparedScene) => p.packed.length;
+ * ```
+ */
+export interface PreparedScene extends SharedScene {
+  /** The packed bytes before the core added its BVH: what identifies the scene. */
+  readonly packed: Uint8Array;
+}
+
+/**
+ * Packs `scene` and has the core validate it and build its BVH, into shared memory; returns
+ * `reuse` instead when `scene` packs to the same bytes (the BVH is not built again, and
+ * workers holding it keep it). The core's refusal is an `Error` with its one-line message.
+ *
+ * @example
+ * ```ts
+ * import { shareScene } from "./shared_scene.ts";
+ * import { scene } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * const empty = { description: scene({ width: 4, height: 4, elements: [], lights: [] }), textures: new Map() };
+ * const a = await shareScene(empty);
+ * assert.equal(await shareScene(structuredClone(empty), {}, a), a); // equal content: reused
+ * assert.ok(a.bytes instanceof SharedArrayBuffer);
+ * ```
+ */
+export async function shareScene(
+  scene: Scene,
+  options: PackOptions = {},
+  reuse?: PreparedScene,
+): Promise<PreparedScene> {
+  const packed = packScene(scene, options);
+  if (reuse !== undefined && sameBytes(reuse.packed, packed)) return reuse;
+  await coreOnThisThread();
+  let prepared: Uint8Array;
+  try {
+    prepared = prepare_scene(packed);
+  } catch (error) {
+    // Only a hand-built Scene that skipped validation gets here.
+    throw new Error(
+      `the scene could not be built: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const bytes = new SharedArrayBuffer(prepared.byteLength);
+  new Uint8Array(bytes).set(prepared);
+  return { key: String(nextKey++), bytes, packed };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  // Four bytes at a time: packed scenes are whole 8-byte words in buffers of their own.
+  const words = a.length >> 2;
+  const wa = new Uint32Array(a.buffer, a.byteOffset, words);
+  const wb = new Uint32Array(b.buffer, b.byteOffset, words);
+  for (let i = 0; i < words; i++) if (wa[i] !== wb[i]) return false;
+  for (let i = words << 2; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
