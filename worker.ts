@@ -8,6 +8,7 @@
  */
 
 import { initSync, RenderScene } from "./lib/raypool.js";
+import { errorMessage } from "./src/_format.ts";
 import type { FromWorker, ToWorker } from "./src/render/messages.ts";
 
 interface Current {
@@ -28,10 +29,6 @@ const scope = self as unknown as {
 /** The scene last built, by content key; kept across renders. */
 let held: { key: string; scene: RenderScene } | undefined;
 let current: Current | undefined;
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
   current = undefined;
@@ -57,7 +54,7 @@ function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
     scope.postMessage({
       kind: "renderError",
       renderId,
-      message: errorText(error),
+      message: errorMessage(error),
     });
     return;
   }
@@ -87,7 +84,7 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
       kind: "tileError",
       renderId: message.renderId,
       index: message.index,
-      message: errorText(error),
+      message: errorMessage(error),
     });
     return;
   }

@@ -75,7 +75,10 @@ export function errorMessage(error: unknown): string {
  * assert.equal(abortError(AbortSignal.abort(Symbol("x"))).message, "the render was aborted: Symbol(x)");
  * ```
  */
-export function abortError(signal: AbortSignal): DOMException {
+export function abortError(
+  signal: AbortSignal,
+  what = "the render",
+): DOMException {
   const reason: unknown = signal.reason;
   if (reason instanceof DOMException && reason.name === "AbortError") {
     return reason;
@@ -83,12 +86,14 @@ export function abortError(signal: AbortSignal): DOMException {
   const text = reason === undefined
     ? ""
     : `: ${typeof reason === "string" ? reason : errorMessage(reason)}`;
-  return new DOMException(`the render was aborted${text}`, "AbortError");
+  return new DOMException(`${what} was aborted${text}`, "AbortError");
 }
 
 /**
- * Settles as `promise` does, or rejects with the signal's `AbortError` as soon as it aborts
- * (the promise itself runs on; its later rejection is ignored).
+ * Settles as `promise` does, or rejects with the signal's `AbortError` ({@linkcode abortError}
+ * of `options.what`) as soon as it aborts, at once if it already has. The work behind
+ * `promise` is not stopped: its later rejection is ignored, and `options.onLateValue` is
+ * given a value that arrives after the abort, to release it (close a file, say).
  *
  * @example
  * ```ts
@@ -102,12 +107,20 @@ export function abortError(signal: AbortSignal): DOMException {
 export function abortable<T>(
   promise: Promise<T>,
   signal: AbortSignal | undefined,
+  options: { what?: string; onLateValue?: (value: T) => void } = {},
 ): Promise<T> {
   if (signal === undefined) return promise;
-  promise.catch(() => {});
-  if (signal.aborted) return Promise.reject(abortError(signal));
+  const { what, onLateValue } = options;
+  let aborted = signal.aborted;
+  promise.then((value) => {
+    if (aborted) onLateValue?.(value);
+  }, () => {});
+  if (aborted) return Promise.reject(abortError(signal, what));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
+    const onAbort = () => {
+      aborted = true;
+      reject(abortError(signal, what));
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() =>
       signal.removeEventListener("abort", onAbort)

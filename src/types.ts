@@ -174,7 +174,100 @@ export interface Plane {
  * };
  * ```
  */
-export type Element = { Sphere: Sphere } | { Plane: Plane };
+export type Element = { Sphere: Sphere } | { Plane: Plane } | { Mesh: Mesh };
+
+/**
+ * Where a mesh goes in the scene: scaled (one factor, or one per axis; never zero), then
+ * rotated by `degrees` about `axis` (through the origin, counter-clockwise looking down the
+ * axis), then translated. Every part is optional.
+ *
+ * @example
+ * ```ts
+ * import type { MeshTransform } from "./types.ts";
+ * const transform: MeshTransform = {
+ *   scale: 0.5,
+ *   rotate: { axis: { x: 0, y: 1, z: 0 }, degrees: 30 },
+ *   translate: { x: 0, y: -1, z: -6 },
+ * };
+ * ```
+ */
+export interface MeshTransform {
+  /** A factor for all axes, or one per axis (each finite and non-zero; negative mirrors). */
+  scale?: number | Vector;
+  /** A rotation about an axis through the origin (a non-zero vector). */
+  rotate?: { axis: Vector; degrees: number };
+  /** A translation. */
+  translate?: Vector;
+}
+
+/**
+ * A triangle mesh: a Wavefront OBJ or PLY file (optionally gzipped, `.gz`) found like a
+ * texture path, or, for scenes built in code, the geometry inline as flat arrays. Seen from
+ * both sides; refraction needs a closed mesh and takes inside and outside from the winding
+ * (counter-clockwise seen from outside). With `smooth`, normals are interpolated across
+ * triangles (the file's vertex normals, else ones computed from the faces). Texture
+ * coordinates come from the file (or `uvs`); a textured mesh without them shows the
+ * texture's top-left texel.
+ *
+ * @example
+ * ```ts
+ * import type { Mesh } from "./types.ts";
+ * const teapot: Mesh = {
+ *   path: "models/teapot.obj",
+ *   material: { coloration: { Color: { red: 1, green: 1, blue: 1 } }, albedo: 0.18, surface: "Diffuse" },
+ *   transform: { scale: 0.3, translate: { x: 0, y: -1, z: -5 } },
+ *   smooth: true,
+ * };
+ * const quad: Mesh = {
+ *   positions: [-1, 0, -1, 1, 0, -1, 1, 0, -3, -1, 0, -3],
+ *   indices: [0, 1, 2, 0, 2, 3],
+ *   material: teapot.material,
+ * };
+ * ```
+ */
+export interface Mesh {
+  /** The OBJ or PLY file (`.obj`, `.ply`, either with `.gz`); or give `positions` and `indices`. */
+  path?: string;
+  /** Inline geometry: x, y, z of each vertex (instead of `path`). */
+  positions?: number[];
+  /** Inline geometry: three 0-based vertex indices per triangle, counter-clockwise from outside. */
+  indices?: number[];
+  /** Inline geometry: optional u, v texture coordinates per vertex. */
+  uvs?: number[];
+  /** Its material. */
+  material: Material;
+  /** Scale, rotate, translate (in that order); absent, the mesh is used as it is. */
+  transform?: MeshTransform;
+  /** Interpolate vertex normals across triangles (default false: flat faces). */
+  smooth?: boolean;
+}
+
+/**
+ * The geometry of one mesh file as parsed: flat arrays, one vertex per unique combination of
+ * position, normal and texture coordinates, three indices per triangle.
+ *
+ * @example
+ * ```ts
+ * import type { MeshData } from "./types.ts";
+ * const quad: MeshData = {
+ *   positions: new Float64Array([0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0]),
+ *   indices: new Uint32Array([0, 1, 2, 0, 2, 3]),
+ *   degenerate: 0,
+ * };
+ * ```
+ */
+export interface MeshData {
+  /** x, y, z of each vertex. */
+  positions: Float64Array;
+  /** Normal x, y, z per vertex, when the file gives one for every corner. */
+  normals?: Float32Array;
+  /** u, v per vertex, when the file gives texture coordinates for every corner. */
+  uvs?: Float32Array;
+  /** Three vertex indices per triangle, counter-clockwise seen from the front. */
+  indices: Uint32Array;
+  /** Triangles dropped because they have no area (repeated or collinear corners). */
+  degenerate: number;
+}
 
 /**
  * A light infinitely far away, shining along `direction`.
@@ -282,7 +375,7 @@ export interface SceneDescription {
   height: number;
   /** Vertical field of view in degrees (0 < fov < 180). */
   fov: number;
-  /** Spheres and planes; on equal distance the earlier element is the one seen. */
+  /** Spheres, planes and meshes; on equal distance the earlier element is the one seen. */
   elements: Element[];
   /** Directional and spherical lights. */
   lights: Light[];
@@ -336,6 +429,8 @@ export interface Scene {
   readonly description: SceneDescription;
   /** Decoded textures, keyed by path as written in `description`. */
   readonly textures: ReadonlyMap<string, TextureImage>;
+  /** Parsed mesh files, keyed by path as written in `description` (absent: no mesh files). */
+  readonly meshes?: ReadonlyMap<string, MeshData>;
 }
 
 /**

@@ -112,6 +112,12 @@ Deno.test("bad options and paths are input errors (exit 2)", async () => {
       message: /one scene file/,
     },
     {
+      name: "a device as the scene file",
+      args: ["/dev/zero", "-o", "{out}"],
+      message:
+        /^raypool: cannot read scene file "\/dev\/zero": it is a character device, not a regular file\n/,
+    },
+    {
       name: "unknown option",
       args: [TINY, "-o", "{out}", "--fast"],
       message: /unknown option --fast/,

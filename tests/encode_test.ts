@@ -100,3 +100,16 @@ Deno.test("images whose data does not match their size are rejected", async () =
     },
   );
 });
+
+Deno.test("encodePng() refuses a side past 2^31 - 1 before looking at the pixels", async () => {
+  for (const [width, height] of [[2 ** 31, 1], [1, 2 ** 31]]) {
+    await assert.rejects(
+      encodePng({ width, height, data: new Uint8Array(4) }),
+      {
+        name: "RangeError",
+        message:
+          `a PNG is limited to 2147483647 pixels a side, got ${width}×${height}`,
+      },
+    );
+  }
+});

@@ -187,6 +187,25 @@ Deno.test("a JPEG past imagescript's limit is an input error before rendering", 
   });
 });
 
+Deno.test("a PNG wider or taller than 2^31 - 1 is an input error before rendering", async () => {
+  await withTempDir(async (dir) => {
+    const api = fakeApi();
+    for (const [width, height] of [[2 ** 31, 1], [1, 2 ** 31]]) {
+      await assert.rejects(
+        runRender(command(join(dir, "a.png"), { width, height }), api, {
+          pngStreamThresholdBytes: 0,
+        }),
+        (error: unknown) =>
+          error instanceof InputError &&
+          error.message ===
+            `PNG output is limited to 2147483647 pixels a side, got ${width}×${height}`,
+      );
+    }
+    assert.deepEqual(api.calls, []);
+    assert.deepEqual(await listDir(dir), []);
+  });
+});
+
 Deno.test("the streaming path writes the same pixels as imagescript, band by band", async () => {
   await withTempDir(async (dir) => {
     const streamed = join(dir, "streamed.png");

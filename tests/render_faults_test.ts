@@ -3,7 +3,16 @@
 import assert from "node:assert/strict";
 import { WorkerPool } from "../src/render/pool.ts";
 import { Renderer, rendererWithWorker } from "../src/render/renderer.ts";
-import { loadScene } from "../src/scene/mod.ts";
+import {
+  loadScene,
+  material,
+  point,
+  refractive,
+  rgb,
+  scene as sceneOf,
+  sphere,
+  sphericalLight,
+} from "../src/scene/mod.ts";
 
 const scene = await loadScene(
   new URL("./fixtures/original/test_800x600.json", import.meta.url),
@@ -117,7 +126,54 @@ test("an abort stops even one pixel of 65535² samples inside the core", async (
     message: "the render was aborted: Symbol(any reason works)",
   });
   const next = performance.now();
-  await renderer.render(scene, { width: 8, height: 8 });
+  // Bounded, so that a worker still busy fails the test instead of hanging it.
+  await renderer.render(scene, {
+    width: 8,
+    height: 8,
+    signal: AbortSignal.timeout(5000),
+  });
+  const waited = performance.now() - next;
+  assert.ok(waited < 1000, `the next render waited ${waited} ms`);
+});
+
+test("an abort stops a sample whose rays multiply at every bounce, inside the core", async () => {
+  // Glass inside glass, 999 bounces deep: 2^999 rays under each primary sample, as the
+  // property test's generator once made. Valid, and endless without cancellation.
+  const glass = material({
+    color: rgb(1, 1, 1),
+    albedo: 0.5,
+    surface: refractive(1.5, 1),
+  });
+  const endless = sceneOf({
+    width: 4,
+    height: 3,
+    shadow_bias: 0,
+    max_recursion_depth: 999,
+    elements: [
+      sphere({ center: point(0, 0, -5), radius: 2, material: glass }),
+      sphere({ center: point(0, 0, -5), radius: 1, material: glass }),
+    ],
+    lights: [
+      sphericalLight({
+        position: point(0, 5, 0),
+        color: rgb(1, 1, 1),
+        intensity: 1000,
+      }),
+    ],
+  });
+  await using renderer = withWorker(undefined, 2);
+  const controller = new AbortController();
+  const rendering = renderer.render(endless, { signal: controller.signal });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  controller.abort();
+  await assert.rejects(rendering, { name: "AbortError" });
+  const next = performance.now();
+  // Bounded, so that a worker still busy fails the test instead of hanging it.
+  await renderer.render(scene, {
+    width: 8,
+    height: 8,
+    signal: AbortSignal.timeout(5000),
+  });
   const waited = performance.now() - next;
   assert.ok(waited < 1000, `the next render waited ${waited} ms`);
 });
@@ -149,7 +205,7 @@ test("a worker module that fails to load rejects, naming a tile", async () => {
   await assert.rejects(renderer.render(scene, size), /failed twice/);
 });
 
-test("a hand-built Scene the core refuses fails the render, naming what is wrong", async () => {
+test("a hand-built Scene is checked before it reaches the core, naming what is wrong", async () => {
   await using renderer = withWorker(undefined);
   const wrongTexture = {
     ...scene,
@@ -162,13 +218,23 @@ test("a hand-built Scene the core refuses fails the render, naming what is wrong
   await assert.rejects(renderer.render(wrongTexture, size), {
     name: "RangeError",
     message:
-      /texture "scenes\/checkerboard.png" must hold 2×2×4 = 16 bytes, got 3/,
+      'textures["scenes/checkerboard.png"].data must hold 2×2×4 = 16 bytes, got 3',
   });
   const negative = structuredClone(scene);
   const first = negative.description.elements[0];
   if ("Sphere" in first) first.Sphere.radius = -1;
-  await assert.rejects(
-    renderer.render(negative, size),
-    /^Error: the scene could not be built: .*radius/,
-  );
+  await assert.rejects(renderer.render(negative, size), {
+    name: "RangeError",
+    message: /^elements\[0\]\.Sphere\.radius /,
+  });
+  const noElements = {
+    ...scene,
+    description: { ...scene.description, elements: null as never },
+  };
+  await assert.rejects(renderer.render(noElements, size), {
+    name: "TypeError",
+    message: "elements must be an array, got null",
+  });
+  // Nothing was sent to a worker.
+  assert.equal(WorkerPool.live, 0);
 });

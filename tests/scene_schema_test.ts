@@ -153,6 +153,15 @@ const rejectedByBoth: Bad[] = [
   ["reflectivity above 1", (s) => {
     s.elements[0].Sphere.material.surface.Reflective.reflectivity = 1.01;
   }],
+  ["recursion depth beyond 1000", (s) => {
+    s.max_recursion_depth = 1001;
+  }],
+  ["refraction index that rounds to 0 as f32", (s) => {
+    s.elements[2].Sphere.material.surface.Refractive.index = 1e-46;
+  }],
+  ["albedo that rounds to infinity as f32", (s) => {
+    s.elements[0].Sphere.material.albedo = 2 ** 128 - 2 ** 103;
+  }],
   ["refraction index zero", (s) => {
     s.elements[2].Sphere.material.surface.Refractive.index = 0;
   }],
@@ -210,7 +219,100 @@ const validatorOnly: Bad[] = [
   ["a normal too short to normalise", (s) => {
     s.elements[3].Plane.normal = { x: 1e-200, y: 0, z: 0 };
   }],
+  ["a camera view whose squared length overflows", (s) => {
+    s.camera.position = { x: -1e154, y: 0, z: 0 };
+    s.camera.look_at = { x: 1e154, y: 0, z: 0 };
+  }],
+  ["a camera view only a denormal long", (s) => {
+    s.camera.position = { x: 0, y: 0, z: 0 };
+    s.camera.look_at = { x: 5e-324, y: 0, z: 0 };
+  }],
 ];
+
+type Setter = (scene: Json, value: number) => void;
+
+/**
+ * Each numeric limit the schema states, with values just inside and just outside it: the
+ * schema and validateScene must give the same answer for every one.
+ */
+const boundaries: [name: string, set: Setter, values: number[]][] = [
+  ["width", (s, v) => {
+    s.width = v;
+    s.height = 1;
+  }, [0, 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 1e10, 1.5]],
+  ["samples", (s, v) => {
+    s.samples = v;
+  }, [0, 1, 4, 2 ** 32, 4294836225 + 0.5, 1e10]],
+  ["max_recursion_depth", (s, v) => {
+    s.max_recursion_depth = v;
+  }, [-1, 0, 999, 1000, 1001, 2 ** 32 - 1, 2 ** 32]],
+  ["fov", (s, v) => {
+    s.fov = v;
+  }, [0, 5e-324, 179.99999999999997, 180]],
+  ["albedo", (s, v) => {
+    s.elements[0].Sphere.material.albedo = v;
+  }, [
+    -5e-324,
+    0,
+    3.4028234663852886e38,
+    3.4028235677973362e38,
+    2 ** 128 - 2 ** 103,
+    1e39,
+  ]],
+  ["intensity", (s, v) => {
+    s.lights[0].Spherical.intensity = v;
+  }, [-1, 0, 3.4028235677973362e38, 2 ** 128 - 2 ** 103]],
+  ["colour", (s, v) => {
+    s.lights[0].Spherical.color.green = v;
+  }, [-1e-300, 0, 3.4028235677973362e38, 2 ** 128 - 2 ** 103]],
+  ["transparency", (s, v) => {
+    s.elements[2].Sphere.material.surface.Refractive.transparency = v;
+  }, [-1, 0, 3.4028235677973362e38, 2 ** 128 - 2 ** 103]],
+  ["reflectivity", (s, v) => {
+    s.elements[0].Sphere.material.surface.Reflective.reflectivity = v;
+  }, [-5e-324, 0, 1, 1.0000000000000002]],
+  ["refractive index", (s, v) => {
+    s.elements[2].Sphere.material.surface.Refractive.index = v;
+  }, [
+    0,
+    1e-46,
+    2 ** -150,
+    7.006492321624087e-46,
+    1.401298464324817e-45,
+    1.5,
+    3.4028235677973362e38,
+    2 ** 128 - 2 ** 103,
+  ]],
+  ["radius", (s, v) => {
+    s.elements[0].Sphere.radius = v;
+  }, [-1, 0, 5e-324, 1e308]],
+  ["shadow_bias", (s, v) => {
+    s.shadow_bias = v;
+  }, [-5e-324, 0, 1e308]],
+];
+
+Deno.test("the schema and validateScene agree on both sides of every numeric limit", () => {
+  let accepted = 0;
+  let rejected = 0;
+  for (const [name, set, values] of boundaries) {
+    for (const value of values) {
+      const scene = base();
+      set(scene, value);
+      const bySchema = schemaAccepts(scene);
+      assert.equal(
+        validatorAccepts(scene),
+        bySchema,
+        `${name} = ${value}: the schema ${
+          bySchema ? "accepts" : "rejects"
+        } it, validateScene does not`,
+      );
+      if (bySchema) accepted++;
+      else rejected++;
+    }
+  }
+  // Both sides of the limits are exercised, not just one.
+  assert.ok(accepted >= 20 && rejected >= 25, `${accepted} / ${rejected}`);
+});
 
 Deno.test(`schema and validateScene both reject ${rejectedByBoth.length} bad scenes`, () => {
   assert.ok(rejectedByBoth.length >= 15);

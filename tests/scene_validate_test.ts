@@ -122,7 +122,7 @@ const cases: Case[] = [
       s.elements[1] = { Cube: {} };
     },
     TypeError,
-    'elements[1] has unknown variant "Cube", expected "Sphere" or "Plane"',
+    'elements[1] has unknown variant "Cube", expected "Sphere", "Plane" or "Mesh"',
   ],
   [
     "misspelt element variant",
@@ -130,7 +130,7 @@ const cases: Case[] = [
       s.elements[1] = { sphere: sphere0(s) };
     },
     TypeError,
-    'elements[1] has unknown variant "sphere", expected "Sphere" or "Plane"; did you mean "Sphere"?',
+    'elements[1] has unknown variant "sphere", expected "Sphere", "Plane" or "Mesh"; did you mean "Sphere"?',
   ],
   [
     "element with two keys",
@@ -138,7 +138,7 @@ const cases: Case[] = [
       s.elements[0] = { Sphere: sphere0(s), Plane: plane3(s) };
     },
     TypeError,
-    'elements[0] must have exactly one key, "Sphere" or "Plane", got 2 keys: "Sphere", "Plane"',
+    'elements[0] must have exactly one key, "Sphere", "Plane" or "Mesh", got 2 keys: "Sphere", "Plane"',
   ],
   [
     "element with no key",
@@ -146,7 +146,7 @@ const cases: Case[] = [
       s.elements[2] = {};
     },
     TypeError,
-    'elements[2] must have exactly one key, "Sphere" or "Plane", got an empty object',
+    'elements[2] must have exactly one key, "Sphere", "Plane" or "Mesh", got an empty object',
   ],
   [
     "element as a string",
@@ -154,7 +154,7 @@ const cases: Case[] = [
       s.elements[0] = "Sphere";
     },
     TypeError,
-    'elements[0] must be an object with one key, "Sphere" or "Plane", got "Sphere"',
+    'elements[0] must be an object with one key, "Sphere", "Plane" or "Mesh", got "Sphere"',
   ],
   [
     "element as null",
@@ -162,7 +162,7 @@ const cases: Case[] = [
       s.elements[0] = null;
     },
     TypeError,
-    'elements[0] must be an object with one key, "Sphere" or "Plane", got null',
+    'elements[0] must be an object with one key, "Sphere", "Plane" or "Mesh", got null',
   ],
   [
     "unknown light variant",
@@ -484,7 +484,63 @@ const cases: Case[] = [
       spherical0(s).intensity = 1e39;
     },
     RangeError,
-    "lights[0].Spherical.intensity must be at most 3.4028234663852886e+38 (it is a 32-bit float), got 1e+39",
+    "lights[0].Spherical.intensity must be less than 3.4028235677973366e+38 to fit a 32-bit float (whose largest value is 3.4028234663852886e+38), got 1e+39",
+  ],
+  [
+    "f32 overflow by rounding: 2^128 - 2^103 rounds to infinity",
+    (s) => {
+      sphere0(s).material.albedo = 2 ** 128 - 2 ** 103;
+    },
+    RangeError,
+    "elements[0].Sphere.material.albedo must be less than 3.4028235677973366e+38 to fit a 32-bit float (whose largest value is 3.4028234663852886e+38), got 3.4028235677973366e+38",
+  ],
+  [
+    "refractive index that rounds to 0 as f32",
+    (s) => {
+      s.elements[2].Sphere.material.surface.Refractive.index = 1e-46;
+    },
+    RangeError,
+    "elements[2].Sphere.material.surface.Refractive.index must be more than 7.006492321624085e-46 so it does not round to 0 as a 32-bit float, got 1e-46",
+  ],
+  [
+    "refractive index beyond f32",
+    (s) => {
+      s.elements[2].Sphere.material.surface.Refractive.index = 1e39;
+    },
+    RangeError,
+    "elements[2].Sphere.material.surface.Refractive.index must be less than 3.4028235677973366e+38 to fit a 32-bit float (whose largest value is 3.4028234663852886e+38), got 1e+39",
+  ],
+  [
+    "recursion depth beyond the core's limit",
+    (s) => {
+      s.max_recursion_depth = 1001;
+    },
+    RangeError,
+    "max_recursion_depth must be at most 1000, got 1001",
+  ],
+  [
+    "recursion depth 2^32 - 1",
+    (s) => {
+      s.max_recursion_depth = 4294967295;
+    },
+    RangeError,
+    "max_recursion_depth must be at most 1000, got 4294967295",
+  ],
+  [
+    "samples 1e10 (would wrap to 1410065408 as u32)",
+    (s) => {
+      s.samples = 1e10;
+    },
+    RangeError,
+    "samples must be at most 4294967295 (it is a 32-bit unsigned integer), got 10000000000",
+  ],
+  [
+    "samples 2^32 (would wrap to 0 as u32)",
+    (s) => {
+      s.samples = 4294967296;
+    },
+    RangeError,
+    "samples must be at most 4294967295 (it is a 32-bit unsigned integer), got 4294967296",
   ],
 
   // Non-finite numbers (JSON's 1e999 parses as Infinity)
@@ -571,6 +627,24 @@ const cases: Case[] = [
     },
     RangeError,
     'camera.look_at must differ from camera.position, both are {"x": 0, "y": 1, "z": 2}',
+  ],
+  [
+    "camera view longer than the core can square (1.3e154)",
+    (s) => {
+      s.camera.position = { x: -1e154, y: 0, z: 0 };
+      s.camera.look_at = { x: 1e154, y: 0, z: 0 };
+    },
+    RangeError,
+    'camera.look_at is too far from camera.position to give a view direction (the squared length of look_at − position = {"x": 2e+154, "y": 0, "z": 0} overflows)',
+  ],
+  [
+    "camera view only a denormal long",
+    (s) => {
+      s.camera.position = { x: 0, y: 0, z: 0 };
+      s.camera.look_at = { x: 5e-324, y: 0, z: 0 };
+    },
+    RangeError,
+    'camera.look_at is too close to camera.position to give a view direction (the squared length of look_at − position = {"x": 5e-324, "y": 0, "z": 0} is 0)',
   ],
   [
     "camera up parallel to the view",
@@ -709,6 +783,17 @@ Deno.test("validateScene() accepts the boundaries of each range", () => {
   scene.elements[2].Sphere.material.surface.Refractive.index = 1e-3;
   sphere0(scene).center = { x: -1e300, y: 0, z: 1e300 };
   plane3(scene).normal = { x: 0, y: 1e-100, z: 0 };
+  scene.max_recursion_depth = 1000;
+  // The largest double below 2^128 - 2^103 rounds down to f32::MAX; 2^-150 · (1 + 2^-52)
+  // rounds up to the smallest f32 denormal.
+  spherical0(scene).intensity = 3.4028235677973362e38;
+  scene.elements[2].Sphere.material.surface.Refractive.index =
+    7.006492321624087e-46;
+  scene.camera.position = { x: -1e153, y: 0, z: 0 };
+  scene.camera.look_at = { x: 1e153, y: 0, z: 0 };
+  assert.deepEqual(validateScene(scene), scene);
+  scene.camera.position = { x: 0, y: 0, z: 0 };
+  scene.camera.look_at = { x: 0, y: 0, z: 1e-160 };
   assert.deepEqual(validateScene(scene), scene);
   scene.samples = 65536;
   assert.equal(validateScene(scene).samples, 65536);

@@ -171,12 +171,14 @@ pub struct Nearest {
     pub index: u32,
     /// Which list `index` points into.
     pub kind: ShapeKind,
+    /// Within the element: a mesh's triangle; 0 for other kinds.
+    pub part: u32,
 }
 
 impl Nearest {
     /// No hit yet: every real hit is nearer.
     pub const NONE: Nearest =
-        Nearest { distance: f64::INFINITY, order: u32::MAX, index: u32::MAX, kind: ShapeKind::Plane };
+        Nearest { distance: f64::INFINITY, order: u32::MAX, index: u32::MAX, kind: ShapeKind::Plane, part: 0 };
 
     /// Whether anything was hit.
     #[inline(always)]
@@ -188,8 +190,14 @@ impl Nearest {
     #[inline(always)]
     /// Keeps the hit if it is nearer, or as near and earlier in the scene.
     pub fn offer(&mut self, distance: f64, order: u32, index: u32, kind: ShapeKind) {
+        self.offer_part(distance, order, index, kind, 0);
+    }
+
+    /// [`Nearest::offer`] for a hit on part of an element (a mesh's triangle).
+    #[inline(always)]
+    pub fn offer_part(&mut self, distance: f64, order: u32, index: u32, kind: ShapeKind, part: u32) {
         if distance < self.distance || (distance == self.distance && order < self.order) {
-            *self = Nearest { distance, order, index, kind };
+            *self = Nearest { distance, order, index, kind, part };
         }
     }
 }

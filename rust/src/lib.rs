@@ -16,6 +16,8 @@ pub mod camera;
 pub mod color;
 pub mod light;
 pub mod material;
+pub mod mesh;
+pub mod mesh_bvh;
 pub mod packed;
 pub mod ray;
 pub mod render;

@@ -4,7 +4,7 @@
 use crate::color::{Color, BLACK};
 use crate::material::Surface;
 use crate::ray::Ray;
-use crate::scene::Scene;
+use crate::scene::{Origin, Scene};
 use crate::vector::{Point, Vector3};
 use crate::view::View;
 use std::f32::consts::PI;
@@ -12,28 +12,48 @@ use std::fmt;
 
 /// The colour seen along `ray`; black past the recursion limit or when nothing is hit.
 pub fn cast_ray(scene: &Scene, ray: &Ray, depth: u32) -> Color {
-    if depth >= scene.max_recursion_depth {
-        return BLACK;
+    let mut never = || false;
+    let mut check = Checkpoint::new(&mut never);
+    match cast_ray_from(scene, ray, depth, Origin::NONE, &mut check) {
+        Ok(color) => color,
+        Err(Cancelled) => BLACK,
     }
-    let hit = scene.trace(ray);
+}
+
+/// [`cast_ray`] for a ray leaving `from`, counted by `check`: a scene whose rays multiply at
+/// every hit (two glass spheres and a deep recursion limit) can spend hours under one primary
+/// sample, so the cancel callback is asked from in here, not just between pixels.
+fn cast_ray_from(
+    scene: &Scene,
+    ray: &Ray,
+    depth: u32,
+    from: Origin,
+    check: &mut Checkpoint,
+) -> Result<Color, Cancelled> {
+    if depth >= scene.max_recursion_depth {
+        return Ok(BLACK);
+    }
+    check.ray()?;
+    let hit = scene.trace_from(ray, from);
     if !hit.is_hit() {
-        return BLACK;
+        return Ok(BLACK);
     }
     let point = ray.origin + ray.direction * hit.distance;
-    let surfel = scene.surfel(&hit, point);
+    let surfel = scene.surfel(&hit, point, ray.direction);
     let material = surfel.material;
     let normal = surfel.normal;
-    match material.surface {
+    let here = Origin::of(&hit);
+    Ok(match material.surface {
         Surface::Diffuse => {
             let surface = scene.surface_color(&hit, &material, point);
-            shade_diffuse(scene, point, normal, surface, material.albedo)
+            shade_diffuse(scene, point, normal, surface, material.albedo, here)
         }
         Surface::Reflective { reflectivity } => {
             let surface = scene.surface_color(&hit, &material, point);
-            let mut color = shade_diffuse(scene, point, normal, surface, material.albedo);
+            let mut color = shade_diffuse(scene, point, normal, surface, material.albedo, here);
             let reflection = Ray::reflection(normal, ray.direction, point, scene.shadow_bias);
             color = color * (1.0 - reflectivity);
-            color + cast_ray(scene, &reflection, depth + 1) * reflectivity
+            color + cast_ray_from(scene, &reflection, depth + 1, here, check)? * reflectivity
         }
         Surface::Refractive { index, transparency } => {
             let kr = fresnel(ray.direction, normal, index) as f32;
@@ -43,27 +63,27 @@ pub fn cast_ray(scene: &Scene, ray: &Ray, depth: u32) -> Color {
                 // The Fresnel quirk can disagree with Snell's law at the critical angle; the
                 // original would panic there, black is the quiet equivalent.
                 if let Some(t) = Ray::transmission(normal, ray.direction, point, scene.shadow_bias, index) {
-                    refraction = cast_ray(scene, &t, depth + 1);
+                    refraction = cast_ray_from(scene, &t, depth + 1, here, check)?;
                 }
             }
             let reflection_ray = Ray::reflection(normal, ray.direction, point, scene.shadow_bias);
-            let reflection = cast_ray(scene, &reflection_ray, depth + 1);
+            let reflection = cast_ray_from(scene, &reflection_ray, depth + 1, here, check)?;
             let color = reflection * kr + refraction * (1.0 - kr);
             color * transparency * surface
         }
-    }
+    })
 }
 
 /// Lambert shading with hard shadows, summed over lights and then clamped.
 #[inline]
-fn shade_diffuse(scene: &Scene, point: Point, normal: Vector3, surface: Color, albedo: f32) -> Color {
+fn shade_diffuse(scene: &Scene, point: Point, normal: Vector3, surface: Color, albedo: f32, from: Origin) -> Color {
     let mut color = BLACK;
     let shadow_origin = point + normal * scene.shadow_bias;
     let light_reflected = albedo / PI;
     for light in &scene.lights {
         let to_light = light.direction_from(point);
         let shadow_ray = Ray { origin: shadow_origin, direction: to_light };
-        let in_light = !scene.occluded(&shadow_ray, light.distance(point));
+        let in_light = !scene.occluded_from(&shadow_ray, light.distance(point), from);
         let light_intensity = if in_light { light.intensity(point) } else { 0.0 };
         // `.max(0.0)` as a comparison (NaN → 0 either way); wasm has no cheap maxNum.
         let cosine = normal.dot(to_light) as f32;
@@ -135,24 +155,29 @@ impl Tile {
     }
 }
 
-/// How many primary samples may pass between two calls of the cancel callback: often enough
-/// that even one pixel with 65535² samples stops within milliseconds, rarely enough that the
-/// call (a trip out of wasm) costs nothing measurable.
-pub const CANCEL_CHECK_SAMPLES: u32 = 4096;
+/// How many rays (primary or secondary) may be cast between two calls of the cancel
+/// callback: often enough that even one pixel with 65535² samples, or one sample whose rays
+/// multiply at every bounce, stops within milliseconds, rarely enough that the call (a trip
+/// out of wasm) costs nothing measurable.
+pub const CANCEL_CHECK_RAYS: u32 = 4096;
 
-/// Returned from the pixel loops when the callback asked to stop.
+/// Returned from the ray and pixel loops when the callback asked to stop.
 struct Cancelled;
 
-/// Counts primary samples and asks the cancel callback every [`CANCEL_CHECK_SAMPLES`] of them
-/// and at the start of every row.
+/// Counts rays and asks the cancel callback every [`CANCEL_CHECK_RAYS`] of them and at the
+/// start of every row.
 struct Checkpoint<'a> {
     left: u32,
     cancel: &'a mut dyn FnMut() -> bool,
 }
 
-impl Checkpoint<'_> {
+impl<'a> Checkpoint<'a> {
+    fn new(cancel: &'a mut dyn FnMut() -> bool) -> Checkpoint<'a> {
+        Checkpoint { left: CANCEL_CHECK_RAYS, cancel }
+    }
+
     fn ask(&mut self) -> Result<(), Cancelled> {
-        self.left = CANCEL_CHECK_SAMPLES;
+        self.left = CANCEL_CHECK_RAYS;
         if (self.cancel)() {
             Err(Cancelled)
         } else {
@@ -161,7 +186,7 @@ impl Checkpoint<'_> {
     }
 
     #[inline(always)]
-    fn sample(&mut self) -> Result<(), Cancelled> {
+    fn ray(&mut self) -> Result<(), Cancelled> {
         self.left -= 1;
         if self.left == 0 {
             self.ask()
@@ -179,19 +204,17 @@ fn render_pixel(scene: &Scene, view: &View, x: u32, y: u32, check: &mut Checkpoi
     let camera = view.camera();
     let samples_per_axis = view.samples_per_axis();
     if samples_per_axis <= 1 {
-        check.sample()?;
         let ray = camera.ray(x as f64 + 0.5, y as f64 + 0.5);
-        return Ok(cast_ray(scene, &ray, 0).to_rgba8(&scene.encode));
+        return Ok(cast_ray_from(scene, &ray, 0, Origin::NONE, check)?.to_rgba8(&scene.encode));
     }
     let k = samples_per_axis as f64;
     let mut sum = BLACK;
     for j in 0..samples_per_axis {
         let oy = (j as f64 + 0.5) / k;
         for i in 0..samples_per_axis {
-            check.sample()?;
             let ox = (i as f64 + 0.5) / k;
             let ray = camera.ray(x as f64 + ox, y as f64 + oy);
-            sum = sum + cast_ray(scene, &ray, 0).clamp_sample();
+            sum = sum + cast_ray_from(scene, &ray, 0, Origin::NONE, check)?.clamp_sample();
         }
     }
     Ok((sum * (1.0 / (samples_per_axis * samples_per_axis) as f32)).to_rgba8(&scene.encode))
@@ -212,7 +235,7 @@ pub fn check_tile(view: &View, tile: Tile) -> Result<(), RenderError> {
 }
 
 /// Renders the tile into `out` (width × height × 4 bytes, rows top first). `cancel` is called
-/// at the start of every row and every [`CANCEL_CHECK_SAMPLES`] primary samples; when it
+/// at the start of every row and every [`CANCEL_CHECK_RAYS`] rays cast; when it
 /// returns true the render stops with [`RenderError::Cancelled`] and `out` is partly written.
 pub fn render_tile_into(
     scene: &Scene,
@@ -232,7 +255,7 @@ pub fn render_tile_into(
             row_bytes as u64 * tile.height as u64
         )));
     }
-    let mut check = Checkpoint { left: CANCEL_CHECK_SAMPLES, cancel };
+    let mut check = Checkpoint::new(cancel);
     for (row, line) in out.chunks_exact_mut(row_bytes).enumerate() {
         check.ask().map_err(|Cancelled| RenderError::Cancelled)?;
         render_row(scene, view, tile.x, tile.y + row as u32, line, &mut check)
@@ -563,18 +586,56 @@ mod tests {
         calls
     }
 
+    /// Nothing to hit: exactly one ray per sample.
+    fn empty_scene() -> Scene {
+        let mut b = SceneBuilder::new(1e-9, 4).unwrap();
+        directional(&mut b, v(0.0, 0.0, -1.0), 1.0);
+        b.build()
+    }
+
     #[test]
-    fn cancel_is_asked_per_row_and_every_4096_primary_samples() {
-        let scene = random_scene(2, 10, true, true);
-        // One sample per pixel: 10 rows of 100 pixels = 1000 samples, under 4096 per row.
+    fn cancel_is_asked_per_row_and_every_4096_rays() {
+        let scene = empty_scene();
+        // One sample per pixel: 10 rows of 100 pixels = 1000 rays, under 4096 per row.
         assert_eq!(cancel_calls(&scene, &view(100, 10, 60.0, 1), Tile { x: 0, y: 0, width: 100, height: 10 }), 10);
-        // One pixel of 128² samples: the row start, then every 4096 samples (16384 / 4096 = 4).
+        // One pixel of 128² samples: the row start, then every 4096 rays (16384 / 4096 = 4).
         assert_eq!(cancel_calls(&scene, &view(1, 1, 60.0, 128 * 128), Tile { x: 0, y: 0, width: 1, height: 1 }), 1 + 4);
-        // Two rows of 3 pixels × 2500 samples: per row 7500 samples, one extra call each.
+        // Two rows of 3 pixels × 2500 samples: per row 7500 rays, one extra call each.
         assert_eq!(
             cancel_calls(&scene, &view(3, 2, 60.0, 2500), Tile { x: 0, y: 0, width: 3, height: 2 }),
             2 * (1 + 1)
         );
+        // Secondary rays count too: the same view of glass asks more often.
+        let glass = glass_in_glass(10);
+        let small = view(8, 8, 60.0, 64);
+        // 512 rays a row: only the row starts ask.
+        assert_eq!(cancel_calls(&scene, &small, Tile::whole(&small)), 8);
+        assert!(cancel_calls(&glass, &small, Tile::whole(&small)) > 8);
+    }
+
+    /// Glass inside glass: every hit spawns a reflected and a refracted ray.
+    fn glass_in_glass(depth: u32) -> Scene {
+        let mut b = SceneBuilder::new(0.0, depth).unwrap();
+        let glass = material(&mut b, [1.0, 1.0, 1.0], 0.5, Surface::Refractive { index: 1.5, transparency: 1.0 });
+        b.add_sphere(v(0.0, 0.0, -5.0), 2.0, glass).unwrap();
+        b.add_sphere(v(0.0, 0.0, -5.0), 1.0, glass).unwrap();
+        spherical(&mut b, v(0.0, 5.0, 0.0), 1000.0);
+        b.build()
+    }
+
+    #[test]
+    fn one_sample_whose_rays_multiply_at_every_bounce_is_cancelled_inside_the_recursion() {
+        // With a recursion limit of 999: 2^999 rays under the one primary sample.
+        let scene = glass_in_glass(999);
+        let view = view(1, 1, 60.0, 1);
+        let mut calls = 0;
+        let err = render_tile(&scene, &view, Tile::whole(&view), &mut || {
+            calls += 1;
+            calls > 3
+        })
+        .unwrap_err();
+        // The row start and three rounds of 4096 rays, all under the first primary sample.
+        assert_eq!((err, calls), (RenderError::Cancelled, 4));
     }
 
     #[test]
@@ -604,7 +665,7 @@ mod tests {
             calls > 3
         })
         .unwrap_err();
-        // The row start and three rounds of 4096 samples, not 4.3 billion samples.
+        // The row start and three rounds of 4096 rays, not 4.3 billion samples.
         assert_eq!((err, calls), (RenderError::Cancelled, 4));
     }
 }

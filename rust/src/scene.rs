@@ -6,6 +6,8 @@ use crate::bvh::{Bvh, Nearest};
 use crate::color::{Color, EncodeTable};
 use crate::light::Light;
 use crate::material::{Coloration, Material, MaterialId, Surface, TextureId};
+use crate::mesh::{Mesh, MeshParts, NO_SKIP};
+use crate::mesh_bvh::MeshNode;
 use crate::ray::Ray;
 use crate::shape::{Plane, ShapeKind, Sphere, TexCoords};
 use crate::texture::{DecodeTable, Texture};
@@ -102,7 +104,21 @@ pub struct SceneBuilder {
     materials: Vec<Material>,
     spheres: Vec<Sphere>,
     planes: Vec<Plane>,
+    meshes: Vec<Mesh>,
     lights: Vec<Light>,
+}
+
+/// A mesh's geometry as [`SceneBuilder::add_mesh`] takes it: flat arrays, world space.
+#[derive(Clone, Debug, Default)]
+pub struct MeshGeometry {
+    /// x, y, z per vertex.
+    pub positions: Vec<f64>,
+    /// Vertex normals (x, y, z per vertex) for smooth shading; `None` for flat faces.
+    pub normals: Option<Vec<f64>>,
+    /// Texture coordinates (u, v per vertex).
+    pub uvs: Option<Vec<f32>>,
+    /// Three vertex indices per triangle, counter-clockwise seen from outside.
+    pub indices: Vec<u32>,
 }
 
 impl SceneBuilder {
@@ -123,6 +139,7 @@ impl SceneBuilder {
             materials: Vec::new(),
             spheres: Vec::new(),
             planes: Vec::new(),
+            meshes: Vec::new(),
             lights: Vec::new(),
         })
     }
@@ -196,7 +213,7 @@ impl SceneBuilder {
 
     /// The element's position among all elements; `u32::MAX` is [`Nearest::NONE`]'s.
     fn next_order(&self) -> Result<u32> {
-        let n = self.spheres.len() + self.planes.len();
+        let n = self.spheres.len() + self.planes.len() + self.meshes.len();
         u32::try_from(n).ok().filter(|&n| n < u32::MAX).ok_or_else(|| SceneError::new("too many elements"))
     }
 
@@ -225,6 +242,18 @@ impl SceneBuilder {
         Ok(())
     }
 
+    /// A triangle mesh (see [`Mesh::new`] for what is checked), seen from both sides. Its BVH
+    /// is built with the scene's, or given to [`SceneBuilder::build_with_bvh`].
+    pub fn add_mesh(&mut self, geometry: MeshGeometry, material: MaterialId) -> Result<()> {
+        let material = self.material(material)?;
+        let order = self.next_order()?;
+        let MeshGeometry { positions, normals, uvs, indices } = geometry;
+        let mesh = Mesh::new(MeshParts { positions, normals, uvs, indices, material: material.0, order })
+            .map_err(|e| SceneError::new(e.0))?;
+        self.meshes.push(mesh);
+        Ok(())
+    }
+
     /// A light; a directional light's direction is normalised here.
     pub fn add_light(&mut self, light: Light) -> Result<()> {
         let light = match light {
@@ -246,12 +275,19 @@ impl SceneBuilder {
     /// The scene, with its BVH built here (unless brute force was asked for).
     pub fn build(self) -> Scene {
         let mut spheres = self.spheres;
-        let bvh = if self.use_bvh { Some(Bvh::build(&mut spheres)) } else { None };
+        let mut meshes = self.meshes;
+        let bvh = if self.use_bvh {
+            meshes.iter_mut().for_each(Mesh::build_bvh);
+            Some(Bvh::build(&mut spheres))
+        } else {
+            None
+        };
         Scene::assemble(
             self.shadow_bias,
             self.max_recursion_depth,
             spheres,
             self.planes,
+            meshes,
             self.lights,
             self.materials,
             self.textures,
@@ -259,9 +295,22 @@ impl SceneBuilder {
         )
     }
 
-    /// The scene with a BVH built earlier: `leaf_order` lists the spheres' indices (in the
-    /// order they were added) in the BVH's leaf order, each exactly once.
-    pub fn build_with_bvh(self, bvh: Bvh, leaf_order: &[u32]) -> Result<Scene> {
+    /// The scene with BVHs built earlier: `leaf_order` lists the spheres' indices (in the
+    /// order they were added) in the BVH's leaf order, each exactly once; `mesh_bvhs` holds
+    /// each mesh's nodes and triangle order, in the order the meshes were added.
+    pub fn build_with_bvh(
+        self,
+        bvh: Bvh,
+        leaf_order: &[u32],
+        mesh_bvhs: Vec<(Vec<MeshNode>, Vec<u32>)>,
+    ) -> Result<Scene> {
+        let mut meshes = self.meshes;
+        if mesh_bvhs.len() != meshes.len() {
+            return Err(SceneError::new(format!("{} mesh BVHs for {} meshes", mesh_bvhs.len(), meshes.len())));
+        }
+        for (i, (mesh, (nodes, prims))) in meshes.iter_mut().zip(mesh_bvhs).enumerate() {
+            mesh.set_bvh(nodes, prims).map_err(|e| SceneError::new(format!("mesh {i}: {e}")))?;
+        }
         let n = self.spheres.len();
         if leaf_order.len() != n {
             return Err(SceneError::new(format!("the BVH orders {} spheres, the scene has {n}", leaf_order.len())));
@@ -283,6 +332,7 @@ impl SceneBuilder {
             self.max_recursion_depth,
             spheres,
             self.planes,
+            meshes,
             self.lights,
             self.materials,
             self.textures,
@@ -300,6 +350,7 @@ pub struct Scene {
     pub max_recursion_depth: u32,
     spheres: Vec<Sphere>,
     planes: Vec<Plane>,
+    meshes: Vec<Mesh>,
     /// The lights, in scene order.
     pub lights: Vec<Light>,
     materials: Vec<Material>,
@@ -308,6 +359,39 @@ pub struct Scene {
     /// Linear colour to bytes, shared by every pixel.
     pub encode: EncodeTable,
     bvh: Option<Bvh>,
+}
+
+/// Where a secondary ray starts: the mesh triangle it leaves, which it never hits again. A ray
+/// leaving a flat triangle cannot meet it again, but rounding in the hit point (large triangles
+/// with a small `shadow_bias`) would otherwise let a surface shadow itself. Spheres and planes
+/// keep the original's rule (the bias alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    mesh: u32,
+    triangle: u32,
+}
+
+impl Origin {
+    /// A primary ray, or one leaving a sphere or plane.
+    pub const NONE: Origin = Origin { mesh: u32::MAX, triangle: NO_SKIP };
+
+    /// Rays leaving the surface `hit` names.
+    #[inline(always)]
+    pub fn of(hit: &Nearest) -> Origin {
+        match hit.kind {
+            ShapeKind::Mesh => Origin { mesh: hit.index, triangle: hit.part },
+            _ => Origin::NONE,
+        }
+    }
+
+    #[inline(always)]
+    fn skip(&self, mesh: usize) -> u32 {
+        if self.mesh as usize == mesh {
+            self.triangle
+        } else {
+            NO_SKIP
+        }
+    }
 }
 
 /// What shading needs to know about the nearest hit.
@@ -326,6 +410,7 @@ impl Scene {
         max_recursion_depth: u32,
         spheres: Vec<Sphere>,
         planes: Vec<Plane>,
+        meshes: Vec<Mesh>,
         lights: Vec<Light>,
         materials: Vec<Material>,
         textures: Vec<Texture>,
@@ -336,6 +421,7 @@ impl Scene {
             max_recursion_depth,
             spheres,
             planes,
+            meshes,
             lights,
             materials,
             textures,
@@ -350,6 +436,11 @@ impl Scene {
         &self.spheres
     }
 
+    /// The meshes, in the order they were added (each with its BVH unless brute force).
+    pub fn meshes(&self) -> &[Mesh] {
+        &self.meshes
+    }
+
     /// The BVH over the spheres; `None` for a brute-force scene.
     pub fn bvh(&self) -> Option<&Bvh> {
         self.bvh.as_ref()
@@ -358,6 +449,12 @@ impl Scene {
     /// The nearest element hit, ties going to the element added first.
     #[inline(always)]
     pub fn trace(&self, ray: &Ray) -> Nearest {
+        self.trace_from(ray, Origin::NONE)
+    }
+
+    /// [`Scene::trace`] for a ray leaving `from`.
+    #[inline(always)]
+    pub fn trace_from(&self, ray: &Ray, from: Origin) -> Nearest {
         let mut best = Nearest::NONE;
         match &self.bvh {
             Some(bvh) => bvh.nearest(ray, &self.spheres, &mut best),
@@ -374,6 +471,19 @@ impl Scene {
                 best.offer(d, p.order, i as u32, ShapeKind::Plane);
             }
         }
+        for (i, m) in self.meshes.iter().enumerate() {
+            // Only hits not farther than the best so far; the mesh breaks its own ties by
+            // triangle index, `offer` breaks ties between elements by order.
+            let skip = from.skip(i);
+            let hit = if self.bvh.is_some() {
+                m.nearest(ray, best.distance, skip)
+            } else {
+                m.nearest_brute_force(ray, best.distance, skip)
+            };
+            if let Some(h) = hit {
+                best.offer_part(h.distance, m.order, i as u32, ShapeKind::Mesh, h.triangle);
+            }
+        }
         best
     }
 
@@ -381,22 +491,44 @@ impl Scene {
     /// "nearest hit is not farther than the light", asked as an any-hit query with the BVH.
     #[inline]
     pub fn occluded(&self, ray: &Ray, light_distance: f64) -> bool {
+        self.occluded_from(ray, light_distance, Origin::NONE)
+    }
+
+    /// [`Scene::occluded`] for a ray leaving `from`.
+    #[inline]
+    pub fn occluded_from(&self, ray: &Ray, light_distance: f64, from: Origin) -> bool {
         match &self.bvh {
             Some(bvh) => {
                 bvh.any_hit(ray, &self.spheres, light_distance)
                     || self.planes.iter().any(|p| matches!(p.intersect(ray), Some(d) if d <= light_distance))
+                    || self.meshes.iter().enumerate().any(|(i, m)| m.any_hit(ray, light_distance, from.skip(i)))
             }
             None => {
-                let hit = self.trace(ray);
+                let hit = self.trace_from(ray, from);
                 hit.is_hit() && !(hit.distance > light_distance)
             }
         }
     }
 
-    /// The normal and material at `point` on the element `hit` names.
+    /// The normal and material at `point` on the element `hit` names, reached along
+    /// `direction`. A mesh is two-sided: its normal is turned towards where the ray came from,
+    /// except on refractive surfaces, which keep the outward normal (from the winding) to
+    /// tell entering from leaving, as spheres do.
     #[inline]
-    pub fn surfel(&self, hit: &Nearest, point: Point) -> Surfel {
+    pub fn surfel(&self, hit: &Nearest, point: Point, direction: Vector3) -> Surfel {
         match hit.kind {
+            ShapeKind::Mesh => {
+                let m = &self.meshes[hit.index as usize];
+                let material = self.materials[m.material as usize];
+                let s = m.surface_at(hit.part, point);
+                let back = s.geometric_normal.dot(direction) > 0.0;
+                let normal = if back && !matches!(material.surface, Surface::Refractive { .. }) {
+                    -s.shading_normal
+                } else {
+                    s.shading_normal
+                };
+                Surfel { normal, material }
+            }
             ShapeKind::Sphere => {
                 let s = &self.spheres[hit.index as usize];
                 Surfel { normal: s.normal(point), material: self.materials[s.material.0 as usize] }
@@ -417,6 +549,7 @@ impl Scene {
                 let coords: TexCoords = match hit.kind {
                     ShapeKind::Sphere => self.spheres[hit.index as usize].tex_coords(point),
                     ShapeKind::Plane => self.planes[hit.index as usize].tex_coords(point),
+                    ShapeKind::Mesh => self.meshes[hit.index as usize].surface_at(hit.part, point).tex_coords,
                 };
                 self.textures[id.0 as usize].color(coords, &self.decode)
             }

@@ -40,7 +40,7 @@ export function defaultApi(): RaypoolApi {
       renderer = undefined;
       await closing?.close();
     },
-    loadScene: (path) => loadScene(path),
+    loadScene: (path, options) => loadScene(path, options),
     checkImageSize,
     render: (scene, options) =>
       rendererFor(options.workers).render(scene, options),

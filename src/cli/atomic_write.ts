@@ -8,6 +8,7 @@
  */
 
 import { basename, dirname, join } from "node:path";
+import { fileError } from "../scene/_os_error.ts";
 
 /**
  * A fresh temporary path beside `path`: `.<name>.<random>.tmp` in the same folder (hidden, and
@@ -66,6 +67,9 @@ export async function writeFileAtomic(
  * removed, the error (or the signal's reason) is thrown, and whatever was at `path` is
  * untouched. This is how a PNG larger than memory is written: band by band, never whole.
  *
+ * A file-system error names the target and keeps its class: a full disk gives
+ * `cannot write out/huge.png: No space left on device`.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -89,8 +93,13 @@ export async function writeAtomically<T>(
   const { signal } = options;
   signal?.throwIfAborted();
   const temporary = temporaryPathFor(path);
+  // Errors name the file the user asked for, not the temporary one beside it.
+  const failed = (error: unknown) => fileError("write", path, error);
   // createNew: never clobber a file that happens to have the same name.
-  const file = await Deno.open(temporary, { write: true, createNew: true });
+  const file = await Deno.open(temporary, { write: true, createNew: true })
+    .catch((error) => {
+      throw failed(error);
+    });
   let renamed = false;
   try {
     let result: T;
@@ -98,16 +107,24 @@ export async function writeAtomically<T>(
       result = await produce(async (data) => {
         for (let written = 0; written < data.length;) {
           signal?.throwIfAborted();
-          written += await file.write(data.subarray(written));
+          try {
+            written += await file.write(data.subarray(written));
+          } catch (error) {
+            throw failed(error);
+          }
         }
       });
       // The rename must not land before the bytes do, or a crash could leave a torn image.
-      await file.syncData();
+      await file.syncData().catch((error) => {
+        throw failed(error);
+      });
     } finally {
       file.close();
     }
     signal?.throwIfAborted();
-    await Deno.rename(temporary, path);
+    await Deno.rename(temporary, path).catch((error) => {
+      throw failed(error);
+    });
     renamed = true;
     return result;
   } finally {

@@ -7,6 +7,7 @@
  */
 
 import { InputError } from "./errors.ts";
+import { PNG_MAX_SIDE } from "../scene/limits.ts";
 
 /**
  * PNG outputs whose RGBA is larger than this (256 MiB, e.g. 8192×8192) are rendered and
@@ -106,6 +107,33 @@ export function checkJpegSize(width: number, height: number): void {
     throw new InputError(
       `JPEG output is limited to ${JPEG_MAX_PIXELS} pixels and ${JPEG_MAX_SIDE} a side, ` +
         `got ${width}×${height}; use .png`,
+    );
+  }
+}
+
+/**
+ * Checks that a PNG of `width × height` can be written: PNG stores each side in 31 bits, so
+ * neither may exceed `PNG_MAX_SIDE` (2³¹ − 1). Checked before rendering, as for JPEG, so a
+ * scene of 2147483648×1 pixels (8 GiB of RGBA, within the buffer limit) is refused at once
+ * rather than after it has rendered.
+ *
+ * @throws {InputError} naming the size and the limit.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkPngSize } from "./limits.ts";
+ * checkPngSize(2147483647, 1);
+ * assert.throws(() => checkPngSize(2147483648, 1), {
+ *   name: "InputError",
+ *   message: "PNG output is limited to 2147483647 pixels a side, got 2147483648×1",
+ * });
+ * ```
+ */
+export function checkPngSize(width: number, height: number): void {
+  if (width > PNG_MAX_SIDE || height > PNG_MAX_SIDE) {
+    throw new InputError(
+      `PNG output is limited to ${PNG_MAX_SIDE} pixels a side, got ${width}×${height}`,
     );
   }
 }

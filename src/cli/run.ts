@@ -24,6 +24,7 @@ import { writeAtomically, writeFileAtomic } from "./atomic_write.ts";
 import { InputError, oneLineMessage } from "./errors.ts";
 import {
   checkJpegSize,
+  checkPngSize,
   PNG_STREAM_THRESHOLD_BYTES,
   streamsPng,
 } from "./limits.ts";
@@ -37,8 +38,8 @@ export interface RaypoolApi {
   warm?(workers: number): void;
   /** Ends what `warm` or a render started; called once the run is over, however it ends. */
   close?(): Promise<void>;
-  /** Reads, validates and prepares a scene file. */
-  loadScene(path: string): Promise<Scene>;
+  /** Reads, validates and prepares a scene file; `options.signal` aborts it. */
+  loadScene(path: string, options?: { signal?: AbortSignal }): Promise<Scene>;
   /** Throws a `RangeError` when a `width × height` image cannot be allocated. */
   checkImageSize(width: number, height: number): void;
   /** Renders a scene. */
@@ -155,7 +156,8 @@ async function runWith(
   api.warm?.(workers);
 
   const scene = await abortable(
-    api.loadScene(command.scene).catch((error) => {
+    api.loadScene(command.scene, { signal }).catch((error) => {
+      if (signal?.aborted) throw signal.reason;
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,
       });
@@ -190,9 +192,8 @@ async function runWith(
   const region = command.region;
   const outputWidth = region?.width ?? width;
   const outputHeight = region?.height ?? height;
-  if (format === "jpeg") {
-    checkJpegSize(outputWidth, outputHeight);
-  }
+  if (format === "jpeg") checkJpegSize(outputWidth, outputHeight);
+  else checkPngSize(outputWidth, outputHeight);
   const streaming = format === "png" &&
     streamsPng(
       outputWidth,

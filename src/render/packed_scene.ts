@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { Material, Scene, TextureImage } from "../types.ts";
+import type { Material, MeshData, Scene, TextureImage } from "../types.ts";
+import { meshGeometry } from "../mesh/mesh_geometry.ts";
 
 const MAGIC = [0x52, 0x41, 0x59, 0x50, 0x4f, 0x4f, 0x4c, 0x00]; // "RAYPOOL\0"
 const VERSION = 1;
@@ -20,12 +21,18 @@ const FLAG_BRUTE_FORCE = 2;
 const enum ElementKind {
   Sphere = 0,
   Plane = 1,
+  Mesh = 2,
 }
 
 const ELEMENT_BYTES: Record<ElementKind, number> = {
   [ElementKind.Sphere]: 40,
   [ElementKind.Plane]: 56,
+  // The fixed part; the arrays follow (see `meshBytes`).
+  [ElementKind.Mesh]: 24,
 };
+/** Mesh flag bits: per-vertex normals (smooth shading), per-vertex texture coordinates. */
+const MESH_NORMALS = 1;
+const MESH_UVS = 2;
 
 /**
  * Options for {@linkcode packScene}.
@@ -121,7 +128,8 @@ export function packScene(
           element.Sphere.radius,
         ],
       }
-      : {
+      : "Plane" in element
+      ? {
         kind: ElementKind.Plane,
         material: materialOf(element.Plane.material),
         values: [
@@ -133,6 +141,12 @@ export function packScene(
           element.Plane.normal.z,
         ],
       }
+      : {
+        kind: ElementKind.Mesh,
+        material: materialOf(element.Mesh.material),
+        values: [],
+        mesh: meshGeometry(element.Mesh, scene.meshes),
+      }
   );
   for (const material of materials) {
     const c = material.coloration;
@@ -142,7 +156,9 @@ export function packScene(
   let size = HEADER_BYTES;
   for (const t of textures) size += 8 + align8(t.width * t.height * 4);
   size += materials.length * MATERIAL_BYTES;
-  for (const e of elements) size += ELEMENT_BYTES[e.kind];
+  for (const e of elements) {
+    size += ELEMENT_BYTES[e.kind] + (e.mesh ? meshBytes(e.mesh) : 0);
+  }
   size += d.lights.length * LIGHT_BYTES;
 
   const bytes = new Uint8Array(size);
@@ -202,6 +218,24 @@ export function packScene(
     u32(element.kind);
     u32(element.material);
     for (const value of element.values) f64(value);
+    const mesh = element.mesh;
+    if (mesh === undefined) continue;
+    const vertices = mesh.positions.length / 3;
+    u32((mesh.normals ? MESH_NORMALS : 0) | (mesh.uvs ? MESH_UVS : 0));
+    u32(vertices);
+    u32(mesh.indices.length / 3);
+    u32(0);
+    for (const value of mesh.positions) f64(value);
+    for (const part of [mesh.normals, mesh.uvs]) {
+      if (part === undefined) continue;
+      for (const value of part) {
+        view.setFloat32(at, value, true);
+        at += 4;
+      }
+      at = align8(at);
+    }
+    for (const index of mesh.indices) u32(index);
+    at = align8(at);
   }
   for (const light of d.lights) {
     const [kind, l, v] = "Directional" in light
@@ -218,6 +252,15 @@ export function packScene(
     f64(l.intensity);
   }
   return bytes;
+}
+
+/** The bytes of a mesh element after its fixed part (each array padded to 8 bytes). */
+function meshBytes(mesh: MeshData): number {
+  const vertices = mesh.positions.length / 3;
+  return 8 * 3 * vertices +
+    (mesh.normals ? align8(4 * 3 * vertices) : 0) +
+    (mesh.uvs ? align8(4 * 2 * vertices) : 0) +
+    align8(4 * mesh.indices.length);
 }
 
 function align8(n: number): number {

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { abortable, show } from "../_format.ts";
+import { show } from "../_format.ts";
 import { checkImageSize } from "../scene/check_image_size.ts";
+import { checkScene } from "../scene/check_scene.ts";
 import { prepareScene } from "../scene/prepare.ts";
 import type { Camera, Region, Scene, SceneDescription } from "../types.ts";
 
@@ -274,8 +275,9 @@ export function defaultWorkers(): number {
 }
 
 /**
- * The scene a render was given, ready to plan: a bare description is validated and its
- * textures loaded, as `prepareScene` does.
+ * The scene a render was given, ready to plan: a `Scene` is checked as `checkScene` does (a
+ * hand-built one may have skipped validation), and a bare description is validated and its
+ * files loaded, as `prepareScene` does.
  *
  * @example
  * ```ts
@@ -294,9 +296,9 @@ export async function resolveScene(
     typeof scene === "object" && scene !== null && "description" in scene &&
     "textures" in scene
   ) {
-    return scene;
+    return checkScene(scene);
   }
-  return await abortable(prepareScene(scene as SceneDescription), signal);
+  return await prepareScene(scene as SceneDescription, { signal });
 }
 
 /**

@@ -3,6 +3,11 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SceneDescription, TextureImage } from "../types.ts";
+import { abortError } from "../_format.ts";
+import { abortable } from "./_abortable.ts";
+import { MAX_TEXTURE_FILE_BYTES } from "./limits.ts";
+import { reason, rewrap } from "./_os_error.ts";
+import { readBoundedFile } from "./_read_file.ts";
 
 import {
   type ImageScriptV1 as ImageScript,
@@ -20,13 +25,17 @@ let imagescript: Promise<ImageScript> | undefined;
 export async function decodeTextures(
   description: SceneDescription,
   baseDir: string | URL | undefined,
+  signal?: AbortSignal,
 ): Promise<Map<string, TextureImage>> {
+  signal?.throwIfAborted();
   const base = baseDir === undefined ? undefined : directoryPath(baseDir);
   const uses = new Map<string, string>();
   description.elements.forEach((element, index) => {
     const [kind, body] = "Sphere" in element
       ? ["Sphere", element.Sphere]
-      : ["Plane", element.Plane];
+      : "Plane" in element
+      ? ["Plane", element.Plane]
+      : ["Mesh", element.Mesh];
     const coloration = body.material.coloration;
     if ("Texture" in coloration && !uses.has(coloration.Texture.path)) {
       uses.set(
@@ -39,10 +48,13 @@ export async function decodeTextures(
   const textures = new Map<string, TextureImage>();
   // One at a time, in the scene's order, so the error reported is always the first one.
   for (const [written, jsonPath] of uses) {
-    const file = await locate(written, jsonPath, base);
+    const file = await abortable(
+      locate(written, jsonPath, base, "texture"),
+      signal,
+    );
     let image = byFile.get(file);
     if (image === undefined) {
-      image = await decodeFile(written, jsonPath, file);
+      image = await decodeFile(written, jsonPath, file, signal);
       byFile.set(file, image);
     }
     textures.set(written, image);
@@ -50,7 +62,8 @@ export async function decodeTextures(
   return textures;
 }
 
-function directoryPath(baseDir: string | URL): string {
+/** The folder of `baseDir` as a path (a `file:` URL is converted). */
+export function directoryPath(baseDir: string | URL): string {
   if (typeof baseDir === "string") return baseDir;
   if (baseDir.protocol !== "file:") {
     throw new TypeError(
@@ -62,11 +75,15 @@ function directoryPath(baseDir: string | URL): string {
   return fileURLToPath(baseDir);
 }
 
-/** The file a texture path names: against the scene's folder first, then the current one. */
-async function locate(
+/**
+ * The file a texture or mesh path names: against the scene's folder first, then the current
+ * one.
+ */
+export async function locate(
   written: string,
   jsonPath: string,
   base: string | undefined,
+  what: "texture" | "mesh",
 ): Promise<string> {
   const candidates = isAbsolute(written) ? [written] : [
     ...new Set([
@@ -82,14 +99,14 @@ async function locate(
       if (error instanceof Deno.errors.NotFound) continue;
       throw rewrap(
         error,
-        `${jsonPath}: cannot read texture ${JSON.stringify(written)} (${
+        `${jsonPath}: cannot read ${what} ${JSON.stringify(written)} (${
           JSON.stringify(candidate)
         }): ${reason(error)}`,
       );
     }
     if (info.isDirectory) {
       throw new Deno.errors.IsADirectory(
-        `${jsonPath}: texture ${JSON.stringify(written)} is a directory (${
+        `${jsonPath}: ${what} ${JSON.stringify(written)} is a directory (${
           JSON.stringify(candidate)
         })`,
       );
@@ -97,7 +114,7 @@ async function locate(
     return candidate;
   }
   throw new Deno.errors.NotFound(
-    `${jsonPath}: texture ${JSON.stringify(written)} not found (tried ${
+    `${jsonPath}: ${what} ${JSON.stringify(written)} not found (tried ${
       candidates.map((c) => JSON.stringify(c)).join(", ")
     })`,
   );
@@ -107,13 +124,19 @@ async function decodeFile(
   written: string,
   jsonPath: string,
   file: string,
+  signal: AbortSignal | undefined,
 ): Promise<TextureImage> {
   const which = `texture ${JSON.stringify(written)} (${JSON.stringify(file)})`;
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(file);
+    bytes = await readBoundedFile(file, {
+      limit: MAX_TEXTURE_FILE_BYTES,
+      what: which,
+      signal,
+    });
   } catch (error) {
-    throw rewrap(error, `${jsonPath}: cannot read ${which}: ${reason(error)}`);
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
+    throw rewrap(error, `${jsonPath}: ${reason(error)}`);
   }
   // imagescript also takes TIFF and GIF; the format promises PNG and JPEG, so check first
   // and say plainly what is wrong rather than pass on a decoder's complaint.
@@ -123,8 +146,9 @@ async function decodeFile(
   let Image: ImageScript["Image"];
   try {
     imagescript ??= loadImagescript();
-    ({ Image } = await imagescript);
+    ({ Image } = await abortable(imagescript, signal));
   } catch (error) {
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
     imagescript = undefined;
     throw new Error(
       `${jsonPath}: cannot decode ${which}: the image decoder (imagescript) did not load: ${
@@ -135,8 +159,10 @@ async function decodeFile(
   }
   let image;
   try {
-    image = await Image.decode(bytes);
+    // The decoder cannot be interrupted; an abort settles at once and its result is dropped.
+    image = await abortable(Image.decode(bytes), signal);
   } catch (error) {
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
     throw new TypeError(
       `${jsonPath}: cannot decode ${which}: ${reason(error)}`,
       { cause: error },
@@ -159,25 +185,4 @@ function isPng(bytes: Uint8Array): boolean {
 
 function isJpeg(bytes: Uint8Array): boolean {
   return bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-
-/**
- * An error's message without Deno's trailer (`No such file or directory (os error 2): stat
- * '/a/b'`), since the message it goes into already names the file.
- */
-export function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  // Some errors carry a stack trace in the message; the first line is the reason.
-  return message.split("\n")[0].replace(/ \(os error \d+\)(?::.*)?$/, "");
-}
-
-/** An error of the same class (NotFound, PermissionDenied, NotCapable, …) with a new message. */
-export function rewrap(error: unknown, message: string): Error {
-  const Class = error instanceof Error
-    ? error.constructor as new (
-      message: string,
-      options?: ErrorOptions,
-    ) => Error
-    : Error;
-  return new Class(message, { cause: error });
 }

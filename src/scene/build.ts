@@ -44,6 +44,7 @@ import type {
   Element,
   Light,
   Material,
+  Mesh,
   Plane,
   Point,
   SceneDescription,
@@ -262,6 +263,54 @@ export function sphere(options: Sphere): Element {
 export function plane(options: Plane): Element {
   const { origin, normal, material } = options;
   return { Plane: { origin, normal, material } };
+}
+
+/**
+ * A triangle mesh element: from an OBJ or PLY file (`path`, found like a texture path), or
+ * with the geometry inline (`positions`, `indices` and optionally `uvs`, as flat arrays), for
+ * scenes built in code. `transform` (scale, then rotate, then translate) places it; `smooth`
+ * interpolates vertex normals. Only the fields given are kept, so `JSON.stringify` of the
+ * scene reads back the same.
+ *
+ * @param options The geometry (a path or inline arrays), material, transform and smoothing.
+ * @returns `{ Mesh: { … } }`.
+ *
+ * @example Usage
+ * ```ts
+ * import { material, mesh, rgb } from "./build.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const quad = mesh({
+ *   positions: [-1, -2, -4, 1, -2, -4, 1, -2, -6, -1, -2, -6],
+ *   indices: [0, 1, 2, 0, 2, 3],
+ *   material: material({ color: rgb(0.8, 0.8, 0.8) }),
+ * });
+ * assert.ok("Mesh" in quad);
+ * const white = material({ color: rgb(1, 1, 1) });
+ * const teapot = mesh({ path: "models/teapot.obj", material: white, transform: undefined, smooth: true });
+ * // Only the fields given: no `"transform": undefined` key.
+ * assert.deepEqual(teapot, { Mesh: { path: "models/teapot.obj", material: white, smooth: true } });
+ * assert.ok(!("transform" in (teapot as { Mesh: object }).Mesh));
+ * ```
+ */
+export function mesh(options: Mesh): Element {
+  const body = {} as Mesh;
+  for (
+    const key of [
+      "path",
+      "positions",
+      "indices",
+      "uvs",
+      "material",
+      "transform",
+      "smooth",
+    ] as const
+  ) {
+    if (options[key] !== undefined) {
+      (body as unknown as Record<string, unknown>)[key] = options[key];
+    }
+  }
+  return { Mesh: body };
 }
 
 /**

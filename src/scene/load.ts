@@ -2,17 +2,36 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Scene } from "../types.ts";
 import { parseScene } from "./parse.ts";
-import { reason, rewrap } from "./_textures.ts";
+import type { PrepareSceneOptions } from "./prepare.ts";
+import { MAX_SCENE_FILE_BYTES } from "./limits.ts";
+import { readBoundedFile } from "./_read_file.ts";
+
+/** Options for {@linkcode loadScene}. */
+export interface LoadSceneOptions {
+  /**
+   * Aborting stops the load wherever it is (reading the file, reading or decoding a texture)
+   * and rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
+}
 
 /**
  * Reads, parses and validates a scene file and decodes its textures, which are looked up
  * relative to the file's folder first, then the current directory.
  *
+ * The file must be a regular file of at most {@linkcode MAX_SCENE_FILE_BYTES} (256 MiB), and
+ * each texture at most `MAX_TEXTURE_FILE_BYTES`: a device such as `/dev/zero`, a FIFO, a
+ * folder or a larger file is refused before anything is read.
+ *
  * @param path The scene file, a path or a `file:` URL.
+ * @param options `signal` to abort the load.
  * @returns The validated description and its decoded textures.
  * @throws {Deno.errors.NotFound | Deno.errors.IsADirectory | Deno.errors.NotCapable} The file
  * cannot be read; the message names it (`cannot read scene file "x.json": No such file or
  * directory`).
+ * @throws {TypeError} A device, a FIFO or a socket rather than a regular file.
+ * @throws {RangeError} A file larger than the limit; the message names its size and the limit.
+ * @throws The signal's reason, when it aborts.
  * @throws {TypeError} The file is not UTF-8 text, or a `URL` that is not `file:`.
  * @throws {SyntaxError | TypeError | RangeError} As `parseScene`: the JSON and the scene,
  * with line and column or the JSON path.
@@ -36,12 +55,20 @@ import { reason, rewrap } from "./_textures.ts";
  *     name: "NotFound",
  *     message: `cannot read scene file "${dir}/missing.json": No such file or directory`,
  *   });
+ *   await assert.rejects(loadScene("/dev/zero"), {
+ *     name: "TypeError",
+ *     message: 'cannot read scene file "/dev/zero": it is a character device, not a regular file',
+ *   });
  * } finally {
  *   await Deno.remove(dir, { recursive: true });
  * }
  * ```
  */
-export async function loadScene(path: string | URL): Promise<Scene> {
+export async function loadScene(
+  path: string | URL,
+  options: LoadSceneOptions = {},
+): Promise<Scene> {
+  const { signal } = options;
   if (path instanceof URL && path.protocol !== "file:") {
     throw new TypeError(
       `cannot read scene file ${
@@ -51,12 +78,11 @@ export async function loadScene(path: string | URL): Promise<Scene> {
   }
   const file = path instanceof URL ? fileURLToPath(path) : path;
   const name = JSON.stringify(file);
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(file);
-  } catch (error) {
-    throw rewrap(error, `cannot read scene file ${name}: ${reason(error)}`);
-  }
+  const bytes = await readBoundedFile(file, {
+    limit: MAX_SCENE_FILE_BYTES,
+    what: `scene file ${name}`,
+    signal,
+  });
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -66,5 +92,9 @@ export async function loadScene(path: string | URL): Promise<Scene> {
       { cause: error },
     );
   }
-  return await parseScene(text, { baseDir: dirname(resolve(file)) });
+  const parseOptions: PrepareSceneOptions = {
+    baseDir: dirname(resolve(file)),
+    signal,
+  };
+  return await parseScene(text, parseOptions);
 }

@@ -7,6 +7,8 @@
  * - {@linkcode prepareScene}: a `SceneDescription` built in code → `Scene`.
  * - {@linkcode validateScene}: any value → a clean `SceneDescription`, or an error naming the
  *   JSON path.
+ * - {@linkcode checkScene}: a hand-built `Scene` (description and decoded textures) checked
+ *   before it is rendered.
  * - {@linkcode checkImageSize}: whether a `width × height` RGBA image fits in one buffer.
  * - `point`, `vector`, `rgb`, `material`, `sphere`, `plane`, `sphericalLight`, … : builders.
  *
@@ -31,6 +33,7 @@
 
 export * from "./build.ts";
 export * from "./check_image_size.ts";
+export * from "./check_scene.ts";
 export * from "./load.ts";
 export * from "./parse.ts";
 export * from "./prepare.ts";

@@ -3,19 +3,21 @@ import type { PrepareSceneOptions } from "./prepare.ts";
 import { validateScene } from "./validate.ts";
 import { jsonSyntaxError } from "./_json_error.ts";
 import { decodeTextures } from "./_textures.ts";
+import { loadMeshes } from "./_meshes.ts";
 
 /**
  * Parses the text of a scene file, validates it and decodes its textures.
  *
  * @param text The JSON text; a leading byte order mark is ignored.
  * @param options `baseDir`: the folder relative texture paths are resolved against before the
- * current directory (see `prepareScene`).
+ * current directory (see `prepareScene`); `signal` to abort.
  * @returns The validated description and its decoded textures.
  * @throws {SyntaxError} Text that is not JSON; the message gives line and column
  * (`invalid JSON at line 3, column 8: Unexpected token ','`).
  * @throws {TypeError | RangeError} From `validateScene`, starting with the JSON path.
  * @throws {Deno.errors.NotFound | Deno.errors.IsADirectory | TypeError} A texture that cannot
  * be found or decoded (see `prepareScene`).
+ * @throws The signal's reason, when it aborts.
  *
  * @example Usage
  * ```ts
@@ -38,6 +40,7 @@ export async function parseScene(
   text: string,
   options: PrepareSceneOptions = {},
 ): Promise<Scene> {
+  options.signal?.throwIfAborted();
   // TextDecoder drops a byte order mark but text from elsewhere may still carry one.
   const json = text.startsWith("\uFEFF") ? text.slice(1) : text;
   let value: unknown;
@@ -50,6 +53,11 @@ export async function parseScene(
   const description = validateScene(value);
   return {
     description,
-    textures: await decodeTextures(description, options.baseDir),
+    textures: await decodeTextures(
+      description,
+      options.baseDir,
+      options.signal,
+    ),
+    meshes: await loadMeshes(description, options.baseDir, options.signal),
   };
 }

@@ -1,6 +1,7 @@
 import type { Scene, SceneDescription } from "../types.ts";
 import { validateScene } from "./validate.ts";
 import { decodeTextures } from "./_textures.ts";
+import { loadMeshes } from "./_meshes.ts";
 
 /** Options for {@linkcode prepareScene} and `parseScene`. */
 export interface PrepareSceneOptions {
@@ -9,6 +10,11 @@ export interface PrepareSceneOptions {
    * (a path, or a `file:` URL). Absent, only the current directory is tried.
    */
   baseDir?: string | URL;
+  /**
+   * Aborting stops the work wherever it is (finding, reading or decoding a texture) and
+   * rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -22,13 +28,16 @@ export interface PrepareSceneOptions {
  * neither.
  *
  * @param description The scene, e.g. from the helpers in `build.ts`.
- * @param options Where to find textures.
+ * @param options Where to find textures; `signal` to abort.
  * @returns The validated, deep-copied description and its decoded textures.
  * @throws {TypeError | RangeError} From {@linkcode validateScene}.
  * @throws {Deno.errors.NotFound} A texture in neither place; the message names the JSON path
  * and every file tried.
  * @throws {Deno.errors.IsADirectory} A texture path naming a folder.
- * @throws {TypeError} A texture that is not a PNG or JPEG image or does not decode.
+ * @throws {TypeError} A texture that is not a PNG or JPEG image or does not decode, or is a
+ * device or FIFO rather than a regular file.
+ * @throws {RangeError} A texture file larger than `MAX_TEXTURE_FILE_BYTES`.
+ * @throws The signal's reason, when it aborts.
  *
  * @example Usage
  * ```ts
@@ -49,9 +58,11 @@ export async function prepareScene(
   description: SceneDescription,
   options: PrepareSceneOptions = {},
 ): Promise<Scene> {
+  options.signal?.throwIfAborted();
   const clean = validateScene(description);
   return {
     description: clean,
-    textures: await decodeTextures(clean, options.baseDir),
+    textures: await decodeTextures(clean, options.baseDir, options.signal),
+    meshes: await loadMeshes(clean, options.baseDir, options.signal),
   };
 }

@@ -6,6 +6,8 @@ import type {
   Element,
   Light,
   Material,
+  Mesh,
+  MeshTransform,
   Plane,
   Point,
   SceneDescription,
@@ -16,10 +18,15 @@ import type {
 } from "../types.ts";
 import { checkImageSize } from "./check_image_size.ts";
 import { describe, orList, suggest } from "./_describe.ts";
-
-/** Colours, albedo, intensities and surface parameters are f32 in the renderer. */
-const F32_MAX = 3.4028234663852886e38;
-const U32_MAX = 4294967295;
+import { MAX_MESH_TRIANGLES } from "../mesh/limits.ts";
+import { cameraProblem, squaredLength } from "./_core_geometry.ts";
+import {
+  F32_MAX,
+  F32_OVERFLOW,
+  F32_UNDERFLOW,
+  MAX_RECURSION_DEPTH,
+  U32_MAX,
+} from "./limits.ts";
 
 type Fields = Record<string, unknown>;
 
@@ -100,6 +107,8 @@ export function validateScene(value: unknown): SceneDescription {
       required(root, "", "max_recursion_depth"),
       "max_recursion_depth",
       0,
+      undefined,
+      MAX_RECURSION_DEPTH,
     ),
   };
   if (root.camera !== undefined) scene.camera = camera(root.camera, "camera");
@@ -130,9 +139,194 @@ function withoutSchema(value: unknown): unknown {
 }
 
 function element(value: unknown, path: string): Element {
-  const [name, data, at] = variant(value, path, ["Sphere", "Plane"]);
+  const [name, data, at] = variant(value, path, ["Sphere", "Plane", "Mesh"]);
   if (name === "Sphere") return { Sphere: sphere(data, at) };
+  if (name === "Mesh") return { Mesh: mesh(data, at) };
   return { Plane: plane(data, at) };
+}
+
+function mesh(value: unknown, path: string): Mesh {
+  const o = fields(value, path, [
+    "path",
+    "positions",
+    "indices",
+    "uvs",
+    "material",
+    "transform",
+    "smooth",
+  ]);
+  const out = {} as Mesh;
+  const inline = o.positions !== undefined || o.indices !== undefined ||
+    o.uvs !== undefined;
+  if (o.path !== undefined) {
+    if (inline) {
+      throw new TypeError(
+        `${path} must have either "path" or inline "positions" and "indices" (and "uvs"), not both`,
+      );
+    }
+    out.path = nonEmptyString(o.path, join(path, "path"));
+  } else if (!inline) {
+    throw new TypeError(
+      `${path} needs "path" (an OBJ or PLY file) or "positions" and "indices"`,
+    );
+  } else {
+    const positions = numbers(
+      required(o, path, "positions"),
+      join(path, "positions"),
+    );
+    if (positions.length % 3 !== 0 || positions.length === 0) {
+      throw new RangeError(
+        `${
+          join(path, "positions")
+        } must hold x, y, z for each vertex (a non-zero multiple of 3 numbers), got ${positions.length} numbers`,
+      );
+    }
+    const vertices = positions.length / 3;
+    const indicesPath = join(path, "indices");
+    const indices = required(o, path, "indices");
+    if (!Array.isArray(indices)) {
+      throw new TypeError(
+        `${indicesPath} must be an array, got ${describe(indices)}`,
+      );
+    }
+    if (indices.length % 3 !== 0 || indices.length === 0) {
+      throw new RangeError(
+        `${indicesPath} must hold three vertex indices per triangle (a non-zero multiple of 3), got ${indices.length} indices`,
+      );
+    }
+    if (indices.length / 3 > MAX_MESH_TRIANGLES) {
+      throw new RangeError(
+        `${indicesPath} holds ${
+          indices.length / 3
+        } triangles, more than the limit of ${MAX_MESH_TRIANGLES}`,
+      );
+    }
+    const copy = new Array<number>(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      const n = indices[i];
+      if (!Number.isInteger(n) || n < 0 || n >= vertices) {
+        throw new (typeof n === "number" ? RangeError : TypeError)(
+          `${indicesPath}[${i}] must be a vertex index, an integer from 0 to ${
+            vertices - 1
+          }, got ${describe(n)}`,
+        );
+      }
+      copy[i] = n;
+    }
+    out.positions = positions;
+    out.indices = copy;
+    if (o.uvs !== undefined) {
+      const uvs = numbers(o.uvs, join(path, "uvs"));
+      if (uvs.length !== 2 * vertices) {
+        throw new RangeError(
+          `${
+            join(path, "uvs")
+          } must hold u, v for each of the ${vertices} vertices (${
+            2 * vertices
+          } numbers), got ${uvs.length} numbers`,
+        );
+      }
+      out.uvs = uvs;
+    }
+  }
+  out.material = material(
+    required(o, path, "material"),
+    join(path, "material"),
+  );
+  if (o.transform !== undefined) {
+    out.transform = meshTransform(o.transform, join(path, "transform"));
+  }
+  if (o.smooth !== undefined) {
+    if (typeof o.smooth !== "boolean") {
+      throw new TypeError(
+        `${join(path, "smooth")} must be true or false, got ${
+          describe(o.smooth)
+        }`,
+      );
+    }
+    out.smooth = o.smooth;
+  }
+  return out;
+}
+
+function meshTransform(value: unknown, path: string): MeshTransform {
+  const o = fields(value, path, ["scale", "rotate", "translate"]);
+  const out: MeshTransform = {};
+  if (o.scale !== undefined) {
+    const at = join(path, "scale");
+    const factor = (v: unknown, p: string) =>
+      number(v, p, "a non-zero number", (n) => n !== 0);
+    if (typeof o.scale === "number") {
+      out.scale = factor(o.scale, at);
+    } else if (
+      typeof o.scale === "object" && o.scale !== null && !Array.isArray(o.scale)
+    ) {
+      const f = fields(o.scale, at, ["x", "y", "z"]);
+      out.scale = {
+        x: factor(required(f, at, "x"), join(at, "x")),
+        y: factor(required(f, at, "y"), join(at, "y")),
+        z: factor(required(f, at, "z"), join(at, "z")),
+      };
+    } else {
+      throw new TypeError(
+        `${at} must be a non-zero number or an object {"x", "y", "z"}, got ${
+          describe(o.scale)
+        }`,
+      );
+    }
+  }
+  if (o.rotate !== undefined) {
+    const at = join(path, "rotate");
+    const r = fields(o.rotate, at, ["axis", "degrees"]);
+    out.rotate = {
+      axis: direction(required(r, at, "axis"), join(at, "axis")),
+      degrees: number(
+        required(r, at, "degrees"),
+        join(at, "degrees"),
+        "a number",
+        () => true,
+      ),
+    };
+  }
+  if (o.translate !== undefined) {
+    out.translate = point(o.translate, join(path, "translate"));
+  }
+  return out;
+}
+
+/** An array of finite numbers, copied. */
+function numbers(value: unknown, path: string): number[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`${path} must be an array, got ${describe(value)}`);
+  }
+  const out = new Array<number>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const n = value[i];
+    if (typeof n !== "number") {
+      throw new TypeError(
+        `${path}[${i}] must be a number, got ${describe(n)}`,
+      );
+    }
+    if (!Number.isFinite(n)) {
+      throw new RangeError(
+        `${path}[${i}] must be a finite number, got ${describe(n)}`,
+      );
+    }
+    out[i] = n;
+  }
+  return out;
+}
+
+function nonEmptyString(value: unknown, path: string): string {
+  if (typeof value !== "string") {
+    throw new TypeError(
+      `${path} must be a non-empty string, got ${describe(value)}`,
+    );
+  }
+  if (value === "") {
+    throw new RangeError(`${path} must be a non-empty string, got ""`);
+  }
+  return value;
 }
 
 function sphere(value: unknown, path: string): Sphere {
@@ -275,12 +469,7 @@ function surface(value: unknown, path: string): Surface {
   const o = fields(data, at, ["index", "transparency"]);
   return {
     Refractive: {
-      index: f32(
-        required(o, at, "index"),
-        join(at, "index"),
-        "a positive number",
-        (n) => n > 0,
-      ),
+      index: refractiveIndex(required(o, at, "index"), join(at, "index")),
       transparency: f32(
         required(o, at, "transparency"),
         join(at, "transparency"),
@@ -304,36 +493,38 @@ function camera(value: unknown, path: string): Camera {
     y: lookAt.y - position.y,
     z: lookAt.z - position.z,
   };
-  if (view.x === 0 && view.y === 0 && view.z === 0) {
-    throw new RangeError(
-      `${path}.look_at must differ from ${path}.position, both are ${
-        vectorText(position)
-      }`,
-    );
-  }
-  const viewLength = Math.hypot(view.x, view.y, view.z);
-  if (!Number.isFinite(viewLength)) {
-    throw new RangeError(
-      `${path}.look_at is too far from ${path}.position to give a view direction, got ${
-        vectorText(lookAt)
-      } and ${vectorText(position)}`,
-    );
-  }
-  // Compare unit vectors so the test does not depend on the scale of the scene.
-  const upLength = Math.hypot(up.x, up.y, up.z);
-  const v = scale(view, 1 / viewLength);
-  const u = scale(up, 1 / upLength);
-  const sine = Math.hypot(
-    u.y * v.z - u.z * v.y,
-    u.z * v.x - u.x * v.z,
-    u.x * v.y - u.y * v.x,
-  );
-  if (sine < 1e-9) {
-    throw new RangeError(
-      `${path}.up must not be parallel to the view direction (look_at − position = ${
-        vectorText(view)
-      }), got ${vectorText(up)}`,
-    );
+  const problem = cameraProblem(position, lookAt, up);
+  switch (problem) {
+    case undefined:
+      break;
+    case "look-at-is-position":
+      throw new RangeError(
+        `${path}.look_at must differ from ${path}.position, both are ${
+          vectorText(position)
+        }`,
+      );
+    case "view-underflows":
+      throw new RangeError(
+        `${path}.look_at is too close to ${path}.position to give a view direction (the squared length of look_at − position = ${
+          vectorText(view)
+        } is 0)`,
+      );
+    case "view-overflows":
+      throw new RangeError(
+        `${path}.look_at is too far from ${path}.position to give a view direction (the squared length of look_at − position = ${
+          vectorText(view)
+        } overflows)`,
+      );
+    case "up-parallel":
+      throw new RangeError(
+        `${path}.up must not be parallel to the view direction (look_at − position = ${
+          vectorText(view)
+        }), got ${vectorText(up)}`,
+      );
+    default: {
+      const unreachable: never = problem;
+      throw new Error(`unknown camera problem ${unreachable}`);
+    }
   }
   return { position, look_at: lookAt, up };
 }
@@ -381,7 +572,7 @@ function direction(value: unknown, path: string): Vector {
       `${path} must be a non-zero vector, got ${vectorText(v)}`,
     );
   }
-  const squared = v.x * v.x + v.y * v.y + v.z * v.z;
+  const squared = squaredLength(v);
   if (squared === 0 || !Number.isFinite(squared)) {
     throw new RangeError(
       `${path} is too ${
@@ -514,7 +705,7 @@ function number(
   return value;
 }
 
-/** A number the renderer keeps as f32, so it must not overflow to infinity there. */
+/** A number the renderer keeps as f32, so it must not round to infinity there. */
 function f32(
   value: unknown,
   path: string,
@@ -522,9 +713,22 @@ function f32(
   ok: (n: number) => boolean,
 ): number {
   const n = number(value, path, what, ok);
-  if (Math.abs(n) > F32_MAX) {
+  if (!Number.isFinite(Math.fround(n))) {
     throw new RangeError(
-      `${path} must be at most ${F32_MAX} (it is a 32-bit float), got ${
+      `${path} must be less than ${F32_OVERFLOW} to fit a 32-bit float (whose largest value is ${F32_MAX}), got ${
+        describe(n)
+      }`,
+    );
+  }
+  return n;
+}
+
+/** A positive f32: the core refuses an index that rounds to 0 as well as one that overflows. */
+function refractiveIndex(value: unknown, path: string): number {
+  const n = f32(value, path, "a positive number", (n) => n > 0);
+  if (!(Math.fround(n) > 0)) {
+    throw new RangeError(
+      `${path} must be more than ${F32_UNDERFLOW} so it does not round to 0 as a 32-bit float, got ${
         describe(n)
       }`,
     );
@@ -537,11 +741,14 @@ function u32(
   path: string,
   min: 0 | 1,
   what = min === 1 ? "a positive integer" : "a non-negative integer",
+  max = U32_MAX,
 ): number {
   const n = number(value, path, what, (n) => Number.isInteger(n) && n >= min);
-  if (n > U32_MAX) {
+  if (n > max) {
     throw new RangeError(
-      `${path} must be at most ${U32_MAX} (it is a 32-bit unsigned integer), got ${n}`,
+      `${path} must be at most ${max}${
+        max === U32_MAX ? " (it is a 32-bit unsigned integer)" : ""
+      }, got ${n}`,
     );
   }
   return n;
@@ -549,10 +756,6 @@ function u32(
 
 function join(path: string, key: string): string {
   return path === "" ? key : `${path}.${key}`;
-}
-
-function scale(v: Vector, factor: number): Vector {
-  return { x: v.x * factor, y: v.y * factor, z: v.z * factor };
 }
 
 function vectorText(v: Vector): string {

@@ -2,6 +2,7 @@
 
 pub mod plane;
 pub mod sphere;
+pub mod triangle;
 
 pub use plane::Plane;
 pub use sphere::Sphere;
@@ -22,4 +23,6 @@ pub enum ShapeKind {
     Sphere,
     /// The scene's planes, in scene order.
     Plane,
+    /// The scene's meshes, in scene order; the hit's `part` is the triangle.
+    Mesh,
 }
