@@ -30,6 +30,14 @@ import { ProgressDisplay } from "./src/cli/progress.ts";
 import { runLive } from "./src/cli/live.ts";
 import { type RunOptions, runRender } from "./src/cli/run.ts";
 import { formatSummaryLine, type RenderSummary } from "./src/cli/summary.ts";
+import {
+  describeFarm,
+  type FarmRenderSummary,
+  formatFarmSummaryLine,
+  runFarmNode,
+  runFarmRender,
+} from "./src/cli/farm.ts";
+import { farmNodeUsage } from "./src/cli/farm_args.ts";
 import { usage } from "./src/cli/usage.ts";
 
 const encoder = new TextEncoder();
@@ -131,6 +139,18 @@ async function main(args: string[]): Promise<number> {
       writeAll(Deno.stdout, `raypool ${denoJson.version}\n`);
       return EXIT_OK;
     }
+    if (command.kind === "farm-node-help") {
+      writeAll(Deno.stdout, farmNodeUsage());
+      return EXIT_OK;
+    }
+    if (command.kind === "farm-node") {
+      // A node stops on Ctrl-C or SIGTERM by handing its jobs back: that is success.
+      await runFarmNode(command, {
+        signal: controller.signal,
+        log: (line) => writeAll(Deno.stderr, `raypool farm-node: ${line}\n`),
+      });
+      return EXIT_OK;
+    }
     const showProgress = !command.quiet && !command.json;
     const threshold = readEnv(PNG_STREAM_THRESHOLD_VARIABLE);
     const runOptions: RunOptions = {
@@ -147,8 +167,11 @@ async function main(args: string[]): Promise<number> {
           columns: terminalColumns,
         });
         progress.start(
-          `Rendering ${scene} at ${width}×${height} with ${workers} worker` +
-            `${workers === 1 ? "" : "s"} to ${output}`,
+          `Rendering ${scene} at ${width}×${height} ${
+            command.farm === undefined
+              ? `with ${workers} worker${workers === 1 ? "" : "s"}`
+              : describeFarm(command.farm)
+          } to ${output}`,
         );
       },
       onProgress: (report) => progress?.update(report),
@@ -157,7 +180,10 @@ async function main(args: string[]): Promise<number> {
       progress?.clear();
       if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
       else if (!command.quiet) {
-        writeAll(Deno.stderr, `${formatSummaryLine(summary)}\n`);
+        const line = "farm" in summary
+          ? formatFarmSummaryLine(summary as FarmRenderSummary)
+          : formatSummaryLine(summary);
+        writeAll(Deno.stderr, `${line}\n`);
       }
     };
     if (command.preview !== undefined || command.watch) {
@@ -176,7 +202,8 @@ async function main(args: string[]): Promise<number> {
       if (!written) throw controller.signal.reason;
       return EXIT_OK;
     }
-    report(await runRender(command, defaultApi(), runOptions));
+    const run = command.farm === undefined ? runRender : runFarmRender;
+    report(await run(command, defaultApi(), runOptions));
     return EXIT_OK;
   } catch (error) {
     progress?.clear();

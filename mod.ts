@@ -80,6 +80,13 @@ export type {
   RenderProgress,
 } from "./src/render/plan.ts";
 export { encodePng } from "./src/encode/png.ts";
+export { type FarmRenderOptions, renderOnFarm } from "./src/farm/submit.ts";
+export {
+  type FarmNode,
+  type FarmNodeEvent,
+  type FarmNodeOptions,
+  startFarmNode,
+} from "./src/farm/node.ts";
 export { encodeJpeg } from "./src/encode/jpeg.ts";
 export type {
   Camera,

@@ -8,6 +8,12 @@
 import { parseArgs } from "node:util";
 import type { Region } from "../types.ts";
 import { InputError } from "./errors.ts";
+import {
+  type FarmNodeCommand,
+  type FarmOptions,
+  parseFarmNodeArgs,
+  parseFarmOptions,
+} from "./farm_args.ts";
 
 /** What the user asked for when it is a render. */
 export interface RenderCommand {
@@ -41,10 +47,17 @@ export interface RenderCommand {
   host?: string;
   /** `--watch`: render again whenever the scene or a file it uses changes. */
   watch?: boolean;
+  /** `--farm URL` and its options: render on a farm instead of here. */
+  farm?: FarmOptions;
 }
 
 /** What the command line asks for. */
-export type Command = { kind: "help" } | { kind: "version" } | RenderCommand;
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  | RenderCommand
+  | FarmNodeCommand
+  | { kind: "farm-node-help" };
 
 const OPTIONS = {
   output: { type: "string", short: "o" },
@@ -60,6 +73,9 @@ const OPTIONS = {
   preview: { type: "string" },
   host: { type: "string" },
   watch: { type: "boolean" },
+  farm: { type: "string" },
+  "farm-timeout": { type: "string" },
+  "farm-creds": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -89,6 +105,7 @@ const MAX_SAMPLES = 65_536;
  * ```
  */
 export function parseCliArgs(args: readonly string[]): Command {
+  if (args[0] === "farm-node") return parseFarmNodeArgs(args.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -170,6 +187,20 @@ export function parseCliArgs(args: readonly string[]): Command {
     command.host = values.host.replace(/^\[(.*)\]$/, "$1");
   }
   if (values.watch) command.watch = true;
+  const farm = parseFarmOptions(
+    values.farm,
+    values["farm-timeout"],
+    values["farm-creds"],
+  );
+  if (farm !== undefined) command.farm = farm;
+  if (
+    command.farm !== undefined &&
+    (command.preview !== undefined || command.watch)
+  ) {
+    throw new InputError(
+      "--farm cannot be combined with --preview or --watch",
+    );
+  }
   return command;
 }
 

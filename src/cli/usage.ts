@@ -17,6 +17,10 @@
  * ```
  */
 export function usage(version: string, command: string = "raypool"): string {
+  // As a task, the farm has tasks of its own: they grant the network access it needs.
+  const asTask = command === "deno task render";
+  const farmRender = asTask ? "deno task render:farm" : command;
+  const farmNode = asTask ? "deno task farm-node" : `${command} farm-node`;
   return `raypool ${version} — a parallel ray tracer
 
 Usage: ${command} <scene.json> [options]
@@ -42,6 +46,12 @@ Options:
                       the render until Ctrl-C
       --host H        the address the preview listens on (default: 127.0.0.1)
       --watch         render again whenever the scene or a file it uses changes
+      --farm URL      render on a NATS render farm (nats://[TOKEN@|USER:PASS@]HOST:4222,
+                      tls://…) instead of here; see ${farmNode} --help
+      --farm-timeout S
+                      fail when no farm node takes a job for S seconds (default 60)
+      --farm-creds FILE
+                      NATS credentials file (default: $RAYPOOL_FARM_CREDS)
   -h, --help          show this help
       --version       show the version
 
@@ -52,6 +62,8 @@ Examples:
   ${command} scene.json --region 200,150,400,300 -o detail.png
   ${command} scene.json --workers 2 --json --quiet
   ${command} scene.json --preview 8000 --watch
+  ${farmRender} scene.json --farm nats://farm.local:4222 -o poster.png
+  ${farmNode} --server nats://farm.local:4222
 
 Exit status: 0 written, 1 rendering or writing failed, 2 bad input, 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM).

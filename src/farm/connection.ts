@@ -1,0 +1,302 @@
+/**
+ * Connecting to the farm's NATS server: credentials from the URL or a credentials file, TLS
+ * from `tls://`, the NATS packages loaded only when a farm is used, and the streams, consumer
+ * and bucket every submitter and node relies on.
+ *
+ * @module
+ */
+
+import {
+  ACK_WAIT_MS,
+  JOBS_STREAM,
+  MAX_DELIVER,
+  NODES_CONSUMER,
+  RESULTS_STREAM,
+  SCENE_BUCKET,
+} from "./protocol.ts";
+
+/**
+ * Options to reach a farm server.
+ *
+ * @example
+ * ```ts
+ * import type { FarmConnectionOptions } from "./connection.ts";
+ * const options: FarmConnectionOptions = { server: "nats://s3cret@farm.example:4222" };
+ * ```
+ */
+export interface FarmConnectionOptions {
+  /**
+   * The server: `nats://HOST:PORT`, with a token (`nats://TOKEN@HOST:PORT`) or a user and
+   * password (`nats://USER:PASSWORD@HOST:PORT`) when it asks for one; `tls://` for TLS.
+   */
+  server: string;
+  /** The contents of a NATS credentials file (`.creds`: a user JWT and its NKey seed). */
+  credentials?: Uint8Array;
+}
+
+/**
+ * A server URL taken apart: what to connect to, how to authenticate, and how to name it in
+ * messages (never with its secrets).
+ */
+export interface FarmServer {
+  /** `host:port` for the client. */
+  address: string;
+  /** The URL without credentials, for messages. */
+  display: string;
+  /** Whether TLS is required. */
+  tls: boolean;
+  /** A token, when the URL has a user part without a password. */
+  token?: string;
+  /** A user, when the URL has a password too. */
+  user?: string;
+  /** The password. */
+  pass?: string;
+}
+
+/**
+ * Parses a farm server URL.
+ *
+ * @throws {TypeError} quoting (without its secrets) a URL that is not `nats://` or `tls://`
+ * with a host.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseFarmServer } from "./connection.ts";
+ * const server = parseFarmServer("nats://alice:pw@127.0.0.1:4333");
+ * assert.deepEqual(server, {
+ *   address: "127.0.0.1:4333", display: "nats://127.0.0.1:4333", tls: false, user: "alice", pass: "pw",
+ * });
+ * assert.equal(parseFarmServer("tls://t0k@farm").display, "tls://farm:4222");
+ * assert.throws(() => parseFarmServer("http://farm"), TypeError);
+ * ```
+ */
+export function parseFarmServer(url: string): FarmServer {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.includes("://") ? url : `nats://${url}`);
+  } catch {
+    throw new TypeError(
+      `farm server must be a URL like nats://HOST:4222, got ${
+        JSON.stringify(url.replace(/\/\/[^@/]*@/, "//…@"))
+      }`,
+    );
+  }
+  const scheme = parsed.protocol.slice(0, -1);
+  if (scheme !== "nats" && scheme !== "tls") {
+    throw new TypeError(
+      `farm server must be nats:// or tls://, got ${scheme}://`,
+    );
+  }
+  if (parsed.hostname === "") {
+    throw new TypeError("farm server URL has no host");
+  }
+  const address = `${parsed.hostname}:${parsed.port || "4222"}`;
+  const server: FarmServer = {
+    address,
+    display: `${scheme}://${address}`,
+    tls: scheme === "tls",
+  };
+  const user = decodeURIComponent(parsed.username);
+  const pass = decodeURIComponent(parsed.password);
+  if (user !== "" && pass !== "") {
+    server.user = user;
+    server.pass = pass;
+  } else if (user !== "") server.token = user;
+  return server;
+}
+
+/** The NATS client packages, by full specifier so the module works without our import map. */
+const NATS_PACKAGES = {
+  transport: "npm:@nats-io/transport-node@3.4.0",
+  jetstream: "npm:@nats-io/jetstream@3.4.0",
+  obj: "npm:@nats-io/obj@3.4.0",
+} as const;
+
+/**
+ * Loads the NATS client packages; only a farm user pays for them. The specifiers are not
+ * literals: Deno fetches every literal `import("npm:…")` of a module graph when the program
+ * starts, which would make every user of `mod.ts` download them.
+ */
+async function loadNats() {
+  const load = (specifier: string) => import(specifier);
+  const [transport, jetstream, obj] = await Promise.all([
+    load(NATS_PACKAGES.transport) as Promise<
+      typeof import("npm:@nats-io/transport-node@3.4.0")
+    >,
+    load(NATS_PACKAGES.jetstream) as Promise<
+      typeof import("npm:@nats-io/jetstream@3.4.0")
+    >,
+    load(NATS_PACKAGES.obj) as Promise<
+      typeof import("npm:@nats-io/obj@3.4.0")
+    >,
+  ]);
+  return { transport, jetstream, obj };
+}
+
+/** The NATS client modules. */
+export type Nats = Awaited<ReturnType<typeof loadNats>>;
+/** A NATS connection. */
+export type NatsConnection = Awaited<
+  ReturnType<Nats["transport"]["connect"]>
+>;
+/** A JetStream client. */
+export type JetStreamClient = ReturnType<Nats["jetstream"]["jetstream"]>;
+/** A JetStream manager. */
+export type JetStreamManager = Awaited<
+  ReturnType<Nats["jetstream"]["jetstreamManager"]>
+>;
+/** The scene bucket. */
+export type ObjectStore = Awaited<
+  ReturnType<InstanceType<Nats["obj"]["Objm"]>["create"]>
+>;
+
+/**
+ * Could not reach the server, or it refused us: the user's setup, not a render failure.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FarmConnectError } from "./connection.ts";
+ * assert.equal(new FarmConnectError("x").name, "FarmConnectError");
+ * ```
+ */
+export class FarmConnectError extends Error {
+  /** Makes one; the message names the server. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FarmConnectError";
+  }
+}
+
+/** An open connection to the farm with everything the farm needs on the server. */
+export interface FarmConnection {
+  /** The client modules. */
+  nats: Nats;
+  /** The parsed server. */
+  server: FarmServer;
+  /** The connection. */
+  connection: NatsConnection;
+  /** JetStream. */
+  js: JetStreamClient;
+  /** JetStream management. */
+  jsm: JetStreamManager;
+  /** The scene bucket. */
+  scenes: ObjectStore;
+}
+
+/**
+ * Connects, and makes sure the job and result streams, the nodes' consumer and the scene
+ * bucket exist (creating them as needed; every party does this, so any may start first).
+ * After connecting, the client reconnects by itself for ever (a server restart is survived).
+ *
+ * @throws {FarmConnectError} naming the server when it cannot be reached or refuses the
+ * credentials.
+ */
+export async function connectFarm(
+  options: FarmConnectionOptions,
+  name: string,
+): Promise<FarmConnection> {
+  const server = parseFarmServer(options.server);
+  const nats = await loadNats();
+  const { transport } = nats;
+  let connection: NatsConnection;
+  try {
+    connection = await transport.connect({
+      servers: [server.address],
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      waitOnFirstConnect: false,
+      timeout: 5_000,
+      ...(server.tls ? { tls: {} } : {}),
+      ...(server.token === undefined ? {} : { token: server.token }),
+      ...(server.user === undefined
+        ? {}
+        : { user: server.user, pass: server.pass }),
+      ...(options.credentials === undefined ? {} : {
+        authenticator: transport.credsAuthenticator(options.credentials),
+      }),
+    });
+  } catch (error) {
+    throw new FarmConnectError(
+      `cannot connect to the farm at ${server.display}: ${describe(error)}`,
+      { cause: error },
+    );
+  }
+  try {
+    const js = nats.jetstream.jetstream(connection);
+    const jsm = await nats.jetstream.jetstreamManager(connection);
+    await ensureStreams(nats, jsm);
+    const scenes = await new nats.obj.Objm(connection).create(SCENE_BUCKET, {
+      storage: nats.jetstream.StorageType.File,
+      ttl: nats.transport.nanos(7 * 24 * 3600 * 1000),
+    });
+    return { nats, server, connection, js, jsm, scenes };
+  } catch (error) {
+    await connection.close().catch(() => {});
+    throw new FarmConnectError(
+      `the farm server ${server.display} has no usable JetStream (start it with -js): ${
+        describe(error)
+      }`,
+      { cause: error },
+    );
+  }
+}
+
+async function ensureStreams(nats: Nats, jsm: JetStreamManager) {
+  const { RetentionPolicy, StorageType, AckPolicy } = nats.jetstream;
+  const { nanos } = nats.transport;
+  await addOrKeep(() =>
+    jsm.streams.add({
+      name: JOBS_STREAM,
+      subjects: ["raypool.jobs.*"],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      duplicate_window: nanos(10 * 60 * 1000),
+    })
+  );
+  await addOrKeep(() =>
+    jsm.streams.add({
+      name: RESULTS_STREAM,
+      subjects: ["raypool.results.*"],
+      storage: StorageType.File,
+      // Results nobody collected (a submitter that was killed) go after a day.
+      max_age: nanos(24 * 3600 * 1000),
+    })
+  );
+  await addOrKeep(() =>
+    jsm.consumers.add(JOBS_STREAM, {
+      durable_name: NODES_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(ACK_WAIT_MS),
+      max_deliver: MAX_DELIVER,
+      max_ack_pending: 10_000,
+    })
+  );
+}
+
+/** Adding what already exists with the same configuration succeeds; another one is kept. */
+async function addOrKeep(add: () => Promise<unknown>) {
+  try {
+    await add();
+  } catch (error) {
+    if (!/already in use|already exists/i.test(describe(error))) throw error;
+  }
+}
+
+/**
+ * An error's message on one line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describe } from "./connection.ts";
+ * assert.equal(describe(new Error("a\nb")), "a b");
+ * ```
+ */
+export function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, " ").trim() ||
+    (error instanceof Error ? error.name : "unknown error");
+}
