@@ -17,7 +17,11 @@ import {
 } from "./plan.ts";
 import { WorkerPool } from "./pool.ts";
 import { TileScheduler } from "./schedule.ts";
-import { type PreparedScene, shareScene } from "./shared_scene.ts";
+import {
+  coreOnThisThread,
+  type PreparedScene,
+  shareScene,
+} from "./shared_scene.ts";
 import { loadWasmModule } from "./wasm.ts";
 
 /**
@@ -93,6 +97,7 @@ export class Renderer {
     warmOn = async (renderer) => {
       const module = await loadWasmModule();
       if (!renderer.#closed) renderer.#pool.warm(renderer.#workers, module);
+      await coreOnThisThread();
     };
   }
 

@@ -15,8 +15,11 @@ import { loadWasmModule } from "./wasm.ts";
 let instantiated: Promise<void> | undefined;
 let nextKey = 1;
 
-/** The core on the main thread, for the work done once per scene (the BVH). */
-function coreOnThisThread(): Promise<void> {
+/**
+ * The core on the main thread, for the work done once per scene (the BVH); `warmRenderer`
+ * starts it early.
+ */
+export function coreOnThisThread(): Promise<void> {
   instantiated ??= loadWasmModule().then((module) => {
     initSync({ module });
   });
