@@ -14,10 +14,11 @@
  * for the farm. The submitter runs in this process, like the CLI's.
  *
  * ```sh
- * deno task bench:farm [--reps 1] [--json] [--quick]
+ * deno task bench:farm [--reps 1] [--json] [--quick] [--tile N]
  * ```
  *
- * `--quick` renders at a sixth of each size, to check that the benchmark works.
+ * `--quick` renders at a sixth of each size, to check that the benchmark works; `--tile` sets
+ * the farm's job size (default the farm's).
  *
  * @module
  */
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     reps: { type: "string" },
     json: { type: "boolean" },
     quick: { type: "boolean" },
+    tile: { type: "string" },
   },
 });
 const reps = Math.max(1, Number(values.reps ?? 1));
@@ -72,7 +74,13 @@ const sizes = [hd, uhd];
 await using nats = await startNats();
 const server = nats.url;
 const farmRender = (width: number, height: number) => async () =>
-  (await renderOnFarm(scene, { server, width, height, timeoutSeconds: 60 }))
+  (await renderOnFarm(scene, {
+    server,
+    width,
+    height,
+    timeoutSeconds: 60,
+    ...(values.tile === undefined ? {} : { tileSize: Number(values.tile) }),
+  }))
     .data;
 
 async function withNodes<T>(

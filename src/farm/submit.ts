@@ -32,18 +32,20 @@ import {
 import { checkTextures, uploadScene } from "./scene_store.ts";
 
 /**
- * The tile edge of a farm job when `tileSize` is not given. Bigger than a local render's
- * tile: every job costs a round trip and a render call on its node, and a 256-pixel job
- * still splits into 16 pieces for the node's workers (3840×2160 is 135 jobs).
+ * The tile edge of a farm job when `tileSize` is not given. Much bigger than a local render's
+ * tile: every job is a render call on its node, which waits for its slowest tile before the
+ * next job starts, and costs messages. Measured with `deno task bench:farm` (2 cores, one
+ * node): at 3840×2160, 256-pixel jobs (135) took 2.27× the local time, 512-pixel jobs (40)
+ * 1.78×. A 512-pixel job still splits into 64 pieces for the node's workers.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { FARM_DEFAULT_TILE_SIZE } from "./submit.ts";
- * assert.equal(FARM_DEFAULT_TILE_SIZE, 256);
+ * assert.equal(FARM_DEFAULT_TILE_SIZE, 512);
  * ```
  */
-export const FARM_DEFAULT_TILE_SIZE = 256;
+export const FARM_DEFAULT_TILE_SIZE = 512;
 
 /** Default seconds without any node taking a job before a render gives up. */
 export const FARM_DEFAULT_TIMEOUT_SECONDS = 60;
