@@ -313,4 +313,17 @@ test("a reused Renderer builds an unchanged scene once, whatever the view", asyn
   changed.description.shadow_bias *= 2;
   await frame(changed, size);
   assert.equal(builds, 4, "a changed scene is built again");
+  // A texture given as new pixels is a changed scene too.
+  const [[path, texture]] = [...scene.textures];
+  const inverted = {
+    ...texture,
+    data: texture.data.map((v, i) => i % 4 === 3 ? v : 255 - v),
+  };
+  const before = await frame(scene, size);
+  const after = await frame(
+    { ...scene, textures: new Map([[path, inverted]]) },
+    size,
+  );
+  assert.equal(builds, 8);
+  assert.notDeepEqual(after.data, before.data);
 });

@@ -7,7 +7,13 @@
  * @module
  */
 
-import type { Material, MeshData, Scene, TextureImage } from "../types.ts";
+import type {
+  Material,
+  Mesh,
+  MeshData,
+  Scene,
+  TextureImage,
+} from "../types.ts";
 import { meshGeometry } from "../mesh/mesh_geometry.ts";
 
 const MAGIC = [0x52, 0x41, 0x59, 0x50, 0x4f, 0x4f, 0x4c, 0x00]; // "RAYPOOL\0"
@@ -46,6 +52,13 @@ const MESH_UVS = 2;
 export interface PackOptions {
   /** Ask the core for no BVH (tests and benchmarks compare against brute force). */
   bruteForce?: boolean;
+  /**
+   * Write a fingerprint instead of a packed scene: texture pixels and mesh geometry are left
+   * out and their sources (pixel arrays, mesh data and arrays, mesh settings) are listed in
+   * `sources`, in order. Equal fingerprints with identical sources pack to equal bytes; it is
+   * cheap where the full bytes copy pixels and transform meshes.
+   */
+  fingerprint?: { sources: unknown[] };
 }
 
 /**
@@ -77,6 +90,7 @@ export function packScene(
   options: PackOptions = {},
 ): Uint8Array<ArrayBuffer> {
   const d = scene.description;
+  const fingerprint = options.fingerprint;
   const textures: TextureImage[] = [];
   const textureIndex = new Map<string, number>();
   const materials: Material[] = [];
@@ -116,7 +130,14 @@ export function packScene(
     }
     return index;
   };
-  const elements = d.elements.map((element) =>
+  interface Packed {
+    kind: ElementKind;
+    material: number;
+    values: number[];
+    mesh?: MeshData;
+    sources?: unknown[];
+  }
+  const elements = d.elements.map((element): Packed =>
     "Sphere" in element
       ? {
         kind: ElementKind.Sphere,
@@ -145,7 +166,12 @@ export function packScene(
         kind: ElementKind.Mesh,
         material: materialOf(element.Mesh.material),
         values: [],
-        mesh: meshGeometry(element.Mesh, scene.meshes),
+        mesh: fingerprint === undefined
+          ? meshGeometry(element.Mesh, scene.meshes)
+          : undefined,
+        ...(fingerprint === undefined ? {} : {
+          sources: meshSources(element.Mesh, scene.meshes),
+        }),
       }
   );
   for (const material of materials) {
@@ -154,7 +180,9 @@ export function packScene(
   }
 
   let size = HEADER_BYTES;
-  for (const t of textures) size += 8 + align8(t.width * t.height * 4);
+  for (const t of textures) {
+    size += 8 + (fingerprint ? 0 : align8(t.width * t.height * 4));
+  }
   size += materials.length * MATERIAL_BYTES;
   for (const e of elements) {
     size += ELEMENT_BYTES[e.kind] + (e.mesh ? meshBytes(e.mesh) : 0);
@@ -188,6 +216,10 @@ export function packScene(
   for (const t of textures) {
     u32(t.width);
     u32(t.height);
+    if (fingerprint) {
+      fingerprint.sources.push(t.data);
+      continue;
+    }
     bytes.set(t.data, at);
     at += align8(t.width * t.height * 4);
   }
@@ -218,6 +250,7 @@ export function packScene(
     u32(element.kind);
     u32(element.material);
     for (const value of element.values) f64(value);
+    if (element.sources) fingerprint?.sources.push(...element.sources);
     const mesh = element.mesh;
     if (mesh === undefined) continue;
     const vertices = mesh.positions.length / 3;
@@ -252,6 +285,19 @@ export function packScene(
     f64(l.intensity);
   }
   return bytes;
+}
+
+/** What a mesh element's geometry is made from, for a fingerprint. */
+function meshSources(
+  mesh: Mesh,
+  files: ReadonlyMap<string, MeshData> | undefined,
+): unknown[] {
+  return [
+    mesh.path === undefined ? mesh.positions : files?.get(mesh.path),
+    mesh.indices,
+    mesh.uvs,
+    JSON.stringify([mesh.path, mesh.transform, mesh.smooth]),
+  ];
 }
 
 /** The bytes of a mesh element after its fixed part (each array padded to 8 bytes). */

@@ -187,7 +187,8 @@ export class Renderer {
         pool: this.#pool,
         module,
         renderId: nextRenderId++,
-        scene: this.#shared,
+        // Only what the workers need: the rest stays here (a structured clone would copy it).
+        scene: { key: this.#shared.key, bytes: this.#shared.bytes },
         view: {
           width,
           height,

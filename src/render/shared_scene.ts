@@ -39,12 +39,21 @@ export function coreOnThisThread(): Promise<void> {
 export interface PreparedScene extends SharedScene {
   /** The packed bytes before the core added its BVH: what identifies the scene. */
   readonly packed: Uint8Array;
+  /** The fingerprint it was last recognised by (see `PackOptions.fingerprint`). */
+  readonly fingerprint: Uint8Array;
+  /** The fingerprint's sources: pixel arrays, mesh data. */
+  readonly sources: readonly unknown[];
 }
 
 /**
  * Packs `scene` and has the core validate it and build its BVH, into shared memory; returns
  * `reuse` instead when `scene` packs to the same bytes (the BVH is not built again, and
  * workers holding it keep it). The core's refusal is an `Error` with its one-line message.
+ *
+ * Recognising `reuse` is cheap when the scene's texture pixels and mesh geometry are the same
+ * arrays as last time (everything else is compared by value): they are taken to be unchanged,
+ * so a texture or mesh changed in place must be given as new arrays. Otherwise the whole
+ * scene is packed and compared byte for byte.
  *
  * @example
  * ```ts
@@ -62,8 +71,20 @@ export async function shareScene(
   options: PackOptions = {},
   reuse?: PreparedScene,
 ): Promise<PreparedScene> {
+  const sources: unknown[] = [];
+  const fingerprint = packScene(scene, {
+    ...options,
+    fingerprint: { sources },
+  });
+  if (
+    reuse !== undefined && sameBytes(reuse.fingerprint, fingerprint) &&
+    reuse.sources.length === sources.length &&
+    reuse.sources.every((source, i) => source === sources[i])
+  ) return reuse;
   const packed = packScene(scene, options);
-  if (reuse !== undefined && sameBytes(reuse.packed, packed)) return reuse;
+  if (reuse !== undefined && sameBytes(reuse.packed, packed)) {
+    return { ...reuse, fingerprint, sources };
+  }
   await coreOnThisThread();
   let prepared: Uint8Array;
   try {
@@ -77,7 +98,7 @@ export async function shareScene(
   }
   const bytes = new SharedArrayBuffer(prepared.byteLength);
   new Uint8Array(bytes).set(prepared);
-  return { key: String(nextKey++), bytes, packed };
+  return { key: String(nextKey++), bytes, packed, fingerprint, sources };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
