@@ -13,7 +13,7 @@ import type { Region } from "../types.ts";
  * that a worker that already built it keeps it.
  */
 export interface SharedScene {
-  /** Hex SHA-256 of the packed bytes. */
+  /** Names the packed content: equal keys, equal bytes (the Renderer numbers what it prepares). */
   readonly key: string;
   /** The packed bytes, with the core's BVH section. */
   readonly bytes: SharedArrayBuffer;
