@@ -9,11 +9,11 @@
 import type { Region } from "../types.ts";
 
 /**
- * A packed scene in shared memory (see `packed_scene.ts`), named by a hash of its content so
- * that a worker that already built it keeps it.
+ * A packed scene in shared memory (see `packed_scene.ts`), named by a key unique to its
+ * content in this process, so that a worker that already built it keeps it.
  */
 export interface SharedScene {
-  /** Names the packed content: equal keys, equal bytes (the Renderer numbers what it prepares). */
+  /** Equal keys, equal bytes: `shareScene` numbers each scene it prepares. */
   readonly key: string;
   /** The packed bytes, with the core's BVH section. */
   readonly bytes: SharedArrayBuffer;
