@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { listDir as entries, withTempDir } from "./fixtures/cli/helpers.ts";
 import { writeAtomically, writeFileAtomic } from "../src/cli/atomic_write.ts";
-import { fileError, reason } from "../src/scene/_os_error.ts";
+import { fileError, reason } from "../src/_format.ts";
 
 Deno.test("fileError() restates a full-disk error with the file and the action", () => {
   // What Deno 2.9.6 throws when a write fails with ENOSPC (seen writing to /dev/full, which

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { show } from "../_format.ts";
 import type { Region } from "../types.ts";
 import { InputError } from "./errors.ts";
 import {
@@ -181,7 +182,7 @@ export function parseCliArgs(args: readonly string[]): Command {
     }
     if (!/^[0-9A-Za-z.:\-\[\]]+$/.test(values.host)) {
       throw new InputError(
-        `--host must be a host name or address, got ${quote(values.host)}`,
+        `--host must be a host name or address, got ${show(values.host)}`,
       );
     }
     command.host = values.host.replace(/^\[(.*)\]$/, "$1");
@@ -250,7 +251,7 @@ export function parseInteger(
   // A sign is parsed so that "-5" is reported as out of range, not as not a number.
   const value = /^-?[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value)) {
-    throw new InputError(`${name} must be a whole number, got ${quote(text)}`);
+    throw new InputError(`${name} must be a whole number, got ${show(text)}`);
   }
   if (value < min || value > max) {
     throw new InputError(
@@ -301,7 +302,7 @@ export function parseRegion(text: string): Region {
   const parts = text.split(",");
   if (parts.length !== 4) {
     throw new InputError(
-      `--region must be x,y,width,height, got ${quote(text)}`,
+      `--region must be x,y,width,height, got ${show(text)}`,
     );
   }
   const [x, y, width, height] = parts.map((part, i) => {
@@ -314,10 +315,6 @@ export function parseRegion(text: string): Region {
     );
   });
   return { x, y, width, height };
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 /**
@@ -360,7 +357,7 @@ function describeParseError(error: unknown, args: readonly string[]): string {
         const long = /--[\w-]+/.exec(message.split("\n")[2] ?? "")?.[0] ??
           option;
         return `${option} needs a value, and ${
-          quote(next)
+          show(next)
         } looks like an option; ` +
           `if it is the value, write ${long}=${next}`;
       }

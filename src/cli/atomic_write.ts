@@ -8,7 +8,7 @@
  */
 
 import { basename, dirname, join } from "node:path";
-import { fileError } from "../scene/_os_error.ts";
+import { fileError } from "../_format.ts";
 
 /**
  * A fresh temporary path beside `path`: `.<name>.<random>.tmp` in the same folder (hidden, and

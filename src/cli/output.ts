@@ -6,6 +6,7 @@
  */
 
 import { basename, dirname, extname, join } from "node:path";
+import { errorMessage } from "../_format.ts";
 import { InputError } from "./errors.ts";
 
 /** The encodings the CLI writes. */
@@ -101,7 +102,7 @@ async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
     return await Deno.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
-    throw new InputError(`${path}: ${errorText(error)}`, { cause: error });
+    throw new InputError(`${path}: ${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -123,8 +124,4 @@ async function sameFile(
   }
   // Windows has no inode numbers.
   return await Deno.realPath(outputPath) === await Deno.realPath(scenePath);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

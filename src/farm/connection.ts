@@ -14,6 +14,7 @@ import {
   RESULTS_STREAM,
   SCENE_BUCKET,
 } from "./protocol.ts";
+import { errorMessage } from "../_format.ts";
 
 /**
  * Options to reach a farm server.
@@ -220,7 +221,7 @@ export async function connectFarm(
     });
   } catch (error) {
     throw new FarmConnectError(
-      `cannot connect to the farm at ${server.display}: ${describe(error)}`,
+      `cannot connect to the farm at ${server.display}: ${errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -237,7 +238,7 @@ export async function connectFarm(
     await connection.close().catch(() => {});
     throw new FarmConnectError(
       `the farm server ${server.display} has no usable JetStream (start it with -js): ${
-        describe(error)
+        errorMessage(error)
       }`,
       { cause: error },
     );
@@ -281,22 +282,8 @@ async function addOrKeep(add: () => Promise<unknown>) {
   try {
     await add();
   } catch (error) {
-    if (!/already in use|already exists/i.test(describe(error))) throw error;
+    if (!/already in use|already exists/i.test(errorMessage(error))) {
+      throw error;
+    }
   }
-}
-
-/**
- * An error's message on one line.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { describe } from "./connection.ts";
- * assert.equal(describe(new Error("a\nb")), "a b");
- * ```
- */
-export function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s+/g, " ").trim() ||
-    (error instanceof Error ? error.name : "unknown error");
 }

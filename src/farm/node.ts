@@ -7,9 +7,9 @@
 
 import { Renderer } from "../render/renderer.ts";
 import type { Scene } from "../types.ts";
+import { errorMessage } from "../_format.ts";
 import {
   connectFarm,
-  describe,
   type FarmConnection,
   type FarmConnectionOptions,
 } from "./connection.ts";
@@ -233,13 +233,13 @@ class NodeLoop {
           if (connection.isClosed()) {
             throw new Error(
               `the connection to ${this.#farm.server.display} closed for good: ${
-                describe(error)
+                errorMessage(error)
               }`,
             );
           }
           this.#onEvent({
             kind: "trouble",
-            message: `taking a job failed: ${describe(error)}`,
+            message: `taking a job failed: ${errorMessage(error)}`,
           });
           await delay(500);
           consumer = await js.consumers.get(JOBS_STREAM, NODES_CONSUMER)
@@ -252,7 +252,7 @@ class NodeLoop {
           break;
         }
         const task = this.#handle(message).catch((error) =>
-          this.#onEvent({ kind: "trouble", message: describe(error) })
+          this.#onEvent({ kind: "trouble", message: errorMessage(error) })
         );
         running.add(task);
         task.finally(() => running.delete(task));
@@ -301,7 +301,7 @@ class NodeLoop {
     } catch (error) {
       this.#onEvent({
         kind: "trouble",
-        message: `dropped a malformed job: ${describe(error)}`,
+        message: `dropped a malformed job: ${errorMessage(error)}`,
       });
       message.term();
       return;
@@ -375,13 +375,13 @@ class NodeLoop {
         message.nak(500);
         this.#onEvent({
           kind: "trouble",
-          message: `handing back job ${job.job}: ${describe(error)}`,
+          message: `handing back job ${job.job}: ${errorMessage(error)}`,
         });
         return;
       }
       const attempt = message.info.deliveryCount;
       const final = attempt >= MAX_DELIVER;
-      const text = describe(error);
+      const text = errorMessage(error);
       this.#onEvent({
         kind: "failed",
         renderId: job.renderId,

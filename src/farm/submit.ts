@@ -5,8 +5,12 @@
  * @module
  */
 
-import { prepareScene, validateScene } from "../scene/mod.ts";
-import { planRender, type RenderOptions } from "../render/plan.ts";
+import { show } from "../_format.ts";
+import {
+  planRender,
+  type RenderOptions,
+  resolveScene,
+} from "../render/plan.ts";
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import type { Region } from "../types.ts";
 import { BandAssembler, describeRect } from "./assembly.ts";
@@ -130,21 +134,6 @@ export interface FarmRenderResult {
   renderMs: number;
 }
 
-/** A value as JSON when it can be, for messages. */
-function describeValue(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-function isScene(value: Scene | SceneDescription): value is Scene {
-  return typeof value === "object" && value !== null &&
-    "description" in value && "textures" in value &&
-    value.textures instanceof Map;
-}
-
 function randomId(): string {
   return Array.from(
     crypto.getRandomValues(new Uint8Array(8)),
@@ -199,15 +188,10 @@ export async function renderBandsOnFarm(
 ): Promise<FarmRenderResult> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
-      `options must be an object, got ${describeValue(options)}`,
+      `options must be an object, got ${show(options)}`,
     );
   }
-  const prepared: Scene = isScene(scene)
-    ? {
-      description: validateScene(scene.description),
-      textures: scene.textures,
-    }
-    : await prepareScene(scene);
+  const prepared = await resolveScene(scene, options.signal);
   const {
     server: _server,
     credentials: _credentials,
@@ -335,7 +319,7 @@ export async function renderOnFarm(
 function positiveSeconds(value: unknown): number {
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
     throw new RangeError(
-      `timeoutSeconds must be a positive number, got ${describeValue(value)}`,
+      `timeoutSeconds must be a positive number, got ${show(value)}`,
     );
   }
   return value;

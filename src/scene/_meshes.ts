@@ -5,7 +5,7 @@ import { parseMesh } from "../mesh/parse_mesh.ts";
 import { MAX_MESH_BYTES } from "../mesh/limits.ts";
 import { abortError } from "../_format.ts";
 import { abortable } from "./_abortable.ts";
-import { reason, rewrap } from "./_os_error.ts";
+import { reason, rewrap } from "../_format.ts";
 import { readBoundedFile } from "./_read_file.ts";
 import { directoryPath, locate } from "./_textures.ts";
 

@@ -4,7 +4,7 @@
 import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { abortable } from "./_abortable.ts";
-import { reason, rewrap } from "./_os_error.ts";
+import { reason, rewrap } from "../_format.ts";
 
 /** Options for {@linkcode readBoundedFile}. */
 export interface ReadBoundedFileOptions {

@@ -6,7 +6,7 @@ import type { SceneDescription, TextureImage } from "../types.ts";
 import { abortError } from "../_format.ts";
 import { abortable } from "./_abortable.ts";
 import { MAX_TEXTURE_FILE_BYTES } from "./limits.ts";
-import { reason, rewrap } from "./_os_error.ts";
+import { reason, rewrap } from "../_format.ts";
 import { readBoundedFile } from "./_read_file.ts";
 
 import {

@@ -1,4 +1,4 @@
-import { describe } from "./_describe.ts";
+import { describe } from "../_format.ts";
 
 /**
  * The most bytes an image's RGBA buffer may take: 16 GiB (2³⁴).

@@ -4,7 +4,7 @@ import type {
   SceneDescription,
   TextureImage,
 } from "../types.ts";
-import { describe } from "./_describe.ts";
+import { describe } from "../_format.ts";
 import { MAX_TEXTURE_SIDE } from "./limits.ts";
 import { validateScene } from "./validate.ts";
 

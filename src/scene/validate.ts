@@ -17,7 +17,7 @@ import type {
   Vector,
 } from "../types.ts";
 import { checkImageSize } from "./check_image_size.ts";
-import { describe, orList, suggest } from "./_describe.ts";
+import { describe, orList, suggest } from "../_format.ts";
 import { MAX_MESH_TRIANGLES } from "../mesh/limits.ts";
 import { cameraProblem, squaredLength } from "./_core_geometry.ts";
 import {
