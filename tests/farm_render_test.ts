@@ -64,3 +64,25 @@ Deno.test("farm: one and two nodes give a local render's pixels (textures, odd t
   const farm = await renderOnFarm(scene, { server: nats.url, ...options });
   assert.deepEqual(farm.data, await localPixels(scene, options));
 });
+
+Deno.test("farm: a scene with a mesh file renders to a local render's pixels", async () => {
+  await using nats = await startNats();
+  const scene = await loadScene(
+    new URL("../examples/teapot.json", import.meta.url),
+  );
+  assert.ok((scene.meshes?.size ?? 0) > 0, "the example loads a mesh file");
+  await using _node = await startFarmNode({
+    server: nats.url,
+    workers: 2,
+    name: "meshes",
+  });
+  const options = { width: 120, height: 90, tileSize: 32 };
+  const farm = await renderOnFarm(scene, {
+    server: nats.url,
+    timeoutSeconds: 20,
+    ...options,
+  });
+  const local = await localPixels(scene, options);
+  assert.ok(local.some((v, i) => i % 4 !== 3 && v !== 0), "the teapot is seen");
+  assert.deepEqual(farm.data, local);
+});

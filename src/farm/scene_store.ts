@@ -1,7 +1,7 @@
 /**
  * Scenes in the farm's object store, by content (SHA-256): the validated description as JSON
- * plus each decoded texture as its own object, so that a texture shared by many scenes (or
- * many frames of an animation) is uploaded and fetched once. Textures travel decoded (a small
+ * plus each decoded texture and each parsed mesh file as its own object, so that a texture or
+ * a model shared by many scenes (or many frames of an animation) is uploaded and fetched once. Textures travel decoded (a small
  * header and RGBA8, deflated: the original's 819×819 checkerboard is 2.7 MB of RGBA), so
  * nodes need no image decoder and every node sees the very pixels the submitter validated.
  *
@@ -9,8 +9,9 @@
  */
 
 import { deflateSync, inflateSync } from "node:zlib";
-import { validateScene } from "../scene/mod.ts";
-import type { Scene, TextureImage } from "../types.ts";
+import { MAX_MESH_BYTES } from "../mesh/limits.ts";
+import { checkScene, validateScene } from "../scene/mod.ts";
+import type { MeshData, Scene, TextureImage } from "../types.ts";
 import type { ObjectStore } from "./connection.ts";
 
 /** The scene package stored under its hash. */
@@ -19,6 +20,8 @@ interface ScenePackage {
   description: unknown;
   /** Texture path as written → `{ width, height, object }`, the texture object's hash. */
   textures: Record<string, { width: number; height: number; object: string }>;
+  /** Mesh path as written → the parsed mesh object's hash (absent: no mesh files). */
+  meshes?: Record<string, { object: string }>;
 }
 
 const encoder = new TextEncoder();
@@ -75,6 +78,88 @@ function decodeTexture(stored: Uint8Array, name: string): TextureImage {
     );
   }
   return { width, height, data: bytes.slice(8) };
+}
+
+/** Mesh flag bits in a stored mesh's header. */
+const STORED_NORMALS = 1;
+const STORED_UVS = 2;
+
+/**
+ * A parsed mesh as stored: a header of four u32 (flags, vertices, indices, degenerate
+ * triangles), then positions (f64), normals and uvs (f32, when present) and indices (u32),
+ * little-endian, deflated. Nodes get the very geometry the submitter parsed, with no parser.
+ */
+function encodeMesh(mesh: MeshData): Uint8Array {
+  const vertices = mesh.positions.length / 3;
+  const parts: ArrayBufferView[] = [
+    mesh.positions,
+    ...(mesh.normals ? [mesh.normals] : []),
+    ...(mesh.uvs ? [mesh.uvs] : []),
+    mesh.indices,
+  ];
+  const bytes = new Uint8Array(
+    16 + parts.reduce((sum, part) => sum + part.byteLength, 0),
+  );
+  const view = new DataView(bytes.buffer);
+  view.setUint32(
+    0,
+    (mesh.normals ? STORED_NORMALS : 0) | (mesh.uvs ? STORED_UVS : 0),
+    true,
+  );
+  view.setUint32(4, vertices, true);
+  view.setUint32(8, mesh.indices.length, true);
+  view.setUint32(12, mesh.degenerate, true);
+  let at = 16;
+  for (const part of parts) {
+    // Typed arrays hold the platform's byte order, which is little-endian wherever Deno runs.
+    bytes.set(
+      new Uint8Array(part.buffer, part.byteOffset, part.byteLength),
+      at,
+    );
+    at += part.byteLength;
+  }
+  return new Uint8Array(deflateSync(bytes, { level: 6 }));
+}
+
+function decodeMesh(stored: Uint8Array, name: string): MeshData {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(
+      inflateSync(stored, { maxOutputLength: 16 + 4 * MAX_MESH_BYTES }),
+    );
+  } catch (error) {
+    throw new TypeError(`mesh ${name} does not inflate`, { cause: error });
+  }
+  if (bytes.length < 16) throw new TypeError(`mesh ${name} is truncated`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 16);
+  const flags = view.getUint32(0, true);
+  const vertices = view.getUint32(4, true);
+  const indexCount = view.getUint32(8, true);
+  const sizes = [
+    vertices * 3 * 8,
+    flags & STORED_NORMALS ? vertices * 3 * 4 : 0,
+    flags & STORED_UVS ? vertices * 2 * 4 : 0,
+    indexCount * 4,
+  ];
+  if (bytes.length !== 16 + sizes.reduce((sum, n) => sum + n, 0)) {
+    throw new TypeError(
+      `mesh ${name} holds ${bytes.length} bytes, not what its header says`,
+    );
+  }
+  // Copies, so each array starts aligned for its element size.
+  let at = 16;
+  const take = (n: number) => bytes.slice(at, at += n).buffer;
+  const positions = new Float64Array(take(sizes[0]));
+  const normals = sizes[1] ? new Float32Array(take(sizes[1])) : undefined;
+  const uvs = sizes[2] ? new Float32Array(take(sizes[2])) : undefined;
+  const indices = new Uint32Array(take(sizes[3]));
+  return {
+    positions,
+    ...(normals ? { normals } : {}),
+    ...(uvs ? { uvs } : {}),
+    indices,
+    degenerate: view.getUint32(12, true),
+  };
 }
 
 async function putOnce(
@@ -144,7 +229,7 @@ export async function uploadScene(
   store: ObjectStore,
   scene: Scene,
 ): Promise<string> {
-  const description = validateScene(scene.description);
+  const { description, meshes } = checkScene(scene);
   checkTextures({ description, textures: scene.textures });
   const textures: ScenePackage["textures"] = {};
   for (const [path, texture] of scene.textures) {
@@ -154,6 +239,12 @@ export async function uploadScene(
     textures[path] = { width: texture.width, height: texture.height, object };
   }
   const pack: ScenePackage = { description, textures };
+  for (const [path, mesh] of meshes ?? []) {
+    const bytes = encodeMesh(mesh);
+    const object = await sha256Hex(bytes);
+    await putOnce(store, object, bytes);
+    (pack.meshes ??= {})[path] = { object };
+  }
   const bytes = encoder.encode(JSON.stringify(pack));
   const hash = await sha256Hex(bytes);
   await putOnce(store, hash, bytes);
@@ -182,7 +273,18 @@ export async function fetchScene(
     );
     textures.set(path, texture);
   }
-  return { description, textures };
+  if (pack.meshes === undefined) return { description, textures };
+  const meshes = new Map<string, MeshData>();
+  for (const [path, entry] of Object.entries(pack.meshes)) {
+    meshes.set(
+      path,
+      decodeMesh(
+        await fetchChecked(store, entry.object, `mesh ${path}`),
+        path,
+      ),
+    );
+  }
+  return { description, textures, meshes };
 }
 
 async function fetchChecked(
