@@ -9,19 +9,24 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import type { Scene } from "../types.ts";
 
 /**
- * The files a render of `scenePath` reads: the scene file and every texture (a relative texture
- * path is looked up beside the scene first, then in the current folder, so both are listed:
- * creating the first would change which file is used). `scene` is the last scene that loaded,
- * or undefined when none has. Meshes belong here too when scenes gain them.
+ * The files a render of `scenePath` reads: the scene file and every texture and mesh file (a
+ * relative path is looked up beside the scene first, then in the current folder, so both are
+ * listed: creating the first would change which file is used). `scene` is the last scene that
+ * loaded, or undefined when none has.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { resolve } from "node:path";
  * import { filesUsedBy } from "./watch.ts";
- * const scene = { description: {} as never, textures: new Map([["wood.png", {} as never]]) };
+ * const scene = {
+ *   description: {} as never,
+ *   textures: new Map([["wood.png", {} as never]]),
+ *   meshes: new Map([["/models/bunny.obj", {} as never]]),
+ * };
  * const files = filesUsedBy("scenes/room.json", scene);
  * assert.deepEqual(files.slice(0, 2), [resolve("scenes/room.json"), resolve("scenes/wood.png")]);
+ * assert.equal(files.at(-1), "/models/bunny.obj");
  * ```
  */
 export function filesUsedBy(
@@ -30,12 +35,17 @@ export function filesUsedBy(
 ): string[] {
   const sceneFile = resolve(scenePath);
   const files = new Set([sceneFile]);
-  for (const texture of scene?.textures.keys() ?? []) {
-    if (isAbsolute(texture)) {
-      files.add(texture);
+  // Textures and mesh files resolve alike: beside the scene first, then the current folder.
+  const assets = [
+    ...scene?.textures.keys() ?? [],
+    ...scene?.meshes?.keys() ?? [],
+  ];
+  for (const asset of assets) {
+    if (isAbsolute(asset)) {
+      files.add(asset);
     } else {
-      files.add(resolve(dirname(sceneFile), texture));
-      files.add(resolve(texture));
+      files.add(resolve(dirname(sceneFile), asset));
+      files.add(resolve(asset));
     }
   }
   return [...files];
