@@ -127,7 +127,11 @@ export async function runLive(
     let lastScene: Scene | undefined;
     const watchedApi: RaypoolApi = {
       ...api,
-      loadScene: async (path) => lastScene = await api.loadScene(path),
+      // Kept open between renders (closed below): each re-render finds the workers ready,
+      // and an unchanged scene (only the camera moved, say) already built.
+      close: undefined,
+      loadScene: async (path, loading) =>
+        lastScene = await api.loadScene(path, loading),
     };
     await watchRenders({
       signal,
@@ -147,6 +151,7 @@ export async function runLive(
   } finally {
     broadcaster?.close();
     await server?.close();
+    await api.close?.();
   }
 }
 
