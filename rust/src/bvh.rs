@@ -2,67 +2,14 @@
 //! flat list. Queries return exactly what a brute-force scan returns, including which sphere
 //! wins a distance tie, so the BVH is an optimisation only.
 
+pub use crate::bounds::{Aabb, MAX_DEPTH};
+use crate::bounds::{NodeStack, RayBox};
 use crate::ray::Ray;
 use crate::shape::{ShapeKind, Sphere};
 use crate::vector::Vector3;
-use std::mem::MaybeUninit;
 
-/// Traversal keeps a fixed stack; the builder makes leaves below this depth so it never
-/// overflows (a node's subtree is pushed at most one entry per level plus one).
-pub const MAX_DEPTH: usize = 60;
-const STACK_SIZE: usize = MAX_DEPTH + 2;
 const LEAF_SIZE: usize = 4;
 const BINS: usize = 16;
-
-/// An axis-aligned box; the empty box has min = +inf and max = −inf.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Aabb {
-    /// The lowest corner.
-    pub min: Vector3,
-    /// The highest corner.
-    pub max: Vector3,
-}
-
-impl Aabb {
-    const EMPTY: Aabb = Aabb {
-        min: Vector3::new(f64::INFINITY, f64::INFINITY, f64::INFINITY),
-        max: Vector3::new(f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY),
-    };
-
-    /// Plain comparisons: bounds are never NaN, and `f64::min`'s NaN rules cost extra
-    /// instructions in wasm, where building 100,000 spheres is mostly this.
-    #[inline(always)]
-    fn grow(&mut self, o: &Aabb) {
-        fn lo(a: f64, b: f64) -> f64 {
-            if b < a {
-                b
-            } else {
-                a
-            }
-        }
-        fn hi(a: f64, b: f64) -> f64 {
-            if b > a {
-                b
-            } else {
-                a
-            }
-        }
-        self.min = Vector3::new(lo(self.min.x, o.min.x), lo(self.min.y, o.min.y), lo(self.min.z, o.min.z));
-        self.max = Vector3::new(hi(self.max.x, o.max.x), hi(self.max.y, o.max.y), hi(self.max.z, o.max.z));
-    }
-
-    fn grow_point(&mut self, p: Vector3) {
-        self.grow(&Aabb { min: p, max: p });
-    }
-
-    fn half_area(&self) -> f64 {
-        let d = self.max - self.min;
-        if d.x < 0.0 {
-            return 0.0;
-        }
-        d.x * d.y + d.y * d.z + d.z * d.x
-    }
-}
 
 /// One node of the hierarchy; node 0 is the root and children always follow their parent.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,84 +20,6 @@ pub struct Node {
     pub start: u32,
     /// Number of spheres in a leaf; 0 marks an interior node.
     pub count: u32,
-}
-
-/// A fixed-size stack of node indices, left uninitialised: zeroing it on every query compiled
-/// to a `memory.fill`, which V8 runs out of line and which cost more than small traversals.
-struct NodeStack {
-    items: [MaybeUninit<u32>; STACK_SIZE],
-    len: usize,
-}
-
-impl NodeStack {
-    #[inline(always)]
-    fn new() -> NodeStack {
-        NodeStack { items: [MaybeUninit::uninit(); STACK_SIZE], len: 0 }
-    }
-
-    /// The builder's depth limit keeps the stack from filling; `STACK_SIZE` has headroom.
-    #[inline(always)]
-    fn push(&mut self, node: u32) {
-        debug_assert!(self.len < STACK_SIZE);
-        if let Some(slot) = self.items.get_mut(self.len) {
-            *slot = MaybeUninit::new(node);
-            self.len += 1;
-        }
-    }
-
-    #[inline(always)]
-    fn pop(&mut self) -> Option<u32> {
-        if self.len == 0 {
-            return None;
-        }
-        self.len -= 1;
-        // SAFETY: items[..len] were all written by `push`.
-        Some(unsafe { self.items[self.len].assume_init() })
-    }
-}
-
-/// The ray in the form the slab test wants.
-#[derive(Clone, Copy)]
-struct RayBox {
-    origin: Vector3,
-    inv_dir: Vector3,
-}
-
-impl RayBox {
-    #[inline(always)]
-    fn new(ray: &Ray) -> RayBox {
-        let d = ray.direction;
-        RayBox { origin: ray.origin, inv_dir: Vector3::new(1.0 / d.x, 1.0 / d.y, 1.0 / d.z) }
-    }
-
-    /// Entry distance of the ray into the box, or +inf when it misses. NaN slabs (origin on a
-    /// face, direction parallel to it) are skipped, which only ever keeps a box.
-    #[inline(always)]
-    fn entry(&self, b: &Aabb, limit: f64) -> f64 {
-        let mut tmin = 0.0f64;
-        let mut tmax = limit;
-        macro_rules! slab {
-            ($c:ident) => {{
-                let t1 = (b.min.$c - self.origin.$c) * self.inv_dir.$c;
-                let t2 = (b.max.$c - self.origin.$c) * self.inv_dir.$c;
-                let (lo, hi) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
-                if lo > tmin {
-                    tmin = lo;
-                }
-                if hi < tmax {
-                    tmax = hi;
-                }
-            }};
-        }
-        slab!(x);
-        slab!(y);
-        slab!(z);
-        if tmin <= tmax {
-            tmin
-        } else {
-            f64::INFINITY
-        }
-    }
 }
 
 /// The hierarchy over a scene's spheres, which it keeps in leaf order.

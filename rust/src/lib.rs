@@ -11,6 +11,7 @@
 // hide that in ceremony.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod bounds;
 pub mod bvh;
 pub mod camera;
 pub mod color;

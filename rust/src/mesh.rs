@@ -3,20 +3,18 @@
 //! indices, and a BVH over them. Nearest-hit ties are broken by the lower triangle index, so
 //! with the scene's rule (lower element `order` wins) the image never depends on the BVH.
 
-use crate::mesh_bvh::{Aabb, MeshBvh, MeshNode, MAX_DEPTH};
+use crate::bounds::{Aabb, NodeStack, RayBox, SlabBox};
+use crate::mesh_bvh::{MeshBvh, MeshNode};
 use crate::ray::Ray;
 use crate::shape::triangle::{face_normal, WatertightRay};
 use crate::shape::TexCoords;
 use crate::vector::{Point, Vector3};
-use std::mem::MaybeUninit;
 
 /// `skip` for queries that exclude no triangle.
 pub const NO_SKIP: u32 = u32::MAX;
 
 /// The most triangles one mesh may have (the TypeScript loader documents the same limit).
 pub const MAX_TRIANGLES: usize = 16 * 1024 * 1024;
-
-const STACK_SIZE: usize = MAX_DEPTH + 2;
 
 /// A triangle mesh ready to render.
 #[derive(Clone, Debug)]
@@ -444,80 +442,15 @@ impl CompactNode {
     }
 }
 
-/// The ray in the form the slab test wants.
-#[derive(Clone, Copy)]
-struct RayBox {
-    origin: Vector3,
-    inv_dir: Vector3,
-}
-
-impl RayBox {
+impl SlabBox for CompactNode {
     #[inline(always)]
-    fn new(ray: &Ray) -> RayBox {
-        let d = ray.direction;
-        RayBox { origin: ray.origin, inv_dir: Vector3::new(1.0 / d.x, 1.0 / d.y, 1.0 / d.z) }
-    }
-
-    /// Entry distance into the box, or +inf when it misses before `limit`; NaN slabs (origin
-    /// on a face, direction parallel to it) are skipped, which only ever keeps a box.
-    #[inline(always)]
-    fn entry(&self, b: &CompactNode, limit: f64) -> f64 {
-        let mut tmin = 0.0f64;
-        let mut tmax = limit;
-        macro_rules! slab {
-            ($c:ident) => {{
-                let t1 = (b.min.$c as f64 - self.origin.$c) * self.inv_dir.$c;
-                let t2 = (b.max.$c as f64 - self.origin.$c) * self.inv_dir.$c;
-                let (lo, hi) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
-                if lo > tmin {
-                    tmin = lo;
-                }
-                if hi < tmax {
-                    tmax = hi;
-                }
-            }};
-        }
-        slab!(x);
-        slab!(y);
-        slab!(z);
-        if tmin <= tmax {
-            tmin
-        } else {
-            f64::INFINITY
-        }
-    }
-}
-
-/// A fixed-size stack of node indices, left uninitialised (zeroing it per query costs more
-/// than small traversals in wasm).
-struct NodeStack {
-    items: [MaybeUninit<u32>; STACK_SIZE],
-    len: usize,
-}
-
-impl NodeStack {
-    #[inline(always)]
-    fn new() -> NodeStack {
-        NodeStack { items: [MaybeUninit::uninit(); STACK_SIZE], len: 0 }
-    }
-
-    /// Depth ≤ `MAX_DEPTH` (built or checked) keeps the stack from filling.
-    #[inline(always)]
-    fn push(&mut self, node: u32) {
-        if let Some(slot) = self.items.get_mut(self.len) {
-            *slot = MaybeUninit::new(node);
-            self.len += 1;
-        }
+    fn low(&self) -> Vector3 {
+        Vector3::new(self.min.x as f64, self.min.y as f64, self.min.z as f64)
     }
 
     #[inline(always)]
-    fn pop(&mut self) -> Option<u32> {
-        if self.len == 0 {
-            return None;
-        }
-        self.len -= 1;
-        // SAFETY: items[..len] were all written by `push`.
-        Some(unsafe { self.items[self.len].assume_init() })
+    fn high(&self) -> Vector3 {
+        Vector3::new(self.max.x as f64, self.max.y as f64, self.max.z as f64)
     }
 }
 

@@ -4,83 +4,10 @@
 //! (`MeshBvh::from_parts`). Queries return exactly what a brute-force scan returns, ties
 //! included, so the BVH is an optimisation only; `mesh.rs` holds the queries.
 
+pub use crate::bounds::{Aabb, MAX_DEPTH};
 use crate::vector::Vector3;
-
-/// The deepest tree the builder makes and the reader accepts; traversal keeps a fixed stack
-/// of `MAX_DEPTH + 2` entries.
-pub const MAX_DEPTH: usize = 60;
 const LEAF_SIZE: usize = 4;
 const BINS: usize = 16;
-
-/// An axis-aligned box.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Aabb {
-    /// The low corner.
-    pub min: Vector3,
-    /// The high corner.
-    pub max: Vector3,
-}
-
-impl Aabb {
-    /// Holds nothing; growing it by a box gives that box.
-    pub const EMPTY: Aabb = Aabb {
-        min: Vector3::new(f64::INFINITY, f64::INFINITY, f64::INFINITY),
-        max: Vector3::new(f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY),
-    };
-
-    #[inline(always)]
-    /// Grows to hold `o` too.
-    pub fn grow(&mut self, o: &Aabb) {
-        fn lo(a: f64, b: f64) -> f64 {
-            if b < a {
-                b
-            } else {
-                a
-            }
-        }
-        fn hi(a: f64, b: f64) -> f64 {
-            if b > a {
-                b
-            } else {
-                a
-            }
-        }
-        self.min = Vector3::new(lo(self.min.x, o.min.x), lo(self.min.y, o.min.y), lo(self.min.z, o.min.z));
-        self.max = Vector3::new(hi(self.max.x, o.max.x), hi(self.max.y, o.max.y), hi(self.max.z, o.max.z));
-    }
-
-    #[inline(always)]
-    /// Grows to hold `p` too.
-    pub fn grow_point(&mut self, p: Vector3) {
-        self.grow(&Aabb { min: p, max: p });
-    }
-
-    fn half_area(&self) -> f64 {
-        let d = self.max - self.min;
-        if d.x < 0.0 {
-            return 0.0;
-        }
-        d.x * d.y + d.y * d.z + d.z * d.x
-    }
-
-    /// Whether `o` lies inside (faces included).
-    pub fn contains(&self, o: &Aabb) -> bool {
-        self.min.x <= o.min.x
-            && self.min.y <= o.min.y
-            && self.min.z <= o.min.z
-            && self.max.x >= o.max.x
-            && self.max.y >= o.max.y
-            && self.max.z >= o.max.z
-    }
-
-    fn is_valid(&self) -> bool {
-        self.min.is_finite()
-            && self.max.is_finite()
-            && self.min.x <= self.max.x
-            && self.min.y <= self.max.y
-            && self.min.z <= self.max.z
-    }
-}
 
 /// One node. A leaf (`count > 0`) covers `prims[start..start + count]`; an interior node
 /// (`count == 0`) has its children at `start` and `start + 1`, always after itself.

@@ -1,0 +1,186 @@
+//! What both bounding volume hierarchies (over spheres, `bvh.rs`, and over one mesh's
+//! triangles, `mesh_bvh.rs`) share: the box, the ray's slab test against it, and the fixed
+//! traversal stack.
+
+use crate::ray::Ray;
+use crate::vector::Vector3;
+use std::mem::MaybeUninit;
+
+/// The deepest tree the builders make and the packed-scene reader accepts; traversal keeps a
+/// fixed stack, which a node's subtree fills at most one entry per level plus one.
+pub const MAX_DEPTH: usize = 60;
+const STACK_SIZE: usize = MAX_DEPTH + 2;
+
+/// An axis-aligned box; the empty box has min = +inf and max = −inf.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Aabb {
+    /// The lowest corner.
+    pub min: Vector3,
+    /// The highest corner.
+    pub max: Vector3,
+}
+
+impl Aabb {
+    /// Holds nothing; growing it by a box gives that box.
+    pub const EMPTY: Aabb = Aabb {
+        min: Vector3::new(f64::INFINITY, f64::INFINITY, f64::INFINITY),
+        max: Vector3::new(f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY),
+    };
+
+    /// Grows to hold `o` too. Plain comparisons: bounds are never NaN, and `f64::min`'s NaN
+    /// rules cost extra instructions in wasm, where building 100,000 spheres is mostly this.
+    #[inline(always)]
+    pub fn grow(&mut self, o: &Aabb) {
+        fn lo(a: f64, b: f64) -> f64 {
+            if b < a {
+                b
+            } else {
+                a
+            }
+        }
+        fn hi(a: f64, b: f64) -> f64 {
+            if b > a {
+                b
+            } else {
+                a
+            }
+        }
+        self.min = Vector3::new(lo(self.min.x, o.min.x), lo(self.min.y, o.min.y), lo(self.min.z, o.min.z));
+        self.max = Vector3::new(hi(self.max.x, o.max.x), hi(self.max.y, o.max.y), hi(self.max.z, o.max.z));
+    }
+
+    /// Grows to hold `p` too.
+    #[inline(always)]
+    pub fn grow_point(&mut self, p: Vector3) {
+        self.grow(&Aabb { min: p, max: p });
+    }
+
+    /// Half the surface area, the binned SAH's cost measure; 0 for the empty box.
+    pub(crate) fn half_area(&self) -> f64 {
+        let d = self.max - self.min;
+        if d.x < 0.0 {
+            return 0.0;
+        }
+        d.x * d.y + d.y * d.z + d.z * d.x
+    }
+
+    /// Whether `o` lies inside (faces included).
+    pub fn contains(&self, o: &Aabb) -> bool {
+        self.min.x <= o.min.x
+            && self.min.y <= o.min.y
+            && self.min.z <= o.min.z
+            && self.max.x >= o.max.x
+            && self.max.y >= o.max.y
+            && self.max.z >= o.max.z
+    }
+
+    /// Finite and not inside out: what a box read from packed bytes must be.
+    pub(crate) fn is_valid(&self) -> bool {
+        self.min.is_finite()
+            && self.max.is_finite()
+            && self.min.x <= self.max.x
+            && self.min.y <= self.max.y
+            && self.min.z <= self.max.z
+    }
+}
+
+/// A box the slab test reads, whatever precision it is stored in.
+pub(crate) trait SlabBox {
+    /// The lowest corner.
+    fn low(&self) -> Vector3;
+    /// The highest corner.
+    fn high(&self) -> Vector3;
+}
+
+impl SlabBox for Aabb {
+    #[inline(always)]
+    fn low(&self) -> Vector3 {
+        self.min
+    }
+
+    #[inline(always)]
+    fn high(&self) -> Vector3 {
+        self.max
+    }
+}
+
+/// The ray in the form the slab test wants.
+#[derive(Clone, Copy)]
+pub(crate) struct RayBox {
+    origin: Vector3,
+    inv_dir: Vector3,
+}
+
+impl RayBox {
+    #[inline(always)]
+    pub(crate) fn new(ray: &Ray) -> RayBox {
+        let d = ray.direction;
+        RayBox { origin: ray.origin, inv_dir: Vector3::new(1.0 / d.x, 1.0 / d.y, 1.0 / d.z) }
+    }
+
+    /// Entry distance of the ray into the box, or +inf when it misses before `limit`. NaN
+    /// slabs (origin on a face, direction parallel to it) are skipped, which only ever keeps
+    /// a box.
+    #[inline(always)]
+    pub(crate) fn entry<B: SlabBox>(&self, b: &B, limit: f64) -> f64 {
+        let (low, high) = (b.low(), b.high());
+        let mut tmin = 0.0f64;
+        let mut tmax = limit;
+        macro_rules! slab {
+            ($c:ident) => {{
+                let t1 = (low.$c - self.origin.$c) * self.inv_dir.$c;
+                let t2 = (high.$c - self.origin.$c) * self.inv_dir.$c;
+                let (lo, hi) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
+                if lo > tmin {
+                    tmin = lo;
+                }
+                if hi < tmax {
+                    tmax = hi;
+                }
+            }};
+        }
+        slab!(x);
+        slab!(y);
+        slab!(z);
+        if tmin <= tmax {
+            tmin
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+/// A fixed-size stack of node indices, left uninitialised: zeroing it on every query compiled
+/// to a `memory.fill`, which V8 runs out of line and which cost more than small traversals.
+pub(crate) struct NodeStack {
+    items: [MaybeUninit<u32>; STACK_SIZE],
+    len: usize,
+}
+
+impl NodeStack {
+    #[inline(always)]
+    pub(crate) fn new() -> NodeStack {
+        NodeStack { items: [MaybeUninit::uninit(); STACK_SIZE], len: 0 }
+    }
+
+    /// A depth of at most [`MAX_DEPTH`] (built or checked on reading) keeps the stack from
+    /// filling; `STACK_SIZE` has headroom.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, node: u32) {
+        debug_assert!(self.len < STACK_SIZE);
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = MaybeUninit::new(node);
+            self.len += 1;
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        // SAFETY: items[..len] were all written by `push`.
+        Some(unsafe { self.items[self.len].assume_init() })
+    }
+}
