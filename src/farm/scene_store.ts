@@ -172,53 +172,6 @@ async function putOnce(
   await store.putBlob({ name }, bytes);
 }
 
-/** Every `{ "Texture": { "path": … } }` in a description, whatever element holds it. */
-function texturePaths(value: unknown, found = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) {
-    for (const item of value) texturePaths(item, found);
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, field] of Object.entries(value)) {
-      const path = (field as { path?: unknown } | null)?.path;
-      if (key === "Texture" && typeof path === "string") found.add(path);
-      else texturePaths(field, found);
-    }
-  }
-  return found;
-}
-
-/**
- * Checks that every texture `scene` names has been decoded, as a scene from `prepareScene`
- * or `loadScene` has.
- *
- * @throws {TypeError} naming the first texture missing.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { checkTextures } from "./scene_store.ts";
- * const description = {
- *   width: 4, height: 4, fov: 90, shadow_bias: 1e-13, max_recursion_depth: 10, lights: [],
- *   elements: [{ Sphere: { center: { x: 0, y: 0, z: -5 }, radius: 1, material: {
- *     coloration: { Texture: { path: "wood.png" } }, albedo: 0.2, surface: "Diffuse" as const,
- *   } } }],
- * };
- * assert.throws(() => checkTextures({ description, textures: new Map() }), {
- *   message: 'texture "wood.png" is not among the scene\'s decoded textures (prepare the scene with prepareScene)',
- * });
- * ```
- */
-export function checkTextures(scene: Scene): void {
-  for (const path of texturePaths(scene.description)) {
-    if (!scene.textures.has(path)) {
-      throw new TypeError(
-        `texture ${
-          JSON.stringify(path)
-        } is not among the scene's decoded textures (prepare the scene with prepareScene)`,
-      );
-    }
-  }
-}
-
 /**
  * Uploads `scene` (once: objects already there are kept) and returns the package's hash.
  * The description is validated again first: the farm renders nothing the validator rejects.
@@ -229,8 +182,8 @@ export async function uploadScene(
   store: ObjectStore,
   scene: Scene,
 ): Promise<string> {
+  // Validated again: the farm renders nothing the validator rejects, textures included.
   const { description, meshes } = checkScene(scene);
-  checkTextures({ description, textures: scene.textures });
   const textures: ScenePackage["textures"] = {};
   for (const [path, texture] of scene.textures) {
     const bytes = encodeTexture(texture);

@@ -33,7 +33,7 @@ import {
   RESULTS_STREAM,
   resultSubject,
 } from "./protocol.ts";
-import { checkTextures, uploadScene } from "./scene_store.ts";
+import { uploadScene } from "./scene_store.ts";
 
 /**
  * The tile edge of a farm job when `tileSize` is not given. Much bigger than a local render's
@@ -199,7 +199,6 @@ export async function renderBandsOnFarm(
     ...rest
   } = options;
   const plan = planRender(prepared, rest, 1);
-  checkTextures(prepared);
   const timeoutMs = 1000 *
     (timeoutSeconds === undefined
       ? FARM_DEFAULT_TIMEOUT_SECONDS

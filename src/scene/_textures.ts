@@ -29,21 +29,11 @@ export async function decodeTextures(
 ): Promise<Map<string, TextureImage>> {
   signal?.throwIfAborted();
   const base = baseDir === undefined ? undefined : directoryPath(baseDir);
+  // Each path once, under the JSON path of its first use.
   const uses = new Map<string, string>();
-  description.elements.forEach((element, index) => {
-    const [kind, body] = "Sphere" in element
-      ? ["Sphere", element.Sphere]
-      : "Plane" in element
-      ? ["Plane", element.Plane]
-      : ["Mesh", element.Mesh];
-    const coloration = body.material.coloration;
-    if ("Texture" in coloration && !uses.has(coloration.Texture.path)) {
-      uses.set(
-        coloration.Texture.path,
-        `elements[${index}].${kind}.material.coloration.Texture.path`,
-      );
-    }
-  });
+  for (const [jsonPath, path] of texturePaths(description)) {
+    if (!uses.has(path)) uses.set(path, jsonPath);
+  }
   const byFile = new Map<string, TextureImage>();
   const textures = new Map<string, TextureImage>();
   // One at a time, in the scene's order, so the error reported is always the first one.
@@ -60,6 +50,28 @@ export async function decodeTextures(
     textures.set(written, image);
   }
   return textures;
+}
+
+/** The JSON path and value of every texture path in the description, in scene order. */
+export function texturePaths(
+  description: SceneDescription,
+): [string, string][] {
+  const paths: [string, string][] = [];
+  description.elements.forEach((element, index) => {
+    const [kind, body] = "Sphere" in element
+      ? ["Sphere", element.Sphere]
+      : "Plane" in element
+      ? ["Plane", element.Plane]
+      : ["Mesh", element.Mesh];
+    const coloration = body.material.coloration;
+    if ("Texture" in coloration) {
+      paths.push([
+        `elements[${index}].${kind}.material.coloration.Texture.path`,
+        coloration.Texture.path,
+      ]);
+    }
+  });
+  return paths;
 }
 
 /** The folder of `baseDir` as a path (a `file:` URL is converted). */

@@ -7,6 +7,7 @@ import type {
 import { describe } from "../_format.ts";
 import { MAX_TEXTURE_SIDE } from "./limits.ts";
 import { validateScene } from "./validate.ts";
+import { texturePaths } from "./_textures.ts";
 
 /**
  * Checks a {@linkcode Scene} that may have been built by hand rather than by `loadScene`,
@@ -149,26 +150,6 @@ function checkTexture(image: unknown, path: string): void {
       `${path}.data must hold ${w}×${h}×4 = ${expected} bytes, got ${data.length}`,
     );
   }
-}
-
-/** The JSON path and value of every texture path in the description, in scene order. */
-function texturePaths(description: SceneDescription): [string, string][] {
-  const paths: [string, string][] = [];
-  description.elements.forEach((element, index) => {
-    const [kind, body] = "Sphere" in element
-      ? ["Sphere", element.Sphere]
-      : "Plane" in element
-      ? ["Plane", element.Plane]
-      : ["Mesh", element.Mesh];
-    const coloration = body.material.coloration;
-    if ("Texture" in coloration) {
-      paths.push([
-        `elements[${index}].${kind}.material.coloration.Texture.path`,
-        coloration.Texture.path,
-      ]);
-    }
-  });
-  return paths;
 }
 
 /** `an ArrayBuffer`, `a Uint16Array`, … : what an object is, for a "got …" clause. */
