@@ -18,13 +18,7 @@ import {
 } from "./farm_args.ts";
 import { writeAtomically, writeFileAtomic } from "./atomic_write.ts";
 import { InputError, oneLineMessage } from "./errors.ts";
-import {
-  checkJpegSize,
-  PNG_STREAM_THRESHOLD_BYTES,
-  streamsPng,
-} from "./limits.ts";
-import { checkOutputPath, defaultOutputPath, imageFormatOf } from "./output.ts";
-import type { RaypoolApi, RunOptions } from "./run.ts";
+import { checkInput, type RaypoolApi, type RunOptions } from "./run.ts";
 import { formatDuration, formatRate } from "./format.ts";
 import { type RenderSummary, roundTimings } from "./summary.ts";
 
@@ -200,56 +194,24 @@ export async function runFarmRender(
   if (farm === undefined) throw new TypeError("not a --farm render");
   const { signal, onStart, onProgress } = options;
   const startedAt = performance.now();
-  const output = command.output ?? defaultOutputPath(command.scene);
-  const format = imageFormatOf(output);
-  if (command.quality !== undefined && format !== "jpeg") {
-    throw new InputError(
-      `--quality applies to JPEG output only, and ${output} is a PNG`,
-    );
-  }
   if (command.workers !== undefined) {
     throw new InputError(
       "--workers does not apply to --farm renders: each node uses its own (farm-node --workers)",
     );
   }
-  await checkOutputPath(output, command.scene);
   const credentials = await readCredentials(farm.creds, "--farm-creds");
-  const scene = await api.loadScene(command.scene).catch((error) => {
-    const message = oneLineMessage(error);
-    throw new InputError(
-      message.includes(command.scene)
-        ? message
-        : `${command.scene}: ${message}`,
-      { cause: error },
-    );
-  });
-  const loadedAt = performance.now();
-  const width = command.width ?? scene.description.width;
-  const height = command.height ?? scene.description.height;
-  try {
-    api.checkImageSize(width, height);
-  } catch (error) {
-    throw new InputError(oneLineMessage(error), { cause: error });
-  }
+  const {
+    output,
+    format,
+    scene,
+    loadedAt,
+    width,
+    height,
+    outputWidth,
+    outputHeight,
+    streaming,
+  } = await checkInput(command, api, options, undefined);
   const region = command.region;
-  if (
-    region !== undefined &&
-    (region.x + region.width > width || region.y + region.height > height)
-  ) {
-    throw new InputError(
-      `--region ${region.x},${region.y},${region.width},${region.height} does not fit in the ` +
-        `${width}×${height} image`,
-    );
-  }
-  const outputWidth = region?.width ?? width;
-  const outputHeight = region?.height ?? height;
-  if (format === "jpeg") checkJpegSize(outputWidth, outputHeight);
-  const streaming = format === "png" &&
-    streamsPng(
-      outputWidth,
-      outputHeight,
-      options.pngStreamThresholdBytes ?? PNG_STREAM_THRESHOLD_BYTES,
-    );
   onStart?.({
     scene: command.scene,
     output,

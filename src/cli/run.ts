@@ -142,64 +142,16 @@ async function runWith(
 ): Promise<RenderSummary> {
   const { signal, onStart, onProgress } = options;
   const startedAt = performance.now();
-
-  const output = command.output ?? defaultOutputPath(command.scene);
-  // The path first: `-o somefolder` is a folder, which says more than its lack of extension.
-  await checkOutputPath(output, command.scene);
-  const format = imageFormatOf(output);
-  if (command.quality !== undefined && format !== "jpeg") {
-    throw new InputError(
-      `--quality applies to JPEG output only, and ${output} is a PNG`,
-    );
-  }
-  // The workers start and the core compiles while the scene is read and decoded.
-  api.warm?.(workers);
-
-  const scene = await abortable(
-    api.loadScene(command.scene, { signal }).catch((error) => {
-      if (signal?.aborted) throw signal.reason;
-      throw new InputError(sceneErrorMessage(command.scene, error), {
-        cause: error,
-      });
-    }),
-    signal,
-  );
-  const loadedAt = performance.now();
-
-  const renderOptions: RenderOptions = {
-    workers,
-    tileSize: command.tileSize,
-    width: command.width,
-    height: command.height,
-    samples: command.samples,
-    region: command.region,
-    signal,
-    ...(options.onTile === undefined ? {} : { onTile: options.onTile }),
-  };
-  // The render plan owns every rule about options; what it refuses is the user's input.
-  let plan;
-  try {
-    api.checkImageSize(
-      command.width ?? scene.description.width,
-      command.height ?? scene.description.height,
-    );
-    plan = planRender(scene, renderOptions, workers);
-  } catch (error) {
-    throw new InputError(planErrorMessage(error), { cause: error });
-  }
-  const { width, height } = plan.view;
-  Object.assign(renderOptions, { width, height });
-  const region = command.region;
-  const outputWidth = region?.width ?? width;
-  const outputHeight = region?.height ?? height;
-  if (format === "jpeg") checkJpegSize(outputWidth, outputHeight);
-  else checkPngSize(outputWidth, outputHeight);
-  const streaming = format === "png" &&
-    streamsPng(
-      outputWidth,
-      outputHeight,
-      options.pngStreamThresholdBytes ?? PNG_STREAM_THRESHOLD_BYTES,
-    );
+  const {
+    output,
+    format,
+    scene,
+    loadedAt,
+    renderOptions,
+    outputWidth,
+    outputHeight,
+    streaming,
+  } = await checkInput(command, api, options, workers);
   onStart?.({
     scene: command.scene,
     output,
@@ -281,6 +233,114 @@ async function runWith(
       encodeMs: encodedAt - renderedAt,
       totalMs: writtenAt - startedAt,
     }),
+  };
+}
+
+/** What {@linkcode checkInput} found: the run's checked input. */
+export interface CheckedInput {
+  /** The output file. */
+  output: string;
+  /** Its format. */
+  format: "png" | "jpeg";
+  /** The loaded scene. */
+  scene: Scene;
+  /** When the scene had loaded (`performance.now()`). */
+  loadedAt: number;
+  /** The render's options, sizes resolved, as the plan checked them. */
+  renderOptions: RenderOptions;
+  /** Width of the full image. */
+  width: number;
+  /** Height of the full image. */
+  height: number;
+  /** Width of the image written (the region's, with `--region`). */
+  outputWidth: number;
+  /** Height of the image written. */
+  outputHeight: number;
+  /** Whether the PNG goes band by band through the streaming writer. */
+  streaming: boolean;
+}
+
+/**
+ * Everything a render checks before it starts, for this machine's renders and the farm's
+ * alike: the output path and format, the scene (loaded with `api`), and the options through
+ * the render plan's rules. `workers` is undefined for a farm render (each node has its own).
+ *
+ * @throws {InputError} for anything wrong with the input.
+ */
+export async function checkInput(
+  command: RenderCommand,
+  api: RaypoolApi,
+  options: RunOptions,
+  workers: number | undefined,
+): Promise<CheckedInput> {
+  const { signal } = options;
+  const output = command.output ?? defaultOutputPath(command.scene);
+  // The path first: `-o somefolder` is a folder, which says more than its lack of extension.
+  await checkOutputPath(output, command.scene);
+  const format = imageFormatOf(output);
+  if (command.quality !== undefined && format !== "jpeg") {
+    throw new InputError(
+      `--quality applies to JPEG output only, and ${output} is a PNG`,
+    );
+  }
+  // The workers start and the core compiles while the scene is read and decoded.
+  if (workers !== undefined) api.warm?.(workers);
+
+  const scene = await abortable(
+    api.loadScene(command.scene, { signal }).catch((error) => {
+      if (signal?.aborted) throw signal.reason;
+      throw new InputError(sceneErrorMessage(command.scene, error), {
+        cause: error,
+      });
+    }),
+    signal,
+  );
+  const loadedAt = performance.now();
+
+  const renderOptions: RenderOptions = {
+    ...(workers === undefined ? {} : { workers }),
+    tileSize: command.tileSize,
+    width: command.width,
+    height: command.height,
+    samples: command.samples,
+    region: command.region,
+    signal,
+    ...(options.onTile === undefined ? {} : { onTile: options.onTile }),
+  };
+  // The render plan owns every rule about options; what it refuses is the user's input.
+  let plan;
+  try {
+    api.checkImageSize(
+      command.width ?? scene.description.width,
+      command.height ?? scene.description.height,
+    );
+    plan = planRender(scene, renderOptions, workers ?? 1);
+  } catch (error) {
+    throw new InputError(planErrorMessage(error), { cause: error });
+  }
+  const { width, height } = plan.view;
+  Object.assign(renderOptions, { width, height });
+  const outputWidth = plan.region.width;
+  const outputHeight = plan.region.height;
+  if (format === "jpeg") checkJpegSize(outputWidth, outputHeight);
+  else checkPngSize(outputWidth, outputHeight);
+  const streaming = format === "png" &&
+    streamsPng(
+      outputWidth,
+      outputHeight,
+      options.pngStreamThresholdBytes ?? PNG_STREAM_THRESHOLD_BYTES,
+    );
+  return {
+    output,
+    format,
+    scene,
+    loadedAt,
+    renderOptions,
+    width,
+    height,
+    outputWidth,
+    outputHeight,
+    streaming,
   };
 }
 
