@@ -1,9 +1,4 @@
-import type {
-  MeshData,
-  Scene,
-  SceneDescription,
-  TextureImage,
-} from "../types.ts";
+import type { MeshData, Scene, TextureImage } from "../types.ts";
 import { describe } from "../_format.ts";
 import { MAX_TEXTURE_SIDE } from "./limits.ts";
 import { validateScene } from "./validate.ts";
