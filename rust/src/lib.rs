@@ -20,6 +20,7 @@ pub mod material;
 pub mod mesh;
 pub mod mesh_bvh;
 pub mod packed;
+pub mod path;
 pub mod ray;
 pub mod render;
 pub mod scene;
