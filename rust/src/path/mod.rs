@@ -5,10 +5,12 @@
 //! the small [`integrator::PathScene`] trait, and tone mapping ([`tonemap`]).
 
 pub mod bsdf;
+pub mod denoise;
 pub mod environment;
 pub mod integrator;
 pub mod lights;
 pub mod microfacet;
+pub mod render;
 pub mod rng;
 pub mod sampling;
 pub mod spectrum;
