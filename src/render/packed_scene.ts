@@ -15,6 +15,7 @@ import type {
   TextureImage,
 } from "../types.ts";
 import { meshGeometry } from "../mesh/mesh_geometry.ts";
+import { elementParts } from "../scene/elements.ts";
 
 const MAGIC = [0x52, 0x41, 0x59, 0x50, 0x4f, 0x4f, 0x4c, 0x00]; // "RAYPOOL\0"
 const VERSION = 1;
@@ -137,43 +138,45 @@ export function packScene(
     mesh?: MeshData;
     sources?: unknown[];
   }
-  const elements = d.elements.map((element): Packed =>
-    "Sphere" in element
-      ? {
-        kind: ElementKind.Sphere,
-        material: materialOf(element.Sphere.material),
-        values: [
-          element.Sphere.center.x,
-          element.Sphere.center.y,
-          element.Sphere.center.z,
-          element.Sphere.radius,
-        ],
+  const elements = d.elements.map((element): Packed => {
+    const parts = elementParts(element);
+    switch (parts.kind) {
+      case "Sphere": {
+        const { center, radius, material } = parts.body;
+        return {
+          kind: ElementKind.Sphere,
+          material: materialOf(material),
+          values: [center.x, center.y, center.z, radius],
+        };
       }
-      : "Plane" in element
-      ? {
-        kind: ElementKind.Plane,
-        material: materialOf(element.Plane.material),
-        values: [
-          element.Plane.origin.x,
-          element.Plane.origin.y,
-          element.Plane.origin.z,
-          element.Plane.normal.x,
-          element.Plane.normal.y,
-          element.Plane.normal.z,
-        ],
+      case "Plane": {
+        const { origin, normal, material } = parts.body;
+        return {
+          kind: ElementKind.Plane,
+          material: materialOf(material),
+          values: [origin.x, origin.y, origin.z, normal.x, normal.y, normal.z],
+        };
       }
-      : {
-        kind: ElementKind.Mesh,
-        material: materialOf(element.Mesh.material),
-        values: [],
-        mesh: fingerprint === undefined
-          ? meshGeometry(element.Mesh, scene.meshes)
-          : undefined,
-        ...(fingerprint === undefined ? {} : {
-          sources: meshSources(element.Mesh, scene.meshes),
-        }),
+      case "Mesh":
+        return {
+          kind: ElementKind.Mesh,
+          material: materialOf(parts.body.material),
+          values: [],
+          mesh: fingerprint === undefined
+            ? meshGeometry(parts.body, scene.meshes)
+            : undefined,
+          ...(fingerprint === undefined ? {} : {
+            sources: meshSources(parts.body, scene.meshes),
+          }),
+        };
+      default: {
+        const unknownKind: never = parts;
+        throw new TypeError(
+          `unknown element kind ${JSON.stringify(unknownKind)}`,
+        );
       }
-  );
+    }
+  });
   for (const material of materials) {
     const c = material.coloration;
     if ("Texture" in c) textureOf(c.Texture.path);
