@@ -10,6 +10,11 @@ import { initSync, prepare_scene } from "../../lib/raypool.js";
 import type { Scene } from "../types.ts";
 import type { SharedScene } from "./messages.ts";
 import { type PackOptions, packScene } from "./packed_scene.ts";
+import {
+  sameScene,
+  type SceneIdentity,
+  sceneIdentity,
+} from "./scene_identity.ts";
 import { loadWasmModule } from "./wasm.ts";
 
 let instantiated: Promise<void> | undefined;
@@ -39,10 +44,8 @@ export function coreOnThisThread(): Promise<void> {
 export interface PreparedScene extends SharedScene {
   /** The packed bytes before the core added its BVH: what identifies the scene. */
   readonly packed: Uint8Array;
-  /** The fingerprint it was last recognised by (see `PackOptions.fingerprint`). */
-  readonly fingerprint: Uint8Array;
-  /** The fingerprint's sources: pixel arrays, mesh data. */
-  readonly sources: readonly unknown[];
+  /** The identity it was last recognised by (see `sceneIdentity`). */
+  readonly identity: SceneIdentity;
 }
 
 /**
@@ -71,19 +74,11 @@ export async function shareScene(
   options: PackOptions = {},
   reuse?: PreparedScene,
 ): Promise<PreparedScene> {
-  const sources: unknown[] = [];
-  const fingerprint = packScene(scene, {
-    ...options,
-    fingerprint: { sources },
-  });
-  if (
-    reuse !== undefined && sameBytes(reuse.fingerprint, fingerprint) &&
-    reuse.sources.length === sources.length &&
-    reuse.sources.every((source, i) => source === sources[i])
-  ) return reuse;
+  const identity = sceneIdentity(scene, { ...options });
+  if (reuse !== undefined && sameScene(reuse.identity, identity)) return reuse;
   const packed = packScene(scene, options);
   if (reuse !== undefined && sameBytes(reuse.packed, packed)) {
-    return { ...reuse, fingerprint, sources };
+    return { ...reuse, identity };
   }
   await coreOnThisThread();
   let prepared: Uint8Array;
@@ -98,7 +93,7 @@ export async function shareScene(
   }
   const bytes = new SharedArrayBuffer(prepared.byteLength);
   new Uint8Array(bytes).set(prepared);
-  return { key: String(nextKey++), bytes, packed, fingerprint, sources };
+  return { key: String(nextKey++), bytes, packed, identity };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
