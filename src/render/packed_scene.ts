@@ -426,17 +426,11 @@ function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
-/** Equal for materials equal by value, whatever their key order. */
+/**
+ * Equal for materials equal by value. Validated materials (`checkScene` gives the renderer
+ * nothing else) are fresh objects with their keys in one order, so their JSON is the value,
+ * whatever properties materials grow.
+ */
 function materialKey(m: Material): string {
-  const c = m.coloration;
-  const s = m.surface;
-  return JSON.stringify([
-    "Color" in c ? [c.Color.red, c.Color.green, c.Color.blue] : c.Texture.path,
-    m.albedo,
-    s === "Diffuse"
-      ? 0
-      : "Reflective" in s
-      ? [s.Reflective.reflectivity]
-      : [s.Refractive.index, s.Refractive.transparency],
-  ]);
+  return JSON.stringify(m);
 }
