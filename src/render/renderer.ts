@@ -23,6 +23,7 @@ import {
   shareScene,
 } from "./shared_scene.ts";
 import { loadWasmModule } from "./wasm.ts";
+import { checkScene } from "../scene/check_scene.ts";
 
 /**
  * Options for a {@linkcode Renderer}.
@@ -278,6 +279,14 @@ export function rendererWithWorker(
  */
 export function warmRenderer(renderer: Renderer): Promise<void> {
   return warmOn(renderer);
+}
+
+/**
+ * Packs `scene` and has the core build its BVH now, so that the next render of it (on any
+ * `Renderer` of this process) finds it prepared; the CLI does this as part of loading.
+ */
+export async function prepareForRender(scene: Scene): Promise<void> {
+  await shareScene(checkScene(scene));
 }
 
 function tileOrder(

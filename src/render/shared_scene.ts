@@ -19,6 +19,12 @@ import { loadWasmModule } from "./wasm.ts";
 
 let instantiated: Promise<void> | undefined;
 let nextKey = 1;
+/**
+ * The scene prepared last in this process, so that a fresh `Renderer` (or a render after the
+ * CLI prepared the scene while loading it) does not pack it and build its BVH again. One
+ * scene: a process rendering many scenes keeps at most one more than its renderers hold.
+ */
+let latest: PreparedScene | undefined;
 
 /**
  * The core on the main thread, for the work done once per scene (the BVH); `warmRenderer`
@@ -50,10 +56,11 @@ export interface PreparedScene extends SharedScene {
 
 /**
  * Packs `scene` and has the core validate it and build its BVH, into shared memory; returns
- * `reuse` instead when `scene` packs to the same bytes (the BVH is not built again, and
- * workers holding it keep it). The core's refusal is an `Error` with its one-line message.
+ * `reuse`, or the scene this process prepared last, instead when `scene` packs to the same
+ * bytes (the BVH is not built again, and workers holding it keep it). The core's refusal is
+ * an `Error` with its one-line message.
  *
- * Recognising `reuse` is cheap when the scene's texture pixels and mesh geometry are the same
+ * Recognising a prepared scene is cheap when the scene's texture pixels and mesh geometry are the same
  * arrays as last time (everything else is compared by value): they are taken to be unchanged,
  * so a texture or mesh changed in place must be given as new arrays. Otherwise the whole
  * scene is packed and compared byte for byte.
@@ -76,9 +83,14 @@ export async function shareScene(
 ): Promise<PreparedScene> {
   const identity = sceneIdentity(scene, { ...options });
   if (reuse !== undefined && sameScene(reuse.identity, identity)) return reuse;
+  if (latest !== undefined && sameScene(latest.identity, identity)) {
+    return latest;
+  }
   const packed = packScene(scene, options);
-  if (reuse !== undefined && sameBytes(reuse.packed, packed)) {
-    return { ...reuse, identity };
+  for (const known of [reuse, latest]) {
+    if (known !== undefined && sameBytes(known.packed, packed)) {
+      return latest = { ...known, identity };
+    }
   }
   await coreOnThisThread();
   let prepared: Uint8Array;
@@ -93,7 +105,8 @@ export async function shareScene(
   }
   const bytes = new SharedArrayBuffer(prepared.byteLength);
   new Uint8Array(bytes).set(prepared);
-  return { key: String(nextKey++), bytes, packed, identity };
+  latest = { key: String(nextKey++), bytes, packed, identity };
+  return latest;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
