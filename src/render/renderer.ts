@@ -47,8 +47,11 @@ export interface RenderInternals {
   tileOrder?: "rows" | "reverse" | "shuffle";
   /** Tests compare against a core without BVH. */
   bruteForce?: boolean;
-  /** Called when a worker built the scene, with the time it took. */
-  onSceneBuilt?: (ms: number) => void;
+  /**
+   * Called when a worker built the scene (it did not hold it), with the time it took and the
+   * size of that worker's core memory afterwards.
+   */
+  onSceneBuilt?: (ms: number, memoryBytes: number) => void;
 }
 
 let nextRenderId = 1;
