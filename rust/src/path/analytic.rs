@@ -71,7 +71,10 @@ impl Analytic {
 }
 
 impl PathScene for Analytic {
-    fn intersect(&self, ray: &Ray, max_distance: f64) -> Option<SurfaceHit> {
+    type Origin = ();
+    const CAMERA: () = ();
+
+    fn intersect(&self, ray: &Ray, max_distance: f64, _from: ()) -> Option<SurfaceHit> {
         let mut best: Option<SurfaceHit> = None;
         let mut t_best = max_distance;
         for (s, light) in &self.spheres {
@@ -97,6 +100,7 @@ impl PathScene for Analytic {
                         bsdf: s.bsdf,
                         emission: if outside { s.emission } else { Spectrum::ZERO },
                         light: *light,
+                        origin: (),
                     });
                     break;
                 }
@@ -118,6 +122,7 @@ impl PathScene for Analytic {
                     bsdf: pl.bsdf,
                     emission: Spectrum::ZERO,
                     light: None,
+                    origin: (),
                 });
             }
         }
@@ -153,14 +158,15 @@ impl PathScene for Analytic {
                     bsdf: tri.bsdf,
                     emission: tri.emission,
                     light: *light,
+                    origin: (),
                 });
             }
         }
         best
     }
 
-    fn occluded(&self, ray: &Ray, max_distance: f64) -> bool {
-        self.intersect(ray, max_distance).is_some()
+    fn occluded(&self, ray: &Ray, max_distance: f64, _from: ()) -> bool {
+        self.intersect(ray, max_distance, ()).is_some()
     }
 
     fn lights(&self) -> &LightSet {

@@ -12,9 +12,10 @@ use crate::path::spectrum::Spectrum;
 use crate::ray::Ray;
 use crate::vector::{Point, Vector3};
 
-/// A surface point a ray reached, with what shading needs.
+/// A surface point a ray reached, with what shading needs; `O` names the surface for rays
+/// that leave it (see [`PathScene::Origin`]).
 #[derive(Clone, Copy, Debug)]
-pub struct SurfaceHit {
+pub struct SurfaceHit<O = ()> {
     /// Distance along the (unit) ray.
     pub distance: f64,
     /// Where.
@@ -29,14 +30,22 @@ pub struct SurfaceHit {
     pub emission: Spectrum,
     /// The index of this emitter in the scene's [`LightSet`], when light sampling can reach it.
     pub light: Option<u32>,
+    /// What rays leaving this point pass to [`PathScene::intersect`] and
+    /// [`PathScene::occluded`] so as not to hit the surface they leave.
+    pub origin: O,
 }
 
 /// What the integrator asks of a scene.
 pub trait PathScene {
+    /// Names the surface a ray leaves (a mesh triangle it must not hit again), beside the
+    /// offset of the ray's origin; `()` where the offset suffices.
+    type Origin: Copy;
+    /// The origin of camera rays (no surface).
+    const CAMERA: Self::Origin;
     /// The nearest surface along `ray` closer than `max_distance`.
-    fn intersect(&self, ray: &Ray, max_distance: f64) -> Option<SurfaceHit>;
+    fn intersect(&self, ray: &Ray, max_distance: f64, from: Self::Origin) -> Option<SurfaceHit<Self::Origin>>;
     /// Whether anything lies along `ray` closer than `max_distance`.
-    fn occluded(&self, ray: &Ray, max_distance: f64) -> bool;
+    fn occluded(&self, ray: &Ray, max_distance: f64, from: Self::Origin) -> bool;
     /// Its lights and environment.
     fn lights(&self) -> &LightSet;
     /// How far a new ray's origin is lifted off the surface at `p` (default: relative to the
@@ -109,8 +118,9 @@ pub fn trace_path<S: PathScene + ?Sized>(scene: &S, ray: Ray, key: SampleKey, se
     let mut prev_pdf = 0.0;
     let mut prev_point = ray.origin;
     let mut depth = 0u32;
+    let mut from = S::CAMERA;
     loop {
-        let Some(hit) = scene.intersect(&ray, f64::INFINITY) else {
+        let Some(hit) = scene.intersect(&ray, f64::INFINITY, from) else {
             let le = lights.environment().radiance(ray.direction);
             if !le.is_black() {
                 let w = if prev_delta {
@@ -190,7 +200,7 @@ pub fn trace_path<S: PathScene + ?Sized>(scene: &S, ray: Ray, key: SampleKey, se
                         } else {
                             f64::INFINITY
                         };
-                        if !scene.occluded(&shadow, max) {
+                        if !scene.occluded(&shadow, max, hit.origin) {
                             let w = if ls.delta || settings.strategy == Strategy::LightOnly {
                                 1.0
                             } else {
@@ -228,6 +238,7 @@ pub fn trace_path<S: PathScene + ?Sized>(scene: &S, ray: Ray, key: SampleKey, se
         prev_pdf = s.pdf;
         prev_point = hit.position;
         ray = spawn(scene, hit.position, ng, direction);
+        from = hit.origin;
 
         if depth >= settings.roulette_after {
             let q = (beta * eta_scale).max_channel();

@@ -13,6 +13,7 @@ pub mod microfacet;
 pub mod render;
 pub mod rng;
 pub mod sampling;
+pub mod scene;
 pub mod spectrum;
 pub mod tonemap;
 
