@@ -6,6 +6,7 @@
  * @module
  */
 
+import { applyPathFlags } from "./path_flags.ts";
 import { abortable } from "../_format.ts";
 import {
   defaultWorkers,
@@ -287,7 +288,11 @@ export async function checkInput(
   if (workers !== undefined) api.warm?.(workers);
 
   const scene = await abortable(
-    api.loadScene(command.scene, { signal }).catch((error) => {
+    api.loadScene(command.scene, { signal }).then((loaded) =>
+      command.path === undefined
+        ? loaded
+        : applyPathFlags(loaded, command.path, command.scene, signal)
+    ).catch((error) => {
       if (signal?.aborted) throw signal.reason;
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,
