@@ -140,7 +140,14 @@ async function main(args: string[]): Promise<number> {
       return EXIT_OK;
     }
     if (command.kind === "farm-node-help") {
-      writeAll(Deno.stdout, farmNodeUsage());
+      writeAll(
+        Deno.stdout,
+        farmNodeUsage(
+          invoked.command === "deno task render"
+            ? "deno task farm-node"
+            : `${invoked.command} farm-node`,
+        ),
+      );
       return EXIT_OK;
     }
     if (command.kind === "farm-node") {

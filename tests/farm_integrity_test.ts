@@ -21,6 +21,7 @@ import {
   RESULTS_STREAM,
   resultSubject,
 } from "../src/farm/protocol.ts";
+import { splitTiles } from "../src/render/plan.ts";
 import { startNats } from "./fixtures/nats.ts";
 
 const SCENE = {
@@ -59,13 +60,14 @@ function fakeNode(
     const messages = await consumer.consume({ max_messages: 1 });
     for await (const message of messages) {
       const job = decodeJob(message.data);
+      // Ended first, as a real node does: a failure the server cannot confirm is ignored.
+      await message.ackAck();
       for (const result of answer(job)) {
         await farm.js.publish(
           resultSubject(job.renderId),
           encodeResult(result),
         );
       }
-      message.ack();
     }
   })().catch(() => {});
 }
@@ -91,7 +93,7 @@ Deno.test("farm: a tile that fails on every attempt fails the render, naming the
       }),
       {
         message:
-          "tile 0,0 8×8 failed on every attempt (last on node flaky): out of memory",
+          "tile 0,0 16×8 failed on every attempt (last on node flaky): out of memory",
       },
     );
   } finally {
@@ -129,30 +131,20 @@ Deno.test("farm: two different answers for one tile name the faulty node", async
   await using nats = await startNats();
   const farm = await connectFarm({ server: nats.url }, "fake node");
   try {
-    fakeNode(farm, (job) => {
-      const { rect } = job;
-      const pixels = (value: number) =>
-        new Uint8Array(rect.width * rect.height * 4).fill(value);
-      // A whole-job piece, sent twice, with different pixels the second time.
-      return [
-        {
-          kind: "piece",
+    fakeNode(farm, (job) =>
+      // Every tile of the job, sent twice, with different pixels the second time.
+      splitTiles(job.rect, job.tileSize).flatMap((rect) =>
+        [["good", 1], ["bad", 2]].map(([node, value]) => ({
+          kind: "piece" as const,
           renderId: job.renderId,
           job: job.job,
-          node: "good",
+          node: node as string,
           rect,
-          pixels: pixels(1),
-        },
-        {
-          kind: "piece",
-          renderId: job.renderId,
-          job: job.job,
-          node: "bad",
-          rect,
-          pixels: pixels(2),
-        },
-      ];
-    });
+          pixels: new Uint8Array(rect.width * rect.height * 4).fill(
+            value as number,
+          ),
+        }))
+      ));
     await assert.rejects(
       renderOnFarm(SCENE, {
         server: nats.url,
@@ -192,11 +184,9 @@ Deno.test("farm: a node reports jobs it cannot render (no scene, another build) 
         job: index,
         build,
         scene: "0".repeat(64), // not in the store
-        width: 8,
-        height: 8,
-        samples: 1,
+        view: { width: 8, height: 8, fov: 90, samples: 1 },
         rect: { x: 0, y: 0, width: 8, height: 8 },
-        pieceSize: 8,
+        tileSize: 8,
       });
     await farm.js.publish(`raypool.jobs.${renderId}`, job(0, BUILD));
     await farm.js.publish(`raypool.jobs.${renderId}`, job(1, "raypool 99.0.0"));

@@ -48,12 +48,16 @@ export interface LiveOptions extends RunOptions {
  * const api = { // a stand-in renderer that paints one white tile
  *   loadScene: () => Promise.resolve({ description, textures: new Map() }),
  *   checkImageSize: () => {},
- *   render: (_: unknown, o: { onTile?: (t: unknown) => void }) => {
- *     o.onTile?.({ x: 0, y: 0, width: 2, height: 2, pixels: new Uint8Array(16).fill(255) });
- *     return Promise.resolve({ width: 2, height: 2, data: new Uint8Array(16).fill(255) });
- *   },
+ *   backend: () => ({
+ *     renderBands: async (plan: { onTile?: (t: unknown) => void }, bands: unknown[], sink: (b: unknown, rgba: Uint8Array) => Promise<void>) => {
+ *       plan.onTile?.({ x: 0, y: 0, width: 2, height: 2, pixels: new Uint8Array(16).fill(255) });
+ *       await sink(bands[0], new Uint8Array(16).fill(255));
+ *       return { tiles: 1, renderMs: 1, by: { kind: "workers" as const, workers: 1 } };
+ *     },
+ *   }),
  *   encodePng: () => Promise.resolve(new Uint8Array([1])),
  *   encodeJpeg: () => Promise.resolve(new Uint8Array([2])),
+ *   pngStream: () => ({ writeRows: () => Promise.resolve(), finish: () => Promise.resolve() }),
  * };
  * const stop = new AbortController();
  * let url = "";

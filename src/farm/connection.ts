@@ -33,6 +33,12 @@ export interface FarmConnectionOptions {
   server: string;
   /** The contents of a NATS credentials file (`.creds`: a user JWT and its NKey seed). */
   credentials?: Uint8Array;
+  /** A token; wins over one in the URL. Keeps the secret off command lines. */
+  token?: string;
+  /** A user (with `password`); wins over one in the URL. */
+  user?: string;
+  /** The user's password. */
+  password?: string;
 }
 
 /**
@@ -211,10 +217,7 @@ export async function connectFarm(
       waitOnFirstConnect: false,
       timeout: 5_000,
       ...(server.tls ? { tls: {} } : {}),
-      ...(server.token === undefined ? {} : { token: server.token }),
-      ...(server.user === undefined
-        ? {}
-        : { user: server.user, pass: server.pass }),
+      ...secrets(options, server),
       ...(options.credentials === undefined ? {} : {
         authenticator: transport.credsAuthenticator(options.credentials),
       }),
@@ -243,6 +246,22 @@ export async function connectFarm(
       { cause: error },
     );
   }
+}
+
+/** The token or user and password to connect with: the options' first, else the URL's. */
+function secrets(
+  options: FarmConnectionOptions,
+  server: FarmServer,
+): { token?: string; user?: string; pass?: string } {
+  if (options.user !== undefined) {
+    return { user: options.user, pass: options.password ?? "" };
+  }
+  if (options.token !== undefined) return { token: options.token };
+  if (server.user !== undefined) {
+    return { user: server.user, pass: server.pass };
+  }
+  if (server.token !== undefined) return { token: server.token };
+  return {};
 }
 
 async function ensureStreams(nats: Nats, jsm: JetStreamManager) {

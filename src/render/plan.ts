@@ -145,6 +145,21 @@ export interface View {
 }
 
 /**
+ * A scene as `packScene` laid it out: what a farm node receives. The core checks every value
+ * of it when it builds the scene.
+ *
+ * @example
+ * ```ts
+ * import type { PackedScene } from "./plan.ts";
+ * const size = (scene: PackedScene) => scene.packed.length;
+ * ```
+ */
+export interface PackedScene {
+  /** The bytes. */
+  readonly packed: Uint8Array;
+}
+
+/**
  * One render, checked and resolved: the product of {@linkcode planRender}.
  *
  * @example
@@ -154,8 +169,8 @@ export interface View {
  * ```
  */
 export interface RenderPlan {
-  /** The scene to render. */
-  scene: Scene;
+  /** The scene to render, or its packed bytes. */
+  scene: Scene | PackedScene;
   /** Size, camera and samples. */
   view: View;
   /** Workers to use. */
@@ -188,11 +203,13 @@ export interface RenderPlan {
  */
 export function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number, got ${show(value)}`);
+    throw optionError(TypeError, name, `must be a number, got ${show(value)}`);
   }
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `${name} must be a positive integer, got ${show(value)}`,
+    throw optionError(
+      RangeError,
+      name,
+      `must be a positive integer, got ${show(value)}`,
     );
   }
   return value;
@@ -200,14 +217,68 @@ export function positiveInteger(name: string, value: unknown): number {
 
 function nonNegativeInteger(name: string, value: unknown): number {
   if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number, got ${show(value)}`);
+    throw optionError(TypeError, name, `must be a number, got ${show(value)}`);
   }
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `${name} must be a non-negative integer, got ${show(value)}`,
+    throw optionError(
+      RangeError,
+      name,
+      `must be a non-negative integer, got ${show(value)}`,
     );
   }
   return value;
+}
+
+/** A plan error: a `TypeError` or `RangeError` with the option it concerns as `option`. */
+export type OptionError = (TypeError | RangeError) & {
+  /** The option, as named in `RenderOptions` (`tileSize`, `region.x`, `samples`, …). */
+  readonly option: string;
+};
+
+/**
+ * Makes the error {@linkcode planRender} throws for an option: `"<option> <problem>"`, with
+ * the option in its `option` field so a caller (the CLI) can name it its own way.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optionError, optionOf } from "./plan.ts";
+ * const error = optionError(RangeError, "tileSize", "must be a positive integer, got 0");
+ * assert.equal(error.message, "tileSize must be a positive integer, got 0");
+ * assert.equal(optionOf(error), "tileSize");
+ * assert.equal(optionOf(new Error("x")), undefined);
+ * ```
+ */
+export function optionError(
+  kind: typeof TypeError | typeof RangeError,
+  option: string,
+  problem: string,
+): OptionError {
+  return Object.assign(new kind(`${option} ${problem}`), { option });
+}
+
+/**
+ * The option a plan error concerns, or undefined for any other value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optionOf, planRender } from "./plan.ts";
+ * import { scene } from "../../mod.ts";
+ * const prepared = { description: scene({ width: 8, height: 8, elements: [], lights: [] }), textures: new Map() };
+ * try {
+ *   planRender(prepared, { samples: 8 }, 1);
+ * } catch (error) {
+ *   assert.equal(optionOf(error), "samples");
+ * }
+ * ```
+ */
+export function optionOf(error: unknown): string | undefined {
+  const option = (error as { option?: unknown } | null)?.option;
+  return (error instanceof TypeError || error instanceof RangeError) &&
+      typeof option === "string"
+    ? option
+    : undefined;
 }
 
 /**
@@ -224,8 +295,10 @@ function nonNegativeInteger(name: string, value: unknown): number {
 export function checkWorkers(value: unknown, name = "workers"): number {
   const workers = positiveInteger(name, value);
   if (workers > MAX_WORKERS) {
-    throw new RangeError(
-      `${name} must be at most ${MAX_WORKERS}, got ${workers}`,
+    throw optionError(
+      RangeError,
+      name,
+      `must be at most ${MAX_WORKERS}, got ${workers}`,
     );
   }
   return workers;
@@ -246,13 +319,17 @@ export function checkWorkers(value: unknown, name = "workers"): number {
 export function checkSamples(value: unknown, name = "samples"): number {
   const samples = positiveInteger(name, value);
   if (samples > MAX_SAMPLES) {
-    throw new RangeError(
-      `${name} must be at most 65535² = ${MAX_SAMPLES}, got ${samples}`,
+    throw optionError(
+      RangeError,
+      name,
+      `must be at most 65535² = ${MAX_SAMPLES}, got ${samples}`,
     );
   }
   if (Math.sqrt(samples) % 1 !== 0) {
-    throw new RangeError(
-      `${name} must be a perfect square (1, 4, 9, …), got ${samples}`,
+    throw optionError(
+      RangeError,
+      name,
+      `must be a perfect square (1, 4, 9, …), got ${samples}`,
     );
   }
   return samples;
@@ -340,25 +417,111 @@ export function planRender(
   const height = options.height === undefined
     ? d.height
     : positiveInteger("height", options.height);
-  for (const [name, side] of [["width", width], ["height", height]] as const) {
-    if (side > MAX_SIDE) {
-      throw new RangeError(`${name} must be at most ${MAX_SIDE}, got ${side}`);
-    }
-  }
   const samples = options.samples === undefined
     ? d.samples ?? 1
     : checkSamples(options.samples);
+  const view = checkView({
+    width,
+    height,
+    fov: d.fov,
+    samples,
+    camera: d.camera,
+  });
+  return finishPlan(scene, view, workers, tileSize, options);
+}
+
+/**
+ * Plans a render of a scene `packScene` already laid out, through a `view` that travelled
+ * with it (a farm node's job): the same rules as {@linkcode planRender}, the view checked
+ * as a whole since nothing vouches for it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { planPacked } from "./plan.ts";
+ * const view = { width: 64, height: 32, fov: 90, samples: 4, camera: undefined };
+ * const plan = planPacked(new Uint8Array(48), view, 2, { tileSize: 16, region: { x: 0, y: 0, width: 32, height: 32 } });
+ * assert.equal(plan.tileSize, 16);
+ * assert.throws(() => planPacked(new Uint8Array(48), { ...view, samples: 3 }, 2, {}), { message: /samples must be a perfect square/ });
+ * ```
+ */
+export function planPacked(
+  packed: Uint8Array,
+  view: View,
+  workers: number,
+  options: RenderOptions,
+): RenderPlan {
+  const tileSize = options.tileSize === undefined
+    ? DEFAULT_TILE_SIZE
+    : positiveInteger("tileSize", options.tileSize);
+  return finishPlan(
+    { packed },
+    checkView(view),
+    checkWorkers(workers),
+    tileSize,
+    options,
+  );
+}
+
+/** The rules on a view: sides the core can address, samples, a field of view, a camera. */
+function checkView(view: View): View {
+  const { width, height, fov, samples, camera } = view;
+  for (const [name, side] of [["width", width], ["height", height]] as const) {
+    positiveInteger(name, side);
+    if (side > MAX_SIDE) {
+      throw optionError(
+        RangeError,
+        name,
+        `must be at most ${MAX_SIDE}, got ${side}`,
+      );
+    }
+  }
+  checkSamples(samples);
+  if (typeof fov !== "number" || !(fov > 0 && fov < 180)) {
+    throw optionError(
+      RangeError,
+      "fov",
+      `must be between 0 and 180, got ${show(fov)}`,
+    );
+  }
+  if (camera !== undefined) {
+    const values = [camera.position, camera.look_at, camera.up].flatMap((
+      v,
+    ) => [v?.x, v?.y, v?.z]);
+    if (!values.every((v) => typeof v === "number" && Number.isFinite(v))) {
+      throw optionError(
+        TypeError,
+        "camera",
+        "must hold finite position, look_at and up vectors",
+      );
+    }
+  }
+  return view;
+}
+
+function finishPlan(
+  scene: Scene | PackedScene,
+  view: View,
+  workers: number,
+  tileSize: number,
+  options: RenderOptions,
+): RenderPlan {
+  const { width, height } = view;
   const region = options.region === undefined
     ? { x: 0, y: 0, width, height }
     : checkRegion(options.region, width, height);
   checkImageSize(region.width, region.height);
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(`signal must be an AbortSignal, got ${show(signal)}`);
+    throw optionError(
+      TypeError,
+      "signal",
+      `must be an AbortSignal, got ${show(signal)}`,
+    );
   }
   return {
     scene,
-    view: { width, height, fov: d.fov, samples, camera: d.camera },
+    view,
     workers,
     tileSize,
     region,
@@ -370,7 +533,7 @@ export function planRender(
 
 function checkRegion(r: unknown, width: number, height: number): Region {
   if (typeof r !== "object" || r === null) {
-    throw new TypeError(`region must be an object, got ${show(r)}`);
+    throw optionError(TypeError, "region", `must be an object, got ${show(r)}`);
   }
   const { x, y, width: w, height: h } = r as Record<string, unknown>;
   const region = {
@@ -380,8 +543,10 @@ function checkRegion(r: unknown, width: number, height: number): Region {
     height: positiveInteger("region.height", h),
   };
   if (region.x + region.width > width || region.y + region.height > height) {
-    throw new RangeError(
-      `region ${region.x},${region.y},${region.width},${region.height} does not fit in the ${width}×${height} image`,
+    throw optionError(
+      RangeError,
+      "region",
+      `${region.x},${region.y},${region.width},${region.height} does not fit in the ${width}×${height} image`,
     );
   }
   return region;
@@ -389,7 +554,11 @@ function checkRegion(r: unknown, width: number, height: number): Region {
 
 function callback<T>(name: string, value: T): T {
   if (value !== undefined && typeof value !== "function") {
-    throw new TypeError(`${name} must be a function, got ${show(value)}`);
+    throw optionError(
+      TypeError,
+      name,
+      `must be a function, got ${show(value)}`,
+    );
   }
   return value;
 }

@@ -20,6 +20,7 @@ import { TileScheduler } from "./schedule.ts";
 import {
   coreOnThisThread,
   type PreparedScene,
+  sharePacked,
   shareScene,
 } from "./shared_scene.ts";
 import { loadWasmModule } from "./wasm.ts";
@@ -166,12 +167,15 @@ export class Renderer {
       if (signal?.aborted) throw abortError(signal);
       await abortable(previous, signal);
       const module = await abortable(loadWasmModule(), signal);
+      const scene = plan.scene;
       this.#shared = await abortable(
-        shareScene(
-          plan.scene,
-          { bruteForce: internals.bruteForce },
-          this.#shared,
-        ),
+        "packed" in scene
+          ? sharePacked(scene.packed, this.#shared)
+          : shareScene(
+            scene,
+            { bruteForce: internals.bruteForce },
+            this.#shared,
+          ),
         signal,
       );
       const bytes = region.width * region.height * 4;
