@@ -32,6 +32,9 @@ import { checkOutputPath, defaultOutputPath, imageFormatOf } from "./output.ts";
 import type { RenderSummary, Timings } from "./summary.ts";
 import { roundTimings } from "./summary.ts";
 
+/** How long an aborted run waits for its backend to clean up before it gives up on it. */
+const BACKEND_SETTLE_MS = 2_000;
+
 /** A PNG written band by band: the streaming encoder's part the CLI uses. */
 export interface PngRowWriter {
   /** Filters and compresses the next rows (whole rows of RGBA8). */
@@ -209,13 +212,25 @@ export async function runPipeline(
     };
   } else {
     let image: RenderedImage | undefined;
-    report = await abortable(
-      backend.renderBands(plan, [plan.region], (_band, data) => {
+    const rendering = backend.renderBands(
+      plan,
+      [plan.region],
+      (_band, data) => {
         image = { width, height, data };
         return Promise.resolve();
-      }),
-      signal,
+      },
     );
+    try {
+      report = await abortable(rendering, signal);
+    } catch (error) {
+      // A backend stops by itself when the signal aborts, cleaning up after itself (the farm
+      // withdraws its jobs): that is waited for, briefly, in case one ignores the signal.
+      await Promise.race([
+        rendering.catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, BACKEND_SETTLE_MS)),
+      ]);
+      throw error;
+    }
     const renderedAt = performance.now();
     const bytes = await abortable(
       format === "jpeg"

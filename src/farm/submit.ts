@@ -67,6 +67,9 @@ import { uploadPacked } from "./scene_store.ts";
  */
 export const FARM_JOB_EDGE = 512;
 
+/** Jobs a render is cut into at least (when it has that many tiles), to spread over nodes. */
+const MIN_JOBS = 16;
+
 /** Default seconds without any node taking a job before a render gives up. */
 export const FARM_DEFAULT_TIMEOUT_SECONDS = 60;
 
@@ -132,18 +135,25 @@ export class FarmTimeoutError extends Error {
  * ```ts
  * import assert from "node:assert/strict";
  * import { farmJobRects } from "./submit.ts";
- * const jobs = farmJobRects({ x: 0, y: 0, width: 1000, height: 100 }, 64);
- * assert.deepEqual(jobs.map((r) => r.width), [512, 488]);
+ * const jobs = farmJobRects({ x: 0, y: 0, width: 4000, height: 2000 }, 64);
+ * assert.deepEqual(jobs.slice(0, 8).map((r) => r.width), [512, 512, 512, 512, 512, 512, 512, 416]);
+ * // A small image: jobs of fewer tiles, so that several nodes share it.
+ * assert.equal(farmJobRects({ x: 0, y: 0, width: 256, height: 256 }, 64).length, 16);
  * ```
  */
 export function farmJobRects(region: Region, tileSize: number): Region[] {
-  const perSide = Math.max(
+  let perSide = Math.max(
     1,
     Math.min(
       Math.round(FARM_JOB_EDGE / tileSize),
       Math.floor(Math.sqrt(MAX_JOB_PIXELS) / tileSize),
     ),
   );
+  // A small image is still spread over several nodes: smaller jobs until there are enough.
+  const jobs = (n: number) =>
+    Math.ceil(region.width / (tileSize * n)) *
+    Math.ceil(region.height / (tileSize * n));
+  while (perSide > 1 && jobs(perSide) < MIN_JOBS) perSide--;
   return splitTiles(region, tileSize * perSide);
 }
 
