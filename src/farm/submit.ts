@@ -325,10 +325,21 @@ export async function renderOnFarm(
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object, got ${show(options)}`);
   }
-  const { server, credentials, timeoutSeconds, ...renderOptions } = options;
+  const {
+    server,
+    credentials,
+    token,
+    user,
+    password,
+    timeoutSeconds,
+    ...renderOptions
+  } = options;
   const backend = farmBackend({
     server,
     ...(credentials === undefined ? {} : { credentials }),
+    ...(token === undefined ? {} : { token }),
+    ...(user === undefined ? {} : { user }),
+    ...(password === undefined ? {} : { password }),
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
   });
   const prepared = await resolveScene(scene, renderOptions.signal);
