@@ -16,6 +16,7 @@ import {
   withTempDir,
 } from "./fixtures/cli/helpers.ts";
 import {
+  NODE_PERMISSIONS,
   ORIGINAL_SCENE,
   startNode,
   SUBMIT_PERMISSIONS,
@@ -274,17 +275,18 @@ Deno.test("farm CLI: wrong credentials or no server give one line and exit 2", a
   await using userServer = await startNats({
     args: ["--user", "ann", "--pass", "right"],
   });
-  const port = (url: string) => new URL(url).port;
   await withTempDir(async (dir) => {
     const tiny = ["--width", "8", "--height", "6", "--quiet"];
-    for (
-      const server of [
-        `nats://wrong@127.0.0.1:${port(tokenServer.url)}`,
-        `nats://127.0.0.1:${port(tokenServer.url)}`,
-        `nats://ann:wrong@127.0.0.1:${port(userServer.url)}`,
-      ]
-    ) {
-      const result = await farm(server, tiny, `${dir}/farm.png`);
+    const cases: [string, Record<string, string>][] = [
+      [tokenServer.url, { RAYPOOL_FARM_TOKEN: "wrong" }],
+      [tokenServer.url, {}],
+      [userServer.url, {
+        RAYPOOL_FARM_USER: "ann",
+        RAYPOOL_FARM_PASSWORD: "wrong",
+      }],
+    ];
+    for (const [server, env] of cases) {
+      const result = await farm(server, tiny, `${dir}/farm.png`, env);
       assert.equal(result.code, 2, result.stderr);
       assert.match(
         result.stderr,
@@ -292,17 +294,30 @@ Deno.test("farm CLI: wrong credentials or no server give one line and exit 2", a
       );
       assert.doesNotMatch(result.stderr, /wrong|s3cret/);
     }
+    // A secret in the URL is refused (command lines are echoed), without quoting it.
+    const inUrl = await farm(
+      tokenServer.url.replace("//", "//s3cret@"),
+      tiny,
+      `${dir}/farm.png`,
+    );
+    assert.equal(inUrl.code, 2, inUrl.stderr);
+    assert.match(
+      inUrl.stderr,
+      /^raypool: --farm: the farm's token or password goes in \$RAYPOOL_FARM_TOKEN/,
+    );
+    assert.doesNotMatch(inUrl.stderr, /s3cret/);
     // A node with wrong credentials refuses to start the same way.
+    const nodeEnv = {
+      RAYPOOL_FARM_USER: "ann",
+      RAYPOOL_FARM_PASSWORD: "wrong",
+    };
     const node = await runCli(
-      [
-        "farm-node",
-        "--server",
-        `nats://ann:wrong@127.0.0.1:${port(userServer.url)}`,
-      ],
-      { permissions: [...PERMISSIONS, "--allow-net=127.0.0.1"] },
+      ["farm-node", "--server", userServer.url],
+      { permissions: readingEnv(NODE_PERMISSIONS, nodeEnv), env: nodeEnv },
     );
     assert.equal(node.code, 2, node.stderr);
     assert.match(node.stderr, /^raypool: cannot connect to the farm at /);
+    assert.doesNotMatch(node.stderr, /wrong/);
     // A credentials file that is missing, or is not one.
     const missing = await farm(
       tokenServer.url,
@@ -333,17 +348,17 @@ Deno.test("farm CLI: wrong credentials or no server give one line and exit 2", a
     assert.deepEqual(await listDir(dir), []);
   });
   // The right token renders.
-  await using node = await startNode(
-    `nats://s3cret@127.0.0.1:${port(tokenServer.url)}`,
-    "trusted",
-  );
+  const token = { RAYPOOL_FARM_TOKEN: "s3cret" };
+  await using node = await startNode(tokenServer.url, "trusted", 1, [], token);
   await withTempDir(async (dir) => {
     const result = await farm(
-      `nats://s3cret@127.0.0.1:${port(tokenServer.url)}`,
+      tokenServer.url,
       ["--width", "16", "--height", "12"],
       `${dir}/farm.png`,
+      token,
     );
     assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr + node.log(), /s3cret/);
     await local(["--width", "16", "--height", "12"], `${dir}/local.png`);
     assert.ok(await sameFile(`${dir}/local.png`, `${dir}/farm.png`));
   });

@@ -230,20 +230,27 @@ Deno.test("protocol: hostile jobs and results are refused before use (ids, sizes
   }
 });
 
-Deno.test("farm server URLs: tokens, users, TLS, default port; secrets never in the display", () => {
-  assert.deepEqual(parseFarmServer("nats://t0k@farm:4333"), {
+Deno.test("farm server URLs: TLS, default port; a secret in the URL is refused without quoting it", () => {
+  assert.deepEqual(parseFarmServer("nats://farm:4333"), {
     address: "farm:4333",
     display: "nats://farm:4333",
     tls: false,
-    token: "t0k",
   });
   assert.deepEqual(parseFarmServer("farm.local"), {
     address: "farm.local:4222",
     display: "nats://farm.local:4222",
     tls: false,
   });
-  assert.equal(parseFarmServer("tls://u:p%40ss@h").pass, "p@ss");
+  assert.equal(parseFarmServer("tls://h").tls, true);
   assert.throws(() => parseFarmServer("https://farm"), /nats:\/\/ or tls:\/\//);
+  // Issue 20.6: command lines are echoed (`deno task`) and shown (`ps`).
+  for (const url of ["nats://t0k3n@farm:4333", "tls://u:p%40ss@h"]) {
+    assert.throws(() => parseFarmServer(url), (error: Error) => {
+      assert.match(error.message, /not in the URL/);
+      assert.ok(!/t0k3n|p%40ss|p@ss/.test(error.message), error.message);
+      return true;
+    });
+  }
 });
 
 Deno.test("CLI farm options: --farm and its companions, and the farm-node subcommand", () => {

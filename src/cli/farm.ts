@@ -184,7 +184,7 @@ export interface FarmRenderSummary extends RenderSummary {
  * import assert from "node:assert/strict";
  * import { describeFarm } from "./farm.ts";
  * assert.equal(
- *   describeFarm({ server: "nats://tok@h:4222", timeoutSeconds: 60 }),
+ *   describeFarm({ server: "nats://h:4222", timeoutSeconds: 60 }),
  *   "on the farm at nats://h:4222",
  * );
  * ```

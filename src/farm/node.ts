@@ -138,7 +138,7 @@ function defaultName(): string {
  * ```ts
  * import { startFarmNode } from "../../mod.ts";
  *
- * // server: e.g. "nats://farm.local:4222" or "nats://TOKEN@farm.local:4222".
+ * // server: e.g. "nats://farm.local:4222"; a token, if the server wants one, in `token`.
  * export async function serve(server: string): Promise<void> {
  *   const controller = new AbortController();
  *   Deno.addSignalListener("SIGINT", () => controller.abort());
