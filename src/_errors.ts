@@ -11,7 +11,7 @@
  * @module
  */
 
-import { show } from "./_format.ts";
+import { printable, show } from "./_format.ts";
 
 /**
  * Something wrong with the user's input: arguments, the scene file, its textures or the output
@@ -70,14 +70,7 @@ export function errorMessage(error: unknown): string {
     const line = raw.split(/\s*\r?\n\s*/).filter((part) => part !== "").join(
       "; ",
     );
-    // deno-lint-ignore no-control-regex
-    const text = (line.trim() === "" ? name : line).replace(
-      /[\x00-\x1f\x7f]/g,
-      (c) =>
-        c === "\t"
-          ? " "
-          : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-    );
+    const text = printable(line.trim() === "" ? name : line);
     if (text.length <= MAX_MESSAGE_LENGTH) return text;
     const flagAt = text.search(/--allow-[a-z]+=/);
     if (flagAt === -1) return `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;

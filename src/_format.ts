@@ -51,6 +51,29 @@ export function show(value: unknown): string {
   }
 }
 
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/g;
+
+/**
+ * Text with its control characters (NUL, escape, bare carriage returns, …) written as `\xNN`
+ * and tabs as spaces, so that a message quoting a hostile file shows on one line and cannot
+ * drive the terminal.
+ *
+ * @example
+ * ```ts
+ * import { printable } from "./_format.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(printable("v\0 1\x1b[2J"), "v\\x00 1\\x1b[2J");
+ * ```
+ */
+export function printable(text: string): string {
+  return text.replace(
+    CONTROL,
+    (c) =>
+      c === "\t" ? " " : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
 /**
  * A short, quoted rendering of a value for a "got …" clause: strings in JSON quotes, numbers
  * as written, containers only by kind (their contents are named by the path instead).
