@@ -106,15 +106,22 @@ Deno.test("farm: garbage, forged failures and forged pieces on a render's result
       final: true,
       message: "forged",
     }));
-    const whole = job.rect; // the whole job as one piece: off the tile grid
-    await publish(encodeResult({
-      kind: "piece",
-      renderId: job.renderId,
-      job: job.job,
-      node: "rogue",
-      rect: whole,
-      pixels: new Uint8Array(whole.width * whole.height * 4).fill(200),
-    }));
+    // Off the tile grid: two tiles as one piece, and a tile-sized piece across four tiles.
+    for (
+      const rect of [
+        { x: 0, y: 0, width: 32, height: 16 },
+        { x: 8, y: 8, width: 16, height: 16 },
+      ]
+    ) {
+      await publish(encodeResult({
+        kind: "piece",
+        renderId: job.renderId,
+        job: job.job,
+        node: "rogue",
+        rect,
+        pixels: new Uint8Array(rect.width * rect.height * 4).fill(200),
+      }));
+    }
     await publish(encodeResult({
       kind: "failed",
       renderId: job.renderId,
@@ -137,7 +144,7 @@ Deno.test("farm: garbage, forged failures and forged pieces on a render's result
     });
     const { pixels, ignored } = await rendering;
     assert.deepEqual(pixels, await localPixels(16));
-    assert.equal(ignored, 4);
+    assert.equal(ignored, 5);
   } finally {
     watching.unsubscribe();
     await rogue.connection.close();

@@ -93,7 +93,7 @@ Deno.test("farm: a tile that fails on every attempt fails the render, naming the
       }),
       {
         message:
-          "tile 0,0 16×8 failed on every attempt (last on node flaky): out of memory",
+          "tile 0,0 8×8 failed on every attempt (last on node flaky): out of memory",
       },
     );
   } finally {

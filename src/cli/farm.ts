@@ -22,7 +22,7 @@ import {
   type FarmNodeCommand,
   type FarmOptions,
 } from "./farm_args.ts";
-import { InputError, oneLineMessage } from "./errors.ts";
+import { errorMessage as oneLineMessage, InputError } from "../_errors.ts";
 import {
   checkInput,
   planErrorMessage,

@@ -11,7 +11,7 @@ import {
   type RenderPlan,
 } from "../render/plan.ts";
 import { Renderer, renderPlanned } from "../render/renderer.ts";
-import { errorMessage } from "../_format.ts";
+import { errorMessage } from "../_errors.ts";
 import {
   connectFarm,
   type FarmConnection,

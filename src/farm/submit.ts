@@ -9,7 +9,8 @@
  * @module
  */
 
-import { abortable, abortError, show } from "../_format.ts";
+import { abortable, abortError } from "../_abort.ts";
+import { show } from "../_format.ts";
 import type {
   BackendReport,
   BandSink,

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { abortable, abortError } from "../_format.ts";
+import { abortable, abortError } from "../_abort.ts";
 import type { RenderedImage } from "../types.ts";
 import type { Region } from "../types.ts";
 import type { RenderPlan, RenderProgress } from "./plan.ts";
