@@ -16,12 +16,8 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { defaultApi } from "./src/cli/api.ts";
 import { parseCliArgs } from "./src/cli/args.ts";
-import {
-  EXIT_INTERRUPTED,
-  EXIT_OK,
-  exitCodeFor,
-  oneLineMessage,
-} from "./src/cli/errors.ts";
+import { EXIT_INTERRUPTED, EXIT_OK, exitCodeFor } from "./src/cli/errors.ts";
+import { errorMessage as oneLineMessage } from "./src/_errors.ts";
 import {
   parseStreamThreshold,
   PNG_STREAM_THRESHOLD_VARIABLE,

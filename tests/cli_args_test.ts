@@ -5,9 +5,8 @@ import {
   EXIT_INPUT,
   EXIT_INTERRUPTED,
   exitCodeFor,
-  InputError,
-  oneLineMessage,
 } from "../src/cli/errors.ts";
+import { errorMessage as oneLineMessage, InputError } from "../src/_errors.ts";
 
 Deno.test("parseCliArgs reads every option", () => {
   const command = parseCliArgs([

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { listDir as entries, withTempDir } from "./fixtures/cli/helpers.ts";
 import type { RenderCommand } from "../src/cli/args.ts";
-import { InputError } from "../src/cli/errors.ts";
+import { InputError } from "../src/_errors.ts";
 import { type RaypoolApi, runRender } from "../src/cli/run.ts";
 import type { Scene } from "../src/types.ts";
 

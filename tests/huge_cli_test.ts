@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as raypool from "../mod.ts";
 import type { RenderCommand } from "../src/cli/args.ts";
-import { InputError } from "../src/cli/errors.ts";
+import { InputError } from "../src/_errors.ts";
 import {
   JPEG_MAX_PIXELS,
   JPEG_MAX_SIDE,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseCliArgs } from "../src/cli/args.ts";
-import { InputError } from "../src/cli/errors.ts";
+import { InputError } from "../src/_errors.ts";
 import { PreviewBroadcaster } from "../src/preview/broadcaster.ts";
 import { PreviewServer } from "../src/preview/server.ts";
 import {

@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { show } from "../_format.ts";
 import type { Region } from "../types.ts";
-import { InputError } from "./errors.ts";
+import { InputError } from "../_errors.ts";
 import {
   type FarmNodeCommand,
   type FarmOptions,

@@ -17,7 +17,7 @@ import {
   type FarmOptions,
 } from "./farm_args.ts";
 import { writeAtomically, writeFileAtomic } from "./atomic_write.ts";
-import { InputError, oneLineMessage } from "./errors.ts";
+import { errorMessage as oneLineMessage, InputError } from "../_errors.ts";
 import { checkInput, type RaypoolApi, type RunOptions } from "./run.ts";
 import { formatDuration, formatRate } from "./format.ts";
 import { type RenderSummary, roundTimings } from "./summary.ts";

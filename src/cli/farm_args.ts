@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { parseFarmServer } from "../farm/connection.ts";
 import { parseInteger } from "./args.ts";
-import { InputError, oneLineMessage } from "./errors.ts";
+import { errorMessage as oneLineMessage, InputError } from "../_errors.ts";
 
 /** The environment variable naming a NATS credentials file when `--farm-creds` is absent. */
 export const FARM_CREDS_VARIABLE = "RAYPOOL_FARM_CREDS";

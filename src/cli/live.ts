@@ -10,7 +10,7 @@ import type { RenderedTile } from "../render/plan.ts";
 import { PreviewBroadcaster } from "../preview/broadcaster.ts";
 import { PreviewServer } from "../preview/server.ts";
 import type { RenderCommand } from "./args.ts";
-import { InputError, oneLineMessage } from "./errors.ts";
+import { errorMessage as oneLineMessage, InputError } from "../_errors.ts";
 import { type RaypoolApi, type RunOptions, runRender } from "./run.ts";
 import type { RenderSummary } from "./summary.ts";
 import { filesUsedBy, watchRenders } from "./watch.ts";

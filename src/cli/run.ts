@@ -6,7 +6,7 @@
  * @module
  */
 
-import { abortable } from "../_format.ts";
+import { abortable, abortError } from "../_abort.ts";
 import {
   defaultWorkers,
   planRender,
@@ -21,7 +21,7 @@ import type {
 import type { RenderedImage, Scene } from "../types.ts";
 import type { RenderCommand } from "./args.ts";
 import { writeAtomically, writeFileAtomic } from "./atomic_write.ts";
-import { InputError, oneLineMessage } from "./errors.ts";
+import { errorMessage as oneLineMessage, InputError } from "../_errors.ts";
 import {
   checkJpegSize,
   checkPngSize,
@@ -288,7 +288,7 @@ export async function checkInput(
 
   const scene = await abortable(
     api.loadScene(command.scene, { signal }).catch((error) => {
-      if (signal?.aborted) throw signal.reason;
+      if (signal?.aborted) throw abortError(signal);
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,
       });

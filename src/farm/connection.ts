@@ -14,7 +14,7 @@ import {
   RESULTS_STREAM,
   SCENE_BUCKET,
 } from "./protocol.ts";
-import { errorMessage } from "../_format.ts";
+import { errorMessage } from "../_errors.ts";
 
 /**
  * Options to reach a farm server.

@@ -7,7 +7,7 @@
 
 import { Renderer } from "../render/renderer.ts";
 import type { Scene } from "../types.ts";
-import { errorMessage } from "../_format.ts";
+import { errorMessage } from "../_errors.ts";
 import {
   connectFarm,
   type FarmConnection,

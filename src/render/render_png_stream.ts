@@ -4,7 +4,8 @@
  * @module
  */
 
-import { abortable, abortError, show } from "../_format.ts";
+import { abortable, abortError } from "../_abort.ts";
+import { show } from "../_format.ts";
 import { type ByteSink, PngStreamWriter } from "../png/png_stream_writer.ts";
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import {
