@@ -121,3 +121,44 @@ Deno.test("examples/build_scene.ts, run as the README says, writes out/grid.png 
   assert.ok((await Deno.stat(grid)).size > 0);
   await assert.rejects(Deno.stat(join(ROOT, "grid.png")), Deno.errors.NotFound);
 });
+
+Deno.test("the README's exports table names everything mod.ts exports, and nothing else", async () => {
+  const source = await Deno.readTextFile(join(ROOT, "mod.ts"));
+  const exported = new Set<string>();
+  for (const [, names] of source.matchAll(/^export (?:type )?\{([^}]*)\}/gm)) {
+    for (const name of names.split(",")) {
+      const bare = name.trim().replace(/^type\s+/, "");
+      if (bare !== "") exported.add(bare);
+    }
+  }
+  assert.ok(
+    exported.has("mesh") && exported.has("Renderer"),
+    [...exported].join(),
+  );
+  // The table: from its header to the first line that is not a row.
+  const lines = README.split("\n");
+  const header = lines.findIndex((line) =>
+    /^\| export +\| what it does/.test(line)
+  );
+  assert.ok(header >= 0, "no exports table");
+  const rows = [];
+  for (let i = header + 2; lines[i]?.startsWith("|"); i++) rows.push(lines[i]);
+  const listed = new Set<string>();
+  for (const row of rows) {
+    const cell = row.split("|")[1];
+    for (const [, code] of cell.matchAll(/`([^`]+)`/g)) {
+      const name = /^(?:new )?(\w+)/.exec(code)?.[1];
+      if (name !== undefined) listed.add(name);
+    }
+  }
+  assert.deepEqual(
+    [...exported].filter((name) => !listed.has(name)),
+    [],
+    "exported but not in the table",
+  );
+  assert.deepEqual(
+    [...listed].filter((name) => !exported.has(name)),
+    [],
+    "in the table but not exported",
+  );
+});
