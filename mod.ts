@@ -80,6 +80,7 @@ export type {
   RenderProgress,
 } from "./src/render/plan.ts";
 export { encodePng } from "./src/encode/png.ts";
+export type { FarmConnectionOptions } from "./src/farm/connection.ts";
 export { type FarmRenderOptions, renderOnFarm } from "./src/farm/submit.ts";
 export {
   type FarmNode,
