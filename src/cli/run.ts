@@ -107,6 +107,8 @@ export interface RunOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { runRender } from "./run.ts";
+ * import type { BandSink } from "../render/backend.ts";
+ * import type { Region } from "../types.ts";
  * await Deno.mkdir("out", { recursive: true });
  * const folder = await Deno.makeTempDir({ dir: "out" });
  * const scene = { width: 4, height: 2, fov: 90, elements: [], lights: [],
@@ -115,7 +117,7 @@ export interface RunOptions {
  *   loadScene: () => Promise.resolve({ description: scene, textures: new Map() }),
  *   checkImageSize: () => {},
  *   backend: () => ({
- *     renderBands: async (_plan: unknown, bands: { width: number; height: number }[], sink: (b: unknown, rgba: Uint8Array) => Promise<void>) => {
+ *     renderBands: async (_plan: unknown, bands: readonly Region[], sink: BandSink) => {
  *       for (const band of bands) await sink(band, new Uint8Array(band.width * band.height * 4));
  *       return { tiles: 1, renderMs: 1, by: { kind: "workers" as const, workers: 1 } };
  *     },
