@@ -10,6 +10,7 @@ import { abortable, abortError } from "../_abort.ts";
 import type { ByteSink } from "../png/png_stream_writer.ts";
 import type { BackendReport, RenderBackend } from "../render/backend.ts";
 import {
+  checkWorkers,
   defaultWorkers,
   optionOf,
   planBands,
@@ -301,8 +302,16 @@ export async function checkInput(
       `--quality applies to JPEG output only, and ${output} is a PNG`,
     );
   }
-  // The workers start and the core compiles while the scene is read and decoded.
-  if (workers !== undefined) api.warm?.(workers);
+  // The workers start and the core compiles while the scene is read and decoded (once the
+  // plan's rule has passed their number).
+  if (workers !== undefined) {
+    try {
+      checkWorkers(workers);
+    } catch (error) {
+      throw new InputError(planErrorMessage(error), { cause: error });
+    }
+    api.warm?.(workers);
+  }
 
   const scene = await abortable(
     api.loadScene(command.scene, { signal }).catch((error) => {
@@ -318,10 +327,6 @@ export async function checkInput(
   // The render plan owns every rule about options; what it refuses is the user's input.
   let plan: RenderPlan;
   try {
-    api.checkImageSize(
-      command.width ?? scene.description.width,
-      command.height ?? scene.description.height,
-    );
     plan = planRender(scene, {
       ...(workers === undefined ? {} : { workers }),
       tileSize: command.tileSize,
@@ -333,6 +338,7 @@ export async function checkInput(
       onProgress: options.onProgress,
       onTile: options.onTile,
     }, workers ?? 1);
+    api.checkImageSize(plan.view.width, plan.view.height);
   } catch (error) {
     throw new InputError(planErrorMessage(error), { cause: error });
   }
