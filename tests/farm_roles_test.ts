@@ -111,6 +111,14 @@ Deno.test("farm: the README's per-role server config renders exactly, and each r
         { timeout: 2_000 },
       ),
     );
+    // Nor delete the streams, nor read the job queue (where other renders' ids are).
+    await assert.rejects(submitter.jsm.streams.delete(JOBS_STREAM));
+    await assert.rejects(
+      (async () => {
+        const consumer = await submitter.js.consumers.get(JOBS_STREAM);
+        await consumer.next({ expires: 1_000 });
+      })(),
+    );
   } finally {
     await submitter.connection.close().catch(() => {});
   }
