@@ -23,6 +23,10 @@ import {
   SUBMIT_PERMISSIONS,
 } from "./fixtures/farm_nodes.ts";
 import { startNats } from "./fixtures/nats.ts";
+import { testsNeeding } from "../testing/process.ts";
+
+/** Deno.test, skipped (one line naming the Debian package) without nats-server. */
+const test = await testsNeeding("nats-server", "nats-server");
 
 async function sameFile(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([Deno.readFile(a), Deno.readFile(b)]);
@@ -76,7 +80,7 @@ async function eventually(
   }
 }
 
-Deno.test("farm CLI: two nodes give the local CLI's bytes, whole and streamed, and say so", async () => {
+test("farm CLI: two nodes give the local CLI's bytes, whole and streamed, and say so", async () => {
   await using nats = await startNats();
   await using a = await startNode(nats.url, "alpha");
   await using b = await startNode(nats.url, "beta");
@@ -165,7 +169,7 @@ async function midRender(server: string) {
   }
 }
 
-Deno.test("farm CLI: SIGKILL of one of two nodes mid-render, and the render completes identical", async () => {
+test("farm CLI: SIGKILL of one of two nodes mid-render, and the render completes identical", async () => {
   await using nats = await startNats();
   await using victim = await startNode(nats.url, "victim");
   await using survivor = await startNode(nats.url, "survivor");
@@ -187,7 +191,7 @@ Deno.test("farm CLI: SIGKILL of one of two nodes mid-render, and the render comp
   assert.equal(await survivor.stop(), 0);
 });
 
-Deno.test("farm CLI: a nats-server restart mid-render is waited out, identical", async () => {
+test("farm CLI: a nats-server restart mid-render is waited out, identical", async () => {
   await using nats = await startNats();
   await using node = await startNode(nats.url, "steady", 2);
   await withTempDir(async (dir) => {
@@ -207,7 +211,7 @@ Deno.test("farm CLI: a nats-server restart mid-render is waited out, identical",
   assert.equal(await node.stop(), 0);
 });
 
-Deno.test("farm CLI: Ctrl-C withdraws the render: exit 130, no file, stream empty, nodes idle", async () => {
+test("farm CLI: Ctrl-C withdraws the render: exit 130, no file, stream empty, nodes idle", async () => {
   await using nats = await startNats();
   await using node = await startNode(nats.url, "worker", 1);
   const watcher = await connectFarm({ server: nats.url }, "test watcher");
@@ -251,7 +255,7 @@ Deno.test("farm CLI: Ctrl-C withdraws the render: exit 130, no file, stream empt
   assert.equal(await node.stop(), 0);
 });
 
-Deno.test("farm CLI: no node gives one line naming the server and exit 1 after --farm-timeout", async () => {
+test("farm CLI: no node gives one line naming the server and exit 1 after --farm-timeout", async () => {
   await using nats = await startNats();
   await withTempDir(async (dir) => {
     const started = Date.now();
@@ -271,7 +275,7 @@ Deno.test("farm CLI: no node gives one line naming the server and exit 1 after -
   });
 });
 
-Deno.test("farm CLI: wrong credentials or no server give one line and exit 2", async () => {
+test("farm CLI: wrong credentials or no server give one line and exit 2", async () => {
   await using tokenServer = await startNats({ args: ["--auth", "s3cret"] });
   await using userServer = await startNats({
     args: ["--user", "ann", "--pass", "right"],

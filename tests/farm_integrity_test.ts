@@ -23,6 +23,10 @@ import {
 } from "../src/farm/protocol.ts";
 import { splitTiles } from "../src/render/plan.ts";
 import { startNats } from "./fixtures/nats.ts";
+import { testsNeeding } from "../testing/process.ts";
+
+/** Deno.test, skipped (one line naming the Debian package) without nats-server. */
+const test = await testsNeeding("nats-server", "nats-server");
 
 const SCENE = {
   width: 16,
@@ -72,7 +76,7 @@ function fakeNode(
   })().catch(() => {});
 }
 
-Deno.test("farm: a tile that fails on every attempt fails the render, naming the tile", async () => {
+test("farm: a tile that fails on every attempt fails the render, naming the tile", async () => {
   await using nats = await startNats();
   const farm = await connectFarm({ server: nats.url }, "fake node");
   try {
@@ -101,7 +105,7 @@ Deno.test("farm: a tile that fails on every attempt fails the render, naming the
   }
 });
 
-Deno.test("farm: a tile handed back on every delivery fails the render, naming the tile", async () => {
+test("farm: a tile handed back on every delivery fails the render, naming the tile", async () => {
   await using nats = await startNats();
   const farm = await connectFarm({ server: nats.url }, "fake node");
   try {
@@ -127,7 +131,7 @@ Deno.test("farm: a tile handed back on every delivery fails the render, naming t
   }
 });
 
-Deno.test("farm: two different answers for one tile name the faulty node", async () => {
+test("farm: two different answers for one tile name the faulty node", async () => {
   await using nats = await startNats();
   const farm = await connectFarm({ server: nats.url }, "fake node");
   try {
@@ -162,7 +166,7 @@ Deno.test("farm: two different answers for one tile name the faulty node", async
   }
 });
 
-Deno.test("farm: a node reports jobs it cannot render (no scene, another build) on each delivery, the last as final", async () => {
+test("farm: a node reports jobs it cannot render (no scene, another build) on each delivery, the last as final", async () => {
   await using nats = await startNats();
   await using _node = await startFarmNode({
     server: nats.url,

@@ -16,11 +16,11 @@ import {
 import { type RaypoolApi, runRender } from "../src/cli/run.ts";
 import type { Scene } from "../src/types.ts";
 import {
-  cliCommand,
   decodeImage,
   listDir,
   PERMISSIONS,
   runCli,
+  spawnCli,
   withTempDir,
 } from "./fixtures/cli/helpers.ts";
 
@@ -343,7 +343,7 @@ Deno.test({
       const out = join(dir, "big.png");
       await Deno.writeTextFile(out, PRECIOUS);
       // 16000 wide: bands of 512 rows, so the first is written long before the last renders.
-      const child = cliCommand([
+      const cli = spawnCli([
         "tests/fixtures/cli/tiny.json",
         "-o",
         out,
@@ -354,9 +354,7 @@ Deno.test({
         "--workers",
         "1",
         "--quiet",
-      ], { permissions: STREAM_PERMISSIONS, env: ALWAYS_STREAM }).spawn();
-      const stderr = child.stderr.text();
-      const stdout = child.stdout.text();
+      ], { permissions: STREAM_PERMISSIONS, env: ALWAYS_STREAM });
 
       const temporarySize = async () => {
         for (const name of await listDir(dir)) {
@@ -366,20 +364,16 @@ Deno.test({
         }
         return 0;
       };
-      const deadline = Date.now() + 60_000;
-      while (await temporarySize() === 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      assert.ok(await temporarySize() > 0, "never started writing");
+      await cli.waitFor(async () => await temporarySize() > 0);
 
-      const signalledAt = performance.now();
-      child.kill("SIGINT");
-      const status = await child.status;
-      const exitMs = performance.now() - signalledAt;
-      assert.equal(status.code, 130, await stderr);
-      assert.ok(exitMs < 1000, `took ${exitMs.toFixed(0)} ms to exit`);
-      assert.equal(await stdout, "");
-      assert.equal(await stderr, "raypool: interrupted\n");
+      const result = await cli.stop("SIGINT");
+      assert.equal(result.code, 130, result.stderr);
+      assert.ok(
+        result.exitMs < 1000,
+        `took ${result.exitMs.toFixed(0)} ms to exit`,
+      );
+      assert.equal(result.stdout, "");
+      assert.equal(result.stderr, "raypool: interrupted\n");
       assert.equal(await Deno.readTextFile(out), PRECIOUS);
       assert.deepEqual(await listDir(dir), ["big.png"]);
     });

@@ -8,7 +8,7 @@ import { renderInProcess } from "./fixtures/core.ts";
 import { prepareScene } from "../src/scene/prepare.ts";
 import { directionalLight, mesh, rgb, scene } from "../src/scene/build.ts";
 import type { RenderedImage } from "../src/types.ts";
-import { dragonFile } from "./_models.ts";
+import { dragonFile } from "../testing/models.ts";
 
 /** Mean of the three channels at pixel `i`. */
 function level(image: RenderedImage, i: number): number {

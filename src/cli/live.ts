@@ -27,6 +27,11 @@ export interface LiveOptions extends RunOptions {
   onFailed?: (error: unknown) => void;
   /** Quiet time after a change before rendering again; default 150 ms. */
   debounceMs?: number;
+  /**
+   * How to grant listening on `host`, for the error when it is not granted; default
+   * `run deno with --allow-net=HOST`. The installed command says how to reinstall instead.
+   */
+  allowNetHint?: (host: string) => string;
 }
 
 /**
@@ -79,7 +84,8 @@ export async function runLive(
   const broadcaster = command.preview === undefined
     ? undefined
     : new PreviewBroadcaster();
-  const server = broadcaster && startServer(command, broadcaster);
+  const server = broadcaster &&
+    startServer(command, broadcaster, options.allowNetHint);
   if (server !== undefined) options.onListening?.(server.url);
   let written = false;
 
@@ -162,6 +168,7 @@ export async function runLive(
 function startServer(
   command: RenderCommand,
   broadcaster: PreviewBroadcaster,
+  allowNetHint = (host: string) => `run deno with --allow-net=${host}`,
 ): PreviewServer {
   const hostname = command.host ?? "127.0.0.1";
   try {
@@ -173,7 +180,9 @@ function startServer(
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) {
       throw new InputError(
-        `--preview: no permission to listen on ${hostname} (run deno with --allow-net=${hostname})`,
+        `--preview: no permission to listen on ${hostname} (${
+          allowNetHint(hostname)
+        })`,
         { cause: error },
       );
     }
