@@ -30,6 +30,10 @@ import type { FarmNodeEvent } from "../src/farm/node.ts";
 import { packScene } from "../src/render/packed_scene.ts";
 import { planRender } from "../src/render/plan.ts";
 import { startNats } from "./fixtures/nats.ts";
+import { testsNeeding } from "../testing/process.ts";
+
+/** Deno.test, skipped (one line naming the Debian package) without nats-server. */
+const test = await testsNeeding("nats-server", "nats-server");
 
 const SCENE: Scene = {
   description: {
@@ -96,7 +100,7 @@ function watchJobs(
   });
 }
 
-Deno.test("farm: garbage, forged failures and forged pieces on a render's results are ignored and counted; the image is exact", async () => {
+test("farm: garbage, forged failures and forged pieces on a render's results are ignored and counted; the image is exact", async () => {
   await using nats = await startNats();
   const rogue = await connectFarm({ server: nats.url }, "rogue");
   const forged = Promise.withResolvers<void>();
@@ -158,7 +162,7 @@ Deno.test("farm: garbage, forged failures and forged pieces on a render's result
   }
 });
 
-Deno.test("farm: a job built to overflow max_payload, or with a bad id, is refused by the node, which renders the next render", async () => {
+test("farm: a job built to overflow max_payload, or with a bad id, is refused by the node, which renders the next render", async () => {
   await using nats = await startNats();
   const events: FarmNodeEvent[] = [];
   await using _node = await startFarmNode({
@@ -241,7 +245,7 @@ Deno.test("farm: a job built to overflow max_payload, or with a bad id, is refus
   }
 });
 
-Deno.test("farm: a stored scene overwritten with same-size garbage is replaced on the next upload", async () => {
+test("farm: a stored scene overwritten with same-size garbage is replaced on the next upload", async () => {
   await using nats = await startNats();
   await using _node = await startFarmNode({
     server: nats.url,
@@ -275,7 +279,7 @@ Deno.test("farm: a stored scene overwritten with same-size garbage is replaced o
   }
 });
 
-Deno.test("farm: a scene object that inflates past the node's limit fails its job, checked before it is inflated in full", async () => {
+test("farm: a scene object that inflates past the node's limit fails its job, checked before it is inflated in full", async () => {
   await using nats = await startNats();
   const events: FarmNodeEvent[] = [];
   await using _node = await startFarmNode({
@@ -357,7 +361,7 @@ Deno.test("farm: a scene object that inflates past the node's limit fails its jo
   }
 });
 
-Deno.test("farm: scenes are stored as content-defined chunks, so a texture two scenes share is stored once", async () => {
+test("farm: scenes are stored as content-defined chunks, so a texture two scenes share is stored once", async () => {
   await using nats = await startNats();
   const farm = await connectFarm({ server: nats.url }, "test");
   try {
