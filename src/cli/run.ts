@@ -108,6 +108,7 @@ export interface RunOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { runRender } from "./run.ts";
+ * import type { RenderBackend } from "../render/backend.ts";
  * await Deno.mkdir("out", { recursive: true });
  * const folder = await Deno.makeTempDir({ dir: "out" });
  * const scene = { width: 4, height: 2, fov: 90, elements: [], lights: [],
@@ -115,10 +116,10 @@ export interface RunOptions {
  * const api = { // a stand-in backend that paints everything black
  *   loadScene: () => Promise.resolve({ description: scene, textures: new Map() }),
  *   checkImageSize: () => {},
- *   backend: () => ({
- *     renderBands: async (_plan: unknown, bands: { width: number; height: number }[], sink: (b: unknown, rgba: Uint8Array) => Promise<void>) => {
+ *   backend: (): RenderBackend => ({
+ *     renderBands: async (_plan, bands, sink) => {
  *       for (const band of bands) await sink(band, new Uint8Array(band.width * band.height * 4));
- *       return { tiles: 1, renderMs: 1, by: { kind: "workers" as const, workers: 1 } };
+ *       return { tiles: 1, renderMs: 1, by: { kind: "workers", workers: 1 } };
  *     },
  *   }),
  *   encodePng: () => Promise.resolve(new Uint8Array([1, 2, 3])),
