@@ -68,7 +68,7 @@ async function readMesh(
     throw rewrap(error, `${jsonPath}: ${reason(error)}`);
   }
   try {
-    return await abortable(parseMesh(bytes, written), signal);
+    return await abortable(parseMesh(bytes, written, { signal }), signal);
   } catch (error) {
     if (signal?.aborted) throw abortError(signal, "loading the scene");
     throw rewrap(error, `${jsonPath}: ${reason(error)}`);
