@@ -33,7 +33,7 @@ import {
 } from "../src/scene/build.ts";
 import { prepareScene } from "../src/scene/prepare.ts";
 import type { Scene } from "../src/types.ts";
-import { dragonFile, type DragonResolution } from "../tests/_models.ts";
+import { dragonFile, type DragonResolution } from "../testing/models.ts";
 import { machine, round } from "./measure.ts";
 
 const { values: flags } = parseArgs({
