@@ -253,6 +253,15 @@ export class Scanner {
       : this.syntaxError(`${what} must be a number, got "${text}"`);
   }
 
+  /** The error for the number just read being beyond the f32 range the core stores it in. */
+  rangeOfF32Error(what: string): RangeError {
+    this.pos = this.numberStart;
+    const text = this.token();
+    return this.rangeError(
+      `${what} must be within the 32-bit float range (±3.4e38), got "${text}"`,
+    );
+  }
+
   /** Marks a bad token: NaN, with the cursor left at its start so the caller can quote it. */
   private invalid(start: number): number {
     this.pos = start;

@@ -4,6 +4,7 @@ import { finishMesh } from "./_finish.ts";
 import { MAX_MESH_TRIANGLES, type MeshLimits } from "./limits.ts";
 import type { MeshData } from "../types.ts";
 import { yielder } from "../_abort.ts";
+import { isF32Finite } from "../scene/limits.ts";
 
 /** Statements (and face corners) parsed between two checks of the clock and the signal. */
 const CHECK_EVERY = 4096;
@@ -36,7 +37,7 @@ const N = 0x6e;
  * @throws {SyntaxError} A malformed statement: `bunny.obj:12: vertex y must be a number, got "a"`
  * (control bytes in the quoted text escaped: `"\x00"`).
  * @throws {RangeError} An index out of range (`bunny.obj:1234: face index 5000 out of range
- * (1..3674)`), a coordinate that is not finite, more than {@linkcode MAX_MESH_TRIANGLES}
+ * (1..3674)`), a coordinate that is not finite as an f32, more than {@linkcode MAX_MESH_TRIANGLES}
  * triangles, or no triangles.
  *
  * @example Usage
@@ -87,9 +88,11 @@ export async function parseObj(
     return resolved;
   };
 
+  // Every number is stored as an f32 by the core (src/scene/limits.ts).
   const coordinate = (what: string): number => {
     const x = s.float();
     if (Number.isNaN(x)) throw s.numberError(what);
+    if (!isF32Finite(x)) throw s.rangeOfF32Error(what);
     return x;
   };
 

@@ -4,6 +4,10 @@ import { finishMesh } from "./_finish.ts";
 import { MAX_MESH_TRIANGLES, type MeshLimits } from "./limits.ts";
 import type { MeshData } from "../types.ts";
 import { yielder } from "../_abort.ts";
+import { isF32Finite } from "../scene/limits.ts";
+
+/** What every vertex number must be: the core stores them as f32 (src/scene/limits.ts). */
+const finiteF32 = "finite and within the 32-bit float range (±3.4e38)";
 
 /** Items read between two checks of the clock and the signal. */
 const CHECK_EVERY = 4096;
@@ -252,19 +256,19 @@ export async function parsePly(
       if (isVertex) {
         for (let a = 0; a < 3; a++) {
           const value = values[xyz[a]];
-          if (!Number.isFinite(value)) {
+          if (!isF32Finite(value)) {
             throw reader.error(
               RangeError,
-              `vertex ${"xyz"[a]} must be finite, got ${value}`,
+              `vertex ${"xyz"[a]} must be ${finiteF32}, got ${value}`,
             );
           }
           positions[3 * item + a] = value;
           if (normals) {
             const n = values[nxyz[a]];
-            if (!Number.isFinite(n)) {
+            if (!isF32Finite(n)) {
               throw reader.error(
                 RangeError,
-                `vertex n${"xyz"[a]} must be finite, got ${n}`,
+                `vertex n${"xyz"[a]} must be ${finiteF32}, got ${n}`,
               );
             }
             normals[3 * item + a] = n;
@@ -273,12 +277,12 @@ export async function parsePly(
         if (uvs) {
           for (let a = 0; a < 2; a++) {
             const t = values[uv[a]];
-            if (!Number.isFinite(t)) {
+            if (!isF32Finite(t)) {
               throw reader.error(
                 RangeError,
                 `vertex ${
                   vertex.properties[uv[a]].name
-                } must be finite, got ${t}`,
+                } must be ${finiteF32}, got ${t}`,
               );
             }
             uvs[2 * item + a] = t;
