@@ -11,6 +11,9 @@
 //! at least every leaf the exact test would, and the caller's exact primitive tests (whose
 //! ties do not depend on the order leaves come in) give the same answer.
 
+// Lane loops index several arrays by the lane, the form LLVM turns into 4-lane operations.
+#![allow(clippy::needless_range_loop)]
+
 use crate::ray::Ray;
 
 /// A binary node as the stored tree has it: box, and `start`/`count` (a leaf, `count > 0`,
