@@ -1,7 +1,7 @@
 // The OBJ and PLY parsers: every index form, encoding and error, and the real models.
 
 import assert from "node:assert/strict";
-import { bunny, dragonFile, teapot, toObj } from "./_models.ts";
+import { bunny, dragonFile, teapot, toObj } from "../testing/models.ts";
 import { parseObj } from "../src/mesh/parse_obj.ts";
 import { parsePly } from "../src/mesh/parse_ply.ts";
 import { parseMesh } from "../src/mesh/parse_mesh.ts";

@@ -344,6 +344,38 @@ impl Mesh {
     /// Normals and texture coordinates at `point` on `triangle` (barycentric weights from
     /// the point, for callers that kept only the triangle and the hit point).
     pub fn surface_at(&self, triangle: u32, point: Point) -> MeshSurface {
+        self.surface_with_weights(triangle, self.weights_at(triangle, point))
+    }
+
+    /// Where shadow rays leave a smooth-shaded hit at `point` on `triangle`, seen from the side
+    /// `toward` (the geometric normal turned to the viewer): the point lifted to the curved
+    /// surface the vertex normals describe, so a coarse mesh does not shadow itself along the
+    /// "shadow terminator". For each corner, the part of `point - corner` below the tangent plane
+    /// of that corner's normal is removed, and the three lifts are mixed by the barycentric
+    /// weights (Hanika, "Hacking the shadow terminator", Ray Tracing Gems II, 2021). A flat mesh
+    /// (no normals) returns `point` unchanged.
+    pub fn shadow_point(&self, triangle: u32, point: Point, toward: Vector3) -> Point {
+        let Some(normals) = &self.normals else { return point };
+        let corners = self.triangles[triangle as usize];
+        let weights = self.weights_at(triangle, point);
+        let mut lift = Vector3::ZERO;
+        for (&corner, weight) in corners.iter().zip(weights) {
+            let n = normals[corner as usize];
+            let n = if n.dot(toward) < 0.0 { -n } else { n };
+            let below = (point - self.positions[corner as usize]).dot(n);
+            if below < 0.0 {
+                lift = lift - n * (below * weight);
+            }
+        }
+        if lift.is_finite() {
+            point + lift
+        } else {
+            point
+        }
+    }
+
+    /// Barycentric weights of `point` on `triangle`.
+    fn weights_at(&self, triangle: u32, point: Point) -> [f64; 3] {
         let (a, b, c) = self.corners(triangle);
         let (v0, v1, v2) = (b - a, c - a, point - a);
         let (d00, d01, d11) = (v0.dot(v0), v0.dot(v1), v1.dot(v1));
@@ -351,7 +383,7 @@ impl Mesh {
         let inv = 1.0 / (d00 * d11 - d01 * d01);
         let wb = (d11 * d20 - d01 * d21) * inv;
         let wc = (d00 * d21 - d01 * d20) * inv;
-        self.surface_with_weights(triangle, [1.0 - wb - wc, wb, wc])
+        [1.0 - wb - wc, wb, wc]
     }
 
     fn surface_with_weights(&self, triangle: u32, weights: [f64; 3]) -> MeshSurface {
@@ -486,6 +518,34 @@ mod tests {
         let mut mesh = Mesh::new(p).expect("valid mesh");
         mesh.build_bvh();
         mesh
+    }
+
+    /// One triangle of a unit sphere's octant, with the sphere's normals at its corners.
+    fn octant(normals: bool) -> Mesh {
+        let mut p = parts(vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], vec![0, 1, 2]);
+        if normals {
+            p.normals = Some(vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+        }
+        built(p)
+    }
+
+    #[test]
+    fn shadow_point_lifts_smooth_hits_toward_the_curved_surface() {
+        let centroid = Vector3::new(1.0, 1.0, 1.0) * (1.0 / 3.0);
+        let outward = Vector3::new(1.0, 1.0, 1.0).normalize();
+        // Flat: unchanged, bit for bit.
+        assert_eq!(octant(false).shadow_point(0, centroid, outward), centroid);
+        // Smooth: each corner's tangent plane (x = 1, y = 1, z = 1) lies above the centroid
+        // by 2/3 along its normal; a third of each lift gives (2/9, 2/9, 2/9) added.
+        let lifted = octant(true).shadow_point(0, centroid, outward);
+        let expected = centroid + Vector3::new(2.0, 2.0, 2.0) * (1.0 / 9.0);
+        assert!((lifted - expected).length() < 1e-12, "{lifted:?} against {expected:?}");
+        // At a corner nothing moves: the point is on that corner's tangent plane.
+        let corner = Vector3::new(1.0, 0.0, 0.0);
+        assert!((octant(true).shadow_point(0, corner, outward) - corner).length() < 1e-12);
+        // Seen from inside, the normals turn inwards and the point is above every tangent
+        // plane already: unchanged.
+        assert_eq!(octant(true).shadow_point(0, centroid, -outward), centroid);
     }
 
     fn ray(origin: Vector3, towards: Vector3) -> Ray {

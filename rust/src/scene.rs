@@ -399,6 +399,9 @@ impl Origin {
 pub struct Surfel {
     /// The shading normal, unit length.
     pub normal: Vector3,
+    /// Where shadow rays leave from (before the bias): the hit point, except on smooth meshes,
+    /// where it is lifted off the flat triangle ([`Mesh::shadow_point`]).
+    pub shadow_from: Point,
     /// The hit element's material.
     pub material: Material,
 }
@@ -527,15 +530,17 @@ impl Scene {
                 } else {
                     s.shading_normal
                 };
-                Surfel { normal, material }
+                let toward = if back { -s.geometric_normal } else { s.geometric_normal };
+                let shadow_from = m.shadow_point(hit.part, point, toward);
+                Surfel { normal, shadow_from, material }
             }
             ShapeKind::Sphere => {
                 let s = &self.spheres[hit.index as usize];
-                Surfel { normal: s.normal(point), material: self.materials[s.material.0 as usize] }
+                Surfel { normal: s.normal(point), shadow_from: point, material: self.materials[s.material.0 as usize] }
             }
             ShapeKind::Plane => {
                 let p = &self.planes[hit.index as usize];
-                Surfel { normal: p.normal(), material: self.materials[p.material.0 as usize] }
+                Surfel { normal: p.normal(), shadow_from: point, material: self.materials[p.material.0 as usize] }
             }
         }
     }

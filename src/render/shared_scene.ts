@@ -81,7 +81,36 @@ export async function shareScene(
     reuse.sources.length === sources.length &&
     reuse.sources.every((source, i) => source === sources[i])
   ) return reuse;
-  const packed = packScene(scene, options);
+  return await sharePacked(
+    packScene(scene, options),
+    reuse,
+    fingerprint,
+    sources,
+  );
+}
+
+/**
+ * {@linkcode shareScene} for bytes `packScene` already wrote (a farm node receives a scene
+ * so): the core validates them and builds the BVH; `reuse` is returned when the bytes are
+ * the same.
+ *
+ * @example
+ * ```ts
+ * import { sharePacked } from "./shared_scene.ts";
+ * import { packScene } from "./packed_scene.ts";
+ * import { scene } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * const packed = packScene({ description: scene({ width: 4, height: 4, elements: [], lights: [] }), textures: new Map() });
+ * const a = await sharePacked(packed);
+ * assert.equal(await sharePacked(packed.slice(), a), a);
+ * ```
+ */
+export async function sharePacked(
+  packed: Uint8Array,
+  reuse?: PreparedScene,
+  fingerprint: Uint8Array = packed,
+  sources: readonly unknown[] = [],
+): Promise<PreparedScene> {
   if (reuse !== undefined && sameBytes(reuse.packed, packed)) {
     return { ...reuse, fingerprint, sources };
   }

@@ -3,9 +3,9 @@
 import type { MeshData, SceneDescription } from "../types.ts";
 import { parseMesh } from "../mesh/parse_mesh.ts";
 import { MAX_MESH_BYTES } from "../mesh/limits.ts";
-import { abortError } from "../_format.ts";
+import { abortError, throwIfAborted } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
-import { reason, rewrap } from "../_format.ts";
+import { reason, rewrap } from "../_errors.ts";
 import { readBoundedFile } from "./_read_file.ts";
 import { directoryPath, locate } from "./_textures.ts";
 
@@ -20,7 +20,7 @@ export async function loadMeshes(
   baseDir: string | URL | undefined,
   signal?: AbortSignal,
 ): Promise<Map<string, MeshData>> {
-  signal?.throwIfAborted();
+  throwIfAborted(signal, "loading the scene");
   const base = baseDir === undefined ? undefined : directoryPath(baseDir);
   const uses = new Map<string, string>();
   description.elements.forEach((element, index) => {

@@ -3,10 +3,10 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SceneDescription, TextureImage } from "../types.ts";
-import { abortError } from "../_format.ts";
+import { abortError, throwIfAborted } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
 import { MAX_TEXTURE_FILE_BYTES } from "./limits.ts";
-import { reason, rewrap } from "../_format.ts";
+import { reason, rewrap } from "../_errors.ts";
 import { readBoundedFile } from "./_read_file.ts";
 
 import {
@@ -27,7 +27,7 @@ export async function decodeTextures(
   baseDir: string | URL | undefined,
   signal?: AbortSignal,
 ): Promise<Map<string, TextureImage>> {
-  signal?.throwIfAborted();
+  throwIfAborted(signal, "loading the scene");
   const base = baseDir === undefined ? undefined : directoryPath(baseDir);
   // Each path once, under the JSON path of its first use.
   const uses = new Map<string, string>();

@@ -4,6 +4,7 @@ import { validateScene } from "./validate.ts";
 import { jsonSyntaxError } from "./_json_error.ts";
 import { decodeTextures } from "./_textures.ts";
 import { loadMeshes } from "./_meshes.ts";
+import { throwIfAborted } from "../_abort.ts";
 
 /**
  * Parses the text of a scene file, validates it and decodes its textures.
@@ -40,7 +41,7 @@ export async function parseScene(
   text: string,
   options: PrepareSceneOptions = {},
 ): Promise<Scene> {
-  options.signal?.throwIfAborted();
+  throwIfAborted(options.signal, "loading the scene");
   // TextDecoder drops a byte order mark but text from elsewhere may still carry one.
   const json = text.startsWith("\uFEFF") ? text.slice(1) : text;
   let value: unknown;

@@ -2,6 +2,7 @@ import type { Scene, SceneDescription } from "../types.ts";
 import { validateScene } from "./validate.ts";
 import { decodeTextures } from "./_textures.ts";
 import { loadMeshes } from "./_meshes.ts";
+import { throwIfAborted } from "../_abort.ts";
 
 /** Options for {@linkcode prepareScene} and `parseScene`. */
 export interface PrepareSceneOptions {
@@ -58,7 +59,7 @@ export async function prepareScene(
   description: SceneDescription,
   options: PrepareSceneOptions = {},
 ): Promise<Scene> {
-  options.signal?.throwIfAborted();
+  throwIfAborted(options.signal, "loading the scene");
   const clean = validateScene(description);
   return {
     description: clean,
