@@ -31,6 +31,7 @@ pub mod texture;
 pub mod transform;
 pub mod vector;
 pub mod view;
+pub mod wide;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
