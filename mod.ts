@@ -94,8 +94,12 @@ export {
 } from "./src/farm/node.ts";
 export { encodeJpeg } from "./src/encode/jpeg.ts";
 export { decodeHdr, HdrFormatError, type HdrImage } from "./src/decode/hdr.ts";
-export { encodeHdr, HdrStreamWriter } from "./src/encode/hdr.ts";
-export { type ExrPixelType, ExrStreamWriter } from "./src/encode/exr.ts";
+export { encodeHdr, type HdrSink, HdrStreamWriter } from "./src/encode/hdr.ts";
+export {
+  type ExrPixelType,
+  type ExrSink,
+  ExrStreamWriter,
+} from "./src/encode/exr.ts";
 export type {
   Camera,
   Color,
