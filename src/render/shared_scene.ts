@@ -91,8 +91,8 @@ export async function shareScene(
 
 /**
  * {@linkcode shareScene} for bytes `packScene` already wrote (a farm node receives a scene
- * so): the core validates them and builds the BVH; `reuse` is returned when the bytes are
- * the same.
+ * so): the core validates them and builds the BVH; when the bytes are the same, `reuse`'s
+ * built scene (its key and shared bytes) is returned instead, with the new fingerprint.
  *
  * @example
  * ```ts
@@ -102,7 +102,9 @@ export async function shareScene(
  * import assert from "node:assert/strict";
  * const packed = packScene({ description: scene({ width: 4, height: 4, elements: [], lights: [] }), textures: new Map() });
  * const a = await sharePacked(packed);
- * assert.equal(await sharePacked(packed.slice(), a), a);
+ * const b = await sharePacked(packed.slice(), a);
+ * assert.equal(b.key, a.key);
+ * assert.equal(b.bytes, a.bytes);
  * ```
  */
 export async function sharePacked(
