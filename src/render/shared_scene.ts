@@ -102,7 +102,8 @@ export async function shareScene(
  * import assert from "node:assert/strict";
  * const packed = packScene({ description: scene({ width: 4, height: 4, elements: [], lights: [] }), textures: new Map() });
  * const a = await sharePacked(packed);
- * assert.equal(await sharePacked(packed.slice(), a), a);
+ * // The same bytes: the scene the workers hold is kept (same key, no new BVH).
+ * assert.equal((await sharePacked(packed.slice(), a)).key, a.key);
  * ```
  */
 export async function sharePacked(
