@@ -52,10 +52,10 @@ export function show(value: unknown): string {
 }
 
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/g;
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 
 /**
- * Text with its control characters (NUL, escape, bare carriage returns, …) written as `\xNN`
+ * Text with its control characters (C0 and C1: NUL, escape, bare carriage returns, CSI, …) written as `\xNN`
  * and tabs as spaces, so that a message quoting a hostile file shows on one line and cannot
  * drive the terminal.
  *

@@ -3,6 +3,8 @@
 import type { MeshData, SceneDescription } from "../types.ts";
 import { parseMesh } from "../mesh/parse_mesh.ts";
 import { MAX_MESH_BYTES } from "../mesh/limits.ts";
+import { transformMatrix } from "../mesh/transform_matrix.ts";
+import { placementProblem, positionBounds } from "./limits.ts";
 import { abortError, throwIfAborted } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
 import { reason, rewrap } from "../_errors.ts";
@@ -46,7 +48,41 @@ export async function loadMeshes(
     }
     meshes.set(written, mesh);
   }
+  checkPlacements(description, meshes);
   return meshes;
+}
+
+/**
+ * Refuses a transform that places a mesh file beyond what the core can hold (the limits of
+ * src/scene/limits.ts, as the validator applies them to inline meshes).
+ */
+function checkPlacements(
+  description: SceneDescription,
+  meshes: Map<string, MeshData>,
+): void {
+  const boxes = new Map<MeshData, { min: number[]; max: number[] }>();
+  description.elements.forEach((element, index) => {
+    if (!("Mesh" in element)) return;
+    const { path, transform } = element.Mesh;
+    const mesh = path === undefined ? undefined : meshes.get(path);
+    if (mesh === undefined || transform === undefined) return;
+    let box = boxes.get(mesh);
+    if (box === undefined) {
+      boxes.set(mesh, box = positionBounds(mesh.positions));
+    }
+    const problem = placementProblem(
+      box.min,
+      box.max,
+      transformMatrix(transform),
+    );
+    if (problem !== undefined) {
+      throw new RangeError(
+        `elements[${index}].Mesh.transform: ${problem} (mesh ${
+          JSON.stringify(path)
+        })`,
+      );
+    }
+  });
 }
 
 async function readMesh(
@@ -68,7 +104,7 @@ async function readMesh(
     throw rewrap(error, `${jsonPath}: ${reason(error)}`);
   }
   try {
-    return await abortable(parseMesh(bytes, written), signal);
+    return await abortable(parseMesh(bytes, written, { signal }), signal);
   } catch (error) {
     if (signal?.aborted) throw abortError(signal, "loading the scene");
     throw rewrap(error, `${jsonPath}: ${reason(error)}`);

@@ -20,12 +20,17 @@ import { checkImageSize } from "./check_image_size.ts";
 import { checkSamples } from "../render/options.ts";
 import { describe, orList, suggest } from "../_format.ts";
 import { MAX_MESH_TRIANGLES } from "../mesh/limits.ts";
+import { transformMatrix } from "../mesh/transform_matrix.ts";
 import { cameraProblem, squaredLength } from "./_core_geometry.ts";
 import {
   F32_MAX,
   F32_OVERFLOW,
   F32_UNDERFLOW,
+  isF32Finite,
   MAX_RECURSION_DEPTH,
+  placementProblem,
+  positionBounds,
+  transformProblem,
   U32_MAX,
 } from "./limits.ts";
 
@@ -214,6 +219,7 @@ function mesh(value: unknown, path: string): Mesh {
       }
       copy[i] = n;
     }
+    checkF32(positions, join(path, "positions"));
     out.positions = positions;
     out.indices = copy;
     if (o.uvs !== undefined) {
@@ -227,6 +233,7 @@ function mesh(value: unknown, path: string): Mesh {
           } numbers), got ${uvs.length} numbers`,
         );
       }
+      checkF32(uvs, join(path, "uvs"));
       out.uvs = uvs;
     }
   }
@@ -236,6 +243,20 @@ function mesh(value: unknown, path: string): Mesh {
   );
   if (o.transform !== undefined) {
     out.transform = meshTransform(o.transform, join(path, "transform"));
+  }
+  // The core's limits for a placed mesh (src/scene/limits.ts); a file's box is checked when
+  // the file is loaded.
+  if (out.transform !== undefined || out.positions !== undefined) {
+    const matrix = transformMatrix(out.transform);
+    const box = out.positions && positionBounds(out.positions);
+    const problem = box
+      ? placementProblem(box.min, box.max, matrix)
+      : transformProblem(matrix);
+    if (problem !== undefined) {
+      throw new RangeError(
+        `${join(path, "transform")}: ${problem}`,
+      );
+    }
   }
   if (o.smooth !== undefined) {
     if (typeof o.smooth !== "boolean") {
@@ -293,6 +314,18 @@ function meshTransform(value: unknown, path: string): MeshTransform {
     out.translate = point(o.translate, join(path, "translate"));
   }
   return out;
+}
+
+/** Refuses a number the core cannot hold as an f32 (mesh positions, texture coordinates). */
+function checkF32(values: readonly number[], path: string): void {
+  const i = values.findIndex((v) => !isF32Finite(v));
+  if (i >= 0) {
+    throw new RangeError(
+      `${path}[${i}] must be within the 32-bit float range (±${F32_MAX}), got ${
+        describe(values[i])
+      }`,
+    );
+  }
 }
 
 /** An array of finite numbers, copied. */
