@@ -23,16 +23,11 @@ import {
   PNG_STREAM_THRESHOLD_VARIABLE,
 } from "./src/cli/limits.ts";
 import { ProgressDisplay } from "./src/cli/progress.ts";
-import { runLive } from "./src/cli/live.ts";
 import { type RunOptions, runRender } from "./src/cli/run.ts";
 import { formatSummaryLine, type RenderSummary } from "./src/cli/summary.ts";
-import {
-  describeFarm,
-  type FarmRenderSummary,
-  formatFarmSummaryLine,
-  runFarmNode,
-  runFarmRender,
-} from "./src/cli/farm.ts";
+// The farm (its NATS client, stores and zlib) and the live preview (its server) are imported
+// only by the commands that use them: a plain render starts its workers sooner without them.
+import type { FarmRenderSummary } from "./src/cli/farm.ts";
 import { farmNodeUsage } from "./src/cli/farm_args.ts";
 import { usage } from "./src/cli/usage.ts";
 
@@ -157,9 +152,13 @@ async function main(args: string[]): Promise<number> {
       );
       return EXIT_OK;
     }
+    const farm = command.kind === "farm-node" ||
+        (command.kind === "render" && command.farm !== undefined)
+      ? await import("./src/cli/farm.ts")
+      : undefined;
     if (command.kind === "farm-node") {
       // A node stops on Ctrl-C or SIGTERM by handing its jobs back: that is success.
-      await runFarmNode(command, {
+      await farm!.runFarmNode(command, {
         signal: controller.signal,
         log: (line) => writeAll(Deno.stderr, `raypool farm-node: ${line}\n`),
       });
@@ -184,7 +183,7 @@ async function main(args: string[]): Promise<number> {
           `Rendering ${scene} at ${width}×${height} ${
             command.farm === undefined
               ? `with ${workers} worker${workers === 1 ? "" : "s"}`
-              : describeFarm(command.farm)
+              : farm!.describeFarm(command.farm)
           } to ${output}`,
         );
       },
@@ -195,12 +194,13 @@ async function main(args: string[]): Promise<number> {
       if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
       else if (!command.quiet) {
         const line = "farm" in summary
-          ? formatFarmSummaryLine(summary as FarmRenderSummary)
+          ? farm!.formatFarmSummaryLine(summary as FarmRenderSummary)
           : formatSummaryLine(summary);
         writeAll(Deno.stderr, `${line}\n`);
       }
     };
     if (command.preview !== undefined || command.watch) {
+      const { runLive } = await import("./src/cli/live.ts");
       const written = await runLive(command, defaultApi(), {
         ...runOptions,
         signal: controller.signal,
@@ -217,7 +217,7 @@ async function main(args: string[]): Promise<number> {
       if (!written) throw controller.signal.reason;
       return EXIT_OK;
     }
-    const run = command.farm === undefined ? runRender : runFarmRender;
+    const run = farm === undefined ? runRender : farm.runFarmRender;
     report(await run(command, defaultApi(), runOptions));
     return EXIT_OK;
   } catch (error) {

@@ -12,6 +12,7 @@ import {
   cliCommand,
   listDir,
   PERMISSIONS,
+  ROOT,
   runCli,
   withTempDir,
 } from "./fixtures/cli/helpers.ts";
@@ -367,4 +368,23 @@ test("farm CLI: wrong credentials or no server give one line and exit 2", async 
     assert.ok(await sameFile(`${dir}/local.png`, `${dir}/farm.png`));
   });
   assert.equal(await node.stop(), 0);
+});
+
+Deno.test("farm CLI: farm-node --help names the command as it was invoked, and where secrets go", async () => {
+  // Installed (no INIT_CWD): `raypool farm-node`; as a task: `deno task farm-node`.
+  const installed = await runCli(["farm-node", "--help"], {
+    permissions: NODE_PERMISSIONS,
+  });
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.match(
+    installed.stdout,
+    /^Usage: raypool farm-node --server nats:\/\/HOST:4222 \[options\]\n/,
+  );
+  assert.match(installed.stdout, /\$RAYPOOL_FARM_TOKEN/);
+  const asTask = await runCli(["farm-node", "--help"], {
+    permissions: readingEnv(NODE_PERMISSIONS, { INIT_CWD: "" }),
+    env: { INIT_CWD: ROOT },
+  });
+  assert.equal(asTask.code, 0, asTask.stderr);
+  assert.match(asTask.stdout, /^Usage: deno task farm-node --server /);
 });

@@ -17,12 +17,23 @@ import {
   PROTOCOL_VERSION,
   resultSubject,
 } from "../src/farm/protocol.ts";
-import { sha256Hex } from "../src/farm/scene_store.ts";
+import {
+  chunkEnds,
+  chunkObject,
+  readPacked,
+  sceneObject,
+  sha256Hex,
+  uploadPacked,
+} from "../src/farm/scene_store.ts";
 import { farmBackend } from "../src/farm/submit.ts";
 import type { FarmNodeEvent } from "../src/farm/node.ts";
 import { packScene } from "../src/render/packed_scene.ts";
 import { planRender } from "../src/render/plan.ts";
 import { startNats } from "./fixtures/nats.ts";
+import { testsNeeding } from "../testing/process.ts";
+
+/** Deno.test, skipped (one line naming the Debian package) without nats-server. */
+const test = await testsNeeding("nats-server", "nats-server");
 
 const SCENE: Scene = {
   description: {
@@ -89,7 +100,7 @@ function watchJobs(
   });
 }
 
-Deno.test("farm: garbage, forged failures and forged pieces on a render's results are ignored and counted; the image is exact", async () => {
+test("farm: garbage, forged failures and forged pieces on a render's results are ignored and counted; the image is exact", async () => {
   await using nats = await startNats();
   const rogue = await connectFarm({ server: nats.url }, "rogue");
   const forged = Promise.withResolvers<void>();
@@ -151,7 +162,7 @@ Deno.test("farm: garbage, forged failures and forged pieces on a render's result
   }
 });
 
-Deno.test("farm: a job built to overflow max_payload, or with a bad id, is refused by the node, which renders the next render", async () => {
+test("farm: a job built to overflow max_payload, or with a bad id, is refused by the node, which renders the next render", async () => {
   await using nats = await startNats();
   const events: FarmNodeEvent[] = [];
   await using _node = await startFarmNode({
@@ -234,7 +245,7 @@ Deno.test("farm: a job built to overflow max_payload, or with a bad id, is refus
   }
 });
 
-Deno.test("farm: a stored scene overwritten with same-size garbage is replaced on the next upload", async () => {
+test("farm: a stored scene overwritten with same-size garbage is replaced on the next upload", async () => {
   await using nats = await startNats();
   await using _node = await startFarmNode({
     server: nats.url,
@@ -246,21 +257,29 @@ Deno.test("farm: a stored scene overwritten with same-size garbage is replaced o
   // Issue 19.9: the object keeps its name and size; its contents are garbage.
   const rogue = await connectFarm({ server: nats.url }, "rogue");
   try {
-    const name = await sha256Hex(packScene(SCENE));
-    const info = await rogue.scenes.info(name);
-    assert.ok(info !== null);
-    await rogue.scenes.putBlob(
-      { name },
-      new Uint8Array(info.size).fill(0x5a),
-    );
-    assert.equal((await rogue.scenes.info(name))?.size, info.size);
+    const packed = packScene(SCENE);
+    assert.deepEqual(chunkEnds(packed), [packed.length]); // one chunk
+    for (
+      const name of [
+        sceneObject(await sha256Hex(packed)),
+        chunkObject(await sha256Hex(packed)),
+      ]
+    ) {
+      const info = await rogue.scenes.info(name);
+      assert.ok(info !== null, name);
+      await rogue.scenes.putBlob(
+        { name },
+        new Uint8Array(info.size).fill(0x5a),
+      );
+      assert.equal((await rogue.scenes.info(name))?.size, info.size);
+    }
     assert.deepEqual((await farmRender(nats.url, 16)).pixels, expected);
   } finally {
     await rogue.connection.close();
   }
 });
 
-Deno.test("farm: a scene object that inflates past the node's limit fails its job, checked before it is inflated in full", async () => {
+test("farm: a scene object that inflates past the node's limit fails its job, checked before it is inflated in full", async () => {
   await using nats = await startNats();
   const events: FarmNodeEvent[] = [];
   await using _node = await startFarmNode({
@@ -272,36 +291,66 @@ Deno.test("farm: a scene object that inflates past the node's limit fails its jo
   });
   const rogue = await connectFarm({ server: nats.url }, "rogue");
   try {
-    // Issue 19.5: a small object, named by the hash of what it inflates to (64 MiB).
+    // Issue 19.5: a chunk of 1 MiB stored that inflates to 64 MiB, named by its true hash;
+    // one manifest says so (over the node's limit), one lies (a 512 KiB chunk).
     const inflated = new Uint8Array(64 * 1024 * 1024);
-    const name = await sha256Hex(inflated);
+    const chunk = await sha256Hex(inflated);
     const stored = new Uint8Array(deflateSync(inflated));
     assert.ok(stored.length < 1024 * 1024);
-    await rogue.scenes.putBlob({ name }, stored);
-    await rogue.js.publish(
-      "raypool.jobs.bomb",
-      encodeJob({
-        kind: "job",
-        version: PROTOCOL_VERSION,
-        renderId: "bomb",
-        job: 0,
-        build: BUILD,
-        scene: name,
-        view: { width: 8, height: 8, fov: 90, samples: 1 },
-        rect: { x: 0, y: 0, width: 8, height: 8 },
-        tileSize: 8,
-      }),
+    await rogue.scenes.putBlob({ name: chunkObject(chunk) }, stored);
+    // Chunks are at most 4 MiB: the 64 MiB scene is said to be 16 of them.
+    const manifest = (size: number) =>
+      new Uint8Array(deflateSync(
+        new TextEncoder().encode(JSON.stringify({
+          version: 1,
+          size,
+          chunks: Array.from(
+            { length: Math.ceil(size / (4 << 20)) },
+            () => ({ hash: chunk, size: Math.min(size, 4 << 20) }),
+          ),
+        })),
+      ));
+    const honest = "1".repeat(64);
+    const lying = "2".repeat(64);
+    await rogue.scenes.putBlob(
+      { name: sceneObject(honest) },
+      manifest(inflated.length),
     );
+    await rogue.scenes.putBlob(
+      { name: sceneObject(lying) },
+      manifest(512 * 1024),
+    );
+    for (const [job, scene] of [honest, lying].entries()) {
+      await rogue.js.publish(
+        "raypool.jobs.bomb",
+        encodeJob({
+          kind: "job",
+          version: PROTOCOL_VERSION,
+          renderId: "bomb",
+          job,
+          build: BUILD,
+          scene,
+          view: { width: 8, height: 8, fov: 90, samples: 1 },
+          rect: { x: 0, y: 0, width: 8, height: 8 },
+          tileSize: 8,
+        }),
+      );
+    }
     const deadline = Date.now() + 20_000;
-    while (!events.some((e) => e.kind === "failed") && Date.now() < deadline) {
+    const failures = () =>
+      events.flatMap((e) => e.kind === "failed" ? [e] : []);
+    while (
+      new Set(failures().map((f) => f.job)).size < 2 && Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const failed = events.find((e) => e.kind === "failed");
-    assert.ok(failed !== undefined && failed.kind === "failed");
+    const messageOf = (job: number) =>
+      failures().find((f) => f.job === job)?.message ?? "";
     assert.match(
-      failed.message,
-      /inflates to over this node's limit of 1048576 bytes/,
+      messageOf(0),
+      /is 67108864 bytes, over this node's limit of 1048576/,
     );
+    assert.match(messageOf(1), /inflates to over 524288 bytes/);
     // The node goes on rendering.
     assert.deepEqual(
       (await farmRender(nats.url, 16)).pixels,
@@ -309,5 +358,61 @@ Deno.test("farm: a scene object that inflates past the node's limit fails its jo
     );
   } finally {
     await rogue.connection.close();
+  }
+});
+
+test("farm: scenes are stored as content-defined chunks, so a texture two scenes share is stored once", async () => {
+  await using nats = await startNats();
+  const farm = await connectFarm({ server: nats.url }, "test");
+  try {
+    // A 1024² texture of noise (4 MiB of RGBA) under two different scenes.
+    let x = 12345;
+    const pixels = new Uint8Array(1024 * 1024 * 4).map(() => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x & 255;
+    });
+    const textured = (z: number): Scene => ({
+      description: {
+        ...SCENE.description,
+        elements: [{
+          Sphere: {
+            center: { x: 0, y: 0, z },
+            radius: 1,
+            material: {
+              coloration: { Texture: { path: "noise.png" } },
+              albedo: 0.18,
+              surface: "Diffuse",
+            },
+          },
+        }],
+      },
+      textures: new Map([["noise.png", {
+        width: 1024,
+        height: 1024,
+        data: pixels,
+      }]]),
+    });
+    const chunks = async () =>
+      (await farm.scenes.list()).filter((o) => o.name.startsWith("chunk-"))
+        .length;
+    const a = packScene(textured(-5));
+    const b = packScene(textured(-6));
+    await uploadPacked(farm.scenes, a);
+    const first = await chunks();
+    assert.ok(first >= 3, `${first} chunks`);
+    await uploadPacked(farm.scenes, b);
+    const added = (await chunks()) - first;
+    assert.ok(added <= 2, `${added} chunks added of ${first}`);
+    // Each reads back exactly.
+    for (const packed of [a, b]) {
+      const back = await readPacked(farm.scenes, await sha256Hex(packed));
+      assert.ok(
+        back.length === packed.length && back.every((v, i) => v === packed[i]),
+      );
+    }
+  } finally {
+    await farm.connection.close();
   }
 });

@@ -18,6 +18,10 @@ import { renderOnFarm } from "../src/farm/submit.ts";
 import { ROOT, withTempDir } from "./fixtures/cli/helpers.ts";
 import { ORIGINAL_SCENE } from "./fixtures/farm_nodes.ts";
 import { startNats } from "./fixtures/nats.ts";
+import { networkEnvironment, testsNeeding } from "../testing/process.ts";
+
+/** Deno.test, skipped (one line naming the Debian package) without nats-server. */
+const test = await testsNeeding("nats-server", "nats-server");
 
 const CONFIG = new URL("../examples/farm/nats-server.conf", import.meta.url);
 const SUBMITTER_PASSWORD = "sub-3f9a1c7e5b2d";
@@ -61,14 +65,14 @@ function task(name: string, args: string[], env: Record<string, string>) {
   return new Deno.Command(Deno.execPath(), {
     args: ["task", name, ...args],
     cwd: ROOT,
-    env: { NO_COLOR: "1", RAYPOOL_DEBUG: "", ...env },
+    env: { ...networkEnvironment(), NO_COLOR: "1", RAYPOOL_DEBUG: "", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   });
 }
 
-Deno.test("farm: the README's per-role server config renders exactly, and each role is refused the other's part", async () => {
+test("farm: the README's per-role server config renders exactly, and each role is refused the other's part", async () => {
   await using nats = await startNats({ config: CONFIG, env: PASSWORDS });
   await using _node = await startFarmNode({
     server: nats.url,
@@ -111,6 +115,14 @@ Deno.test("farm: the README's per-role server config renders exactly, and each r
         { timeout: 2_000 },
       ),
     );
+    // Nor delete the streams, nor read the job queue (where other renders' ids are).
+    await assert.rejects(submitter.jsm.streams.delete(JOBS_STREAM));
+    await assert.rejects(
+      (async () => {
+        const consumer = await submitter.js.consumers.get(JOBS_STREAM);
+        await consumer.next({ expires: 1_000 });
+      })(),
+    );
   } finally {
     await submitter.connection.close().catch(() => {});
   }
@@ -150,7 +162,7 @@ Deno.test("farm: the README's per-role server config renders exactly, and each r
   );
 });
 
-Deno.test("farm: `deno task render:farm` and `deno task farm-node` with secrets in the environment print them nowhere", async () => {
+test("farm: `deno task render:farm` and `deno task farm-node` with secrets in the environment print them nowhere", async () => {
   await using nats = await startNats({ config: CONFIG, env: PASSWORDS });
   const node = task("farm-node", [
     "--server",

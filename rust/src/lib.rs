@@ -27,6 +27,7 @@ pub mod shape;
 pub mod texture;
 pub mod vector;
 pub mod view;
+pub mod wide;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

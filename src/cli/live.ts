@@ -46,6 +46,7 @@ export interface LiveOptions extends RunOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { runLive } from "./live.ts";
+ * import type { RenderBackend } from "../render/backend.ts";
  * await Deno.mkdir("out", { recursive: true });
  * const folder = await Deno.makeTempDir({ dir: "out" });
  * const description = { width: 2, height: 2, fov: 90, elements: [], lights: [],
@@ -53,11 +54,11 @@ export interface LiveOptions extends RunOptions {
  * const api = { // a stand-in renderer that paints one white tile
  *   loadScene: () => Promise.resolve({ description, textures: new Map() }),
  *   checkImageSize: () => {},
- *   backend: () => ({
- *     renderBands: async (plan: { onTile?: (t: unknown) => void }, bands: unknown[], sink: (b: unknown, rgba: Uint8Array) => Promise<void>) => {
+ *   backend: (): RenderBackend => ({
+ *     renderBands: async (plan, bands, sink) => {
  *       plan.onTile?.({ x: 0, y: 0, width: 2, height: 2, pixels: new Uint8Array(16).fill(255) });
  *       await sink(bands[0], new Uint8Array(16).fill(255));
- *       return { tiles: 1, renderMs: 1, by: { kind: "workers" as const, workers: 1 } };
+ *       return { tiles: 1, renderMs: 1, by: { kind: "workers", workers: 1 } };
  *     },
  *   }),
  *   encodePng: () => Promise.resolve(new Uint8Array([1])),

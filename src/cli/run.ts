@@ -10,6 +10,7 @@ import { abortable, abortError } from "../_abort.ts";
 import type { ByteSink } from "../png/png_stream_writer.ts";
 import type { BackendReport, RenderBackend } from "../render/backend.ts";
 import {
+  checkWorkers,
   defaultWorkers,
   optionOf,
   planBands,
@@ -107,6 +108,7 @@ export interface RunOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { runRender } from "./run.ts";
+ * import type { RenderBackend } from "../render/backend.ts";
  * await Deno.mkdir("out", { recursive: true });
  * const folder = await Deno.makeTempDir({ dir: "out" });
  * const scene = { width: 4, height: 2, fov: 90, elements: [], lights: [],
@@ -114,10 +116,10 @@ export interface RunOptions {
  * const api = { // a stand-in backend that paints everything black
  *   loadScene: () => Promise.resolve({ description: scene, textures: new Map() }),
  *   checkImageSize: () => {},
- *   backend: () => ({
- *     renderBands: async (_plan: unknown, bands: { width: number; height: number }[], sink: (b: unknown, rgba: Uint8Array) => Promise<void>) => {
+ *   backend: (): RenderBackend => ({
+ *     renderBands: async (_plan, bands, sink) => {
  *       for (const band of bands) await sink(band, new Uint8Array(band.width * band.height * 4));
- *       return { tiles: 1, renderMs: 1, by: { kind: "workers" as const, workers: 1 } };
+ *       return { tiles: 1, renderMs: 1, by: { kind: "workers", workers: 1 } };
  *     },
  *   }),
  *   encodePng: () => Promise.resolve(new Uint8Array([1, 2, 3])),
@@ -301,8 +303,16 @@ export async function checkInput(
       `--quality applies to JPEG output only, and ${output} is a PNG`,
     );
   }
-  // The workers start and the core compiles while the scene is read and decoded.
-  if (workers !== undefined) api.warm?.(workers);
+  // The workers start and the core compiles while the scene is read and decoded (once the
+  // plan's rule has passed their number).
+  if (workers !== undefined) {
+    try {
+      checkWorkers(workers);
+    } catch (error) {
+      throw new InputError(planErrorMessage(error), { cause: error });
+    }
+    api.warm?.(workers);
+  }
 
   const scene = await abortable(
     api.loadScene(command.scene, { signal }).catch((error) => {
@@ -318,10 +328,6 @@ export async function checkInput(
   // The render plan owns every rule about options; what it refuses is the user's input.
   let plan: RenderPlan;
   try {
-    api.checkImageSize(
-      command.width ?? scene.description.width,
-      command.height ?? scene.description.height,
-    );
     plan = planRender(scene, {
       ...(workers === undefined ? {} : { workers }),
       tileSize: command.tileSize,
@@ -333,6 +339,7 @@ export async function checkInput(
       onProgress: options.onProgress,
       onTile: options.onTile,
     }, workers ?? 1);
+    api.checkImageSize(plan.view.width, plan.view.height);
   } catch (error) {
     throw new InputError(planErrorMessage(error), { cause: error });
   }

@@ -30,7 +30,11 @@ import {
   resultSubject,
   WORKING_INTERVAL_MS,
 } from "./protocol.ts";
-import { MAX_PACKED_SCENE_BYTES, readPacked } from "./scene_store.ts";
+import {
+  type ChunkCache,
+  MAX_PACKED_SCENE_BYTES,
+  readPacked,
+} from "./scene_store.ts";
 
 /**
  * What a node reports as it works (for logs).
@@ -113,6 +117,8 @@ export interface FarmNode {
 const HELD_JOBS = 2;
 /** Scenes kept fetched; an animation's frames are one scene each. */
 const SCENE_CACHE = 4;
+/** Bytes of scene chunks kept for the next scenes (an animation's frames share most). */
+const CHUNK_CACHE_BYTES = 256 * 1024 * 1024;
 /** Withdrawn renders remembered, so their queued jobs are dropped unrendered. */
 const CANCELLED_MEMORY = 1024;
 
@@ -194,6 +200,7 @@ class NodeLoop {
   readonly #held = new Set<HeldJob>();
   readonly #cancelled = new Set<string>();
   readonly #scenes = new Map<string, Promise<Uint8Array>>();
+  readonly #chunks = new BoundedChunks(CHUNK_CACHE_BYTES);
   #stopping = false;
   #jobsDone = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -228,6 +235,7 @@ class NodeLoop {
     this.#idleTimer = setTimeout(() => {
       if (this.#held.size > 0 || this.#stopping) return;
       this.#scenes.clear();
+      this.#chunks.clear();
       const old = this.#renderer;
       this.#renderer = this.#newRenderer();
       old.close().catch(() => {});
@@ -472,7 +480,12 @@ class NodeLoop {
   #scene(hash: string): Promise<Uint8Array> {
     let scene = this.#scenes.get(hash);
     if (scene === undefined) {
-      scene = readPacked(this.#farm.scenes, hash, this.#maxSceneBytes);
+      scene = readPacked(
+        this.#farm.scenes,
+        hash,
+        this.#maxSceneBytes,
+        this.#chunks,
+      );
       scene.catch(() => this.#scenes.delete(hash));
       this.#scenes.set(hash, scene);
       if (this.#scenes.size > SCENE_CACHE) {
@@ -480,6 +493,43 @@ class NodeLoop {
       }
     }
     return scene;
+  }
+}
+
+/** Chunks by hash, the oldest dropped once they hold more than `limit` bytes. */
+class BoundedChunks implements ChunkCache {
+  readonly #limit: number;
+  readonly #chunks = new Map<string, Uint8Array>();
+  #bytes = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  get(hash: string): Uint8Array | undefined {
+    const chunk = this.#chunks.get(hash);
+    if (chunk !== undefined) {
+      // Most recently used last.
+      this.#chunks.delete(hash);
+      this.#chunks.set(hash, chunk);
+    }
+    return chunk;
+  }
+
+  set(hash: string, bytes: Uint8Array) {
+    if (this.#chunks.has(hash) || bytes.length > this.#limit) return;
+    this.#chunks.set(hash, bytes);
+    this.#bytes += bytes.length;
+    for (const [oldest, chunk] of this.#chunks) {
+      if (this.#bytes <= this.#limit) break;
+      this.#chunks.delete(oldest);
+      this.#bytes -= chunk.length;
+    }
+  }
+
+  clear() {
+    this.#chunks.clear();
+    this.#bytes = 0;
   }
 }
 

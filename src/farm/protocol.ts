@@ -281,12 +281,12 @@ export function decodeJob(
 ): JobMessage {
   const value = parseJson(bytes, "job");
   if (value.kind !== "job") {
-    throw new TypeError(`not a job: kind is ${JSON.stringify(value.kind)}`);
+    throw new TypeError(`not a job: kind is ${quote(value.kind)}`);
   }
   if (value.version !== PROTOCOL_VERSION) {
     throw new TypeError(
       `job of protocol version ${
-        JSON.stringify(value.version)
+        quote(value.version)
       }, this node speaks ${PROTOCOL_VERSION}`,
     );
   }
@@ -437,7 +437,7 @@ export function decodeResult(bytes: Uint8Array): ResultMessage {
         message: text(value, "message"),
       };
     default:
-      throw new TypeError(`unknown result kind ${JSON.stringify(kind)}`);
+      throw new TypeError(`unknown result kind ${quote(kind)}`);
   }
 }
 

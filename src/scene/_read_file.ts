@@ -1,8 +1,7 @@
 // Private: the one way scene, texture and other asset files are read, so that no file can
 // make a long-running program block or run out of memory.
 
-import { constants } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { abortable } from "./_abortable.ts";
 import { reason, rewrap } from "../_errors.ts";
 import { throwIfAborted } from "../_abort.ts";
@@ -95,7 +94,13 @@ export async function readBoundedFile(
 }
 
 /** Opens for reading without waiting for a writer, should the path have become a FIFO. */
-function openNonBlocking(path: string): Promise<FileHandle> {
+async function openNonBlocking(path: string): Promise<FileHandle> {
+  // Imported here, not at the top: Deno sets its Node file system up on first import
+  // (~15 ms), which a CLI run then spends while its workers start, not before.
+  const [{ constants }, { open }] = await Promise.all([
+    import("node:fs"),
+    import("node:fs/promises"),
+  ]);
   // O_NONBLOCK is undefined on Windows, which has no FIFOs in the file system.
   return open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
 }
