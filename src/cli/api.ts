@@ -9,7 +9,11 @@ import { encodeJpeg } from "../encode/jpeg.ts";
 import { encodePng } from "../encode/png.ts";
 import { PngStreamWriter } from "../png/png_stream_writer.ts";
 import { localBackend } from "../render/backend.ts";
-import { Renderer, warmRenderer } from "../render/renderer.ts";
+import {
+  prepareForRender,
+  Renderer,
+  warmRenderer,
+} from "../render/renderer.ts";
 import { checkImageSize } from "../scene/check_image_size.ts";
 import { loadScene } from "../scene/load.ts";
 import type { RaypoolApi } from "./run.ts";
@@ -41,7 +45,13 @@ export function defaultApi(): RaypoolApi {
       renderer = undefined;
       await closing?.close();
     },
-    loadScene: (path, options) => loadScene(path, options),
+    loadScene: async (path, options) => {
+      const scene = await loadScene(path, options);
+      // Packing and building the BVH are part of loading: done once here, on this thread,
+      // the render finds the scene prepared and its workers only take it in.
+      await prepareForRender(scene);
+      return scene;
+    },
     checkImageSize,
     backend: (workers) => localBackend(rendererFor(workers)),
     encodePng,
