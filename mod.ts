@@ -93,17 +93,27 @@ export {
   startFarmNode,
 } from "./src/farm/node.ts";
 export { encodeJpeg } from "./src/encode/jpeg.ts";
+export { decodeHdr, HdrFormatError, type HdrImage } from "./src/decode/hdr.ts";
+export { encodeHdr, type HdrSink, HdrStreamWriter } from "./src/encode/hdr.ts";
+export {
+  type ExrPixelType,
+  type ExrSink,
+  ExrStreamWriter,
+} from "./src/encode/exr.ts";
 export type {
   Camera,
   Color,
   Coloration,
   DirectionalLight,
   Element,
+  Environment,
+  Integrator,
   Light,
   Material,
   Mesh,
   MeshData,
   MeshTransform,
+  PbrSurface,
   Plane,
   Point,
   Region,
@@ -114,5 +124,6 @@ export type {
   SphericalLight,
   Surface,
   TextureImage,
+  ToneMapping,
   Vector,
 } from "./src/types.ts";

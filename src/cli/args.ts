@@ -15,6 +15,7 @@ import {
   parseFarmNodeArgs,
   parseFarmOptions,
 } from "./farm_args.ts";
+import { parsePathFlags, PATH_OPTIONS, type PathFlags } from "./path_flags.ts";
 
 /** What the user asked for when it is a render. */
 export interface RenderCommand {
@@ -50,6 +51,8 @@ export interface RenderCommand {
   watch?: boolean;
   /** `--farm URL` and its options: render on a farm instead of here. */
   farm?: FarmOptions;
+  /** The path tracer's flags (`--integrator`, `--environment`, …). */
+  path?: PathFlags;
 }
 
 /** What the command line asks for. */
@@ -79,6 +82,7 @@ const OPTIONS = {
   "farm-creds": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
+  ...PATH_OPTIONS,
 } as const;
 
 /**
@@ -184,6 +188,8 @@ export function parseCliArgs(args: readonly string[]): Command {
     command.host = values.host.replace(/^\[(.*)\]$/, "$1");
   }
   if (values.watch) command.watch = true;
+  const path = parsePathFlags(values);
+  if (path !== undefined) command.path = path;
   const farm = parseFarmOptions(
     values.farm,
     values["farm-timeout"],

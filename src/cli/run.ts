@@ -6,6 +6,7 @@
  * @module
  */
 
+import { applyPathFlags } from "./path_flags.ts";
 import { abortable, abortError } from "../_abort.ts";
 import type { ByteSink } from "../png/png_stream_writer.ts";
 import type { BackendReport, RenderBackend } from "../render/backend.ts";
@@ -319,7 +320,11 @@ export async function checkInput(
   }
 
   const scene = await abortable(
-    api.loadScene(command.scene, { signal }).catch((error) => {
+    api.loadScene(command.scene, { signal }).then((loaded) =>
+      command.path === undefined
+        ? loaded
+        : applyPathFlags(loaded, command.path, command.scene, signal)
+    ).catch((error) => {
       if (signal?.aborted) throw abortError(signal);
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,

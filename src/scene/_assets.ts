@@ -11,6 +11,8 @@ import { abortable } from "./_abortable.ts";
 import { type AssetKind, elementFiles, elementParts } from "./elements.ts";
 import { decodeTexture } from "./_textures.ts";
 import { checkPlacements, readMesh } from "./_meshes.ts";
+import { readEnvironment } from "./_environment.ts";
+import type { HdrImage } from "../decode/hdr.ts";
 
 /** One use of a file in a scene. */
 export interface AssetUse {
@@ -28,6 +30,8 @@ export interface SceneAssets {
   textures: Map<string, TextureImage>;
   /** Parsed mesh files. */
   meshes: Map<string, MeshData>;
+  /** Decoded `.hdr` environments (the path tracer's). */
+  environments: Map<string, HdrImage>;
 }
 
 /**
@@ -55,6 +59,14 @@ export function sceneAssets(description: SceneDescription): AssetUse[] {
       });
     }
   });
+  const env = description.environment;
+  if (env !== undefined && "Hdr" in env) {
+    uses.push({
+      kind: "environment",
+      path: env.Hdr.path,
+      jsonPath: "environment.Hdr.path",
+    });
+  }
   return uses;
 }
 
@@ -77,8 +89,12 @@ export async function loadAssets(
     const key = `${use.kind}\0${use.path}`;
     if (!first.has(key)) first.set(key, use);
   }
-  const loaded = new Map<string, TextureImage | MeshData>();
-  const assets: SceneAssets = { textures: new Map(), meshes: new Map() };
+  const loaded = new Map<string, TextureImage | MeshData | HdrImage>();
+  const assets: SceneAssets = {
+    textures: new Map(),
+    meshes: new Map(),
+    environments: new Map(),
+  };
   for (const use of first.values()) {
     const file = await abortable(
       locate(use.path, use.jsonPath, base, use.kind),
@@ -99,6 +115,13 @@ export async function loadAssets(
           await readMesh(use.path, use.jsonPath, file, signal);
         assets.meshes.set(use.path, mesh);
         value = mesh;
+        break;
+      }
+      case "environment": {
+        const image = value as HdrImage | undefined ??
+          await readEnvironment(use.path, use.jsonPath, file, signal);
+        assets.environments.set(use.path, image);
+        value = image;
         break;
       }
       default: {

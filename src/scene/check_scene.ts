@@ -75,10 +75,13 @@ export function checkScene(scene: Scene): Scene {
       }`,
     );
   }
+  const environments: unknown = scene.environments;
   for (const use of sceneAssets(description)) {
     const [held, name] = use.kind === "texture"
       ? [textures, "textures"]
-      : [meshes as Map<string, MeshData> | undefined, "meshes"];
+      : use.kind === "mesh"
+      ? [meshes as Map<string, MeshData> | undefined, "meshes"]
+      : [environments as Map<string, unknown> | undefined, "environments"];
     if (held?.has(use.path) !== true) {
       throw new TypeError(
         `${use.jsonPath} names the ${use.kind} ${
@@ -93,6 +96,12 @@ export function checkScene(scene: Scene): Scene {
     ...(meshes === undefined
       ? {}
       : { meshes: meshes as Map<string, MeshData> }),
+    ...(environments === undefined ? {} : {
+      environments: environments as Map<
+        string,
+        { width: number; height: number; rgb: Float32Array }
+      >,
+    }),
   };
 }
 

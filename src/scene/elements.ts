@@ -67,7 +67,7 @@ export type CheckMaterial = (value: unknown, path: string) => Material;
  * What a file a scene names holds, which decides how the asset loader (`_assets.ts`) loads
  * it: a texture image, or a mesh file.
  */
-export type AssetKind = "texture" | "mesh";
+export type AssetKind = "texture" | "mesh" | "environment";
 
 /** A file an element names, other than its material's texture. */
 export interface ElementFile {

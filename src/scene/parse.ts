@@ -51,10 +51,15 @@ export async function parseScene(
     throw error;
   }
   const description = validateScene(value);
-  const { textures, meshes } = await loadAssets(
+  const { textures, meshes, environments } = await loadAssets(
     description,
     options.baseDir,
     options.signal,
   );
-  return { description, textures, meshes };
+  return {
+    description,
+    textures,
+    meshes,
+    ...(environments.size === 0 ? {} : { environments }),
+  };
 }
