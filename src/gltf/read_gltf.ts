@@ -1,0 +1,384 @@
+/**
+ * {@linkcode readGltf}: a glTF 2.0 file (`.glb`, or `.gltf` with its `.bin` and images beside
+ * it) to raypool's neutral {@linkcode GltfModel}.
+ *
+ * @module
+ */
+
+// deno-lint-ignore no-import-prefix
+import type * as Core from "npm:@gltf-transform/core@4.5.1";
+// deno-lint-ignore no-import-prefix
+import type * as Ext from "npm:@gltf-transform/extensions@4.5.1";
+import { abortError, reason } from "../_format.ts";
+import { abortable } from "../scene/_abortable.ts";
+import { readContainer } from "./_container.ts";
+import { gltfError } from "./_error.ts";
+import { convertPrimitive } from "./_geometry.ts";
+import { MaterialConverter } from "./_materials.ts";
+type Light = Ext.Light;
+
+import type {
+  GltfCamera,
+  GltfInstance,
+  GltfLight,
+  GltfModel,
+  GltfPrimitive,
+} from "./types.ts";
+
+/** Options for {@linkcode readGltf}. */
+export interface ReadGltfOptions {
+  /** Aborting rejects with an `AbortError` at once and stops between steps. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads a glTF 2.0 file and everything it refers to, through raypool's bounded reader.
+ *
+ * The shown scene (`scene`, else the first) is flattened: every mesh primitive it uses once,
+ * in object space, placed by {@linkcode GltfModel.instances} with world matrices from the
+ * node hierarchy; materials, the images they use (decoded to RGBA8), cameras and
+ * `KHR_lights_punctual` lights with their world transforms. Compressed geometry
+ * (`KHR_draco_mesh_compression`, `EXT_meshopt_compression`) loads its decoder only when a file
+ * uses it. Extensions raypool does not support are listed in `warnings` (one line each);
+ * one the file requires is an error.
+ *
+ * @throws {TypeError | SyntaxError} A malformed file: one line naming the file and the glTF
+ * path, e.g. `glTF file "a.glb": meshes[3].primitives[0].indices: accessor 12 is out of range
+ * (the file has 5 accessors)`.
+ * @throws {RangeError} A file, a total or an image beyond the limits (`limits.ts`).
+ * @throws {Deno.errors.NotFound} and the like: a file that cannot be read.
+ * @throws {DOMException} An `AbortError` when the signal aborts.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { readGltf } from "./read_gltf.ts";
+ *
+ * const model = await readGltf("model.glb");
+ * console.log(model.primitives.length, model.instances.length, model.warnings);
+ * ```
+ */
+export async function readGltf(
+  path: string,
+  options: ReadGltfOptions = {},
+): Promise<GltfModel> {
+  const { signal } = options;
+  if (signal?.aborted) throw abortError(signal, "loading the scene");
+  const container = await readContainer(path, signal);
+  const { facts } = container;
+  const io = await abortable(createIO(path, facts.used), signal);
+  let document: Core.Document;
+  try {
+    document = await abortable(
+      io.readJSON({
+        json: container.json,
+        resources: container.resources as Record<
+          string,
+          Uint8Array<ArrayBuffer>
+        >,
+      }),
+      signal,
+    );
+  } catch (error) {
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
+    throw gltfError(
+      path,
+      "",
+      `cannot read it: ${reason(error)}`,
+      TypeError,
+      error,
+    );
+  }
+  const root = document.getRoot();
+  const warnings = [...facts.warnings];
+  const nodes = root.listNodes();
+  const nodeIndex = new Map(nodes.map((node, i) => [node, i]));
+  const meshIndex = new Map(root.listMeshes().map((mesh, i) => [mesh, i]));
+  const materialList = root.listMaterials();
+  const materialIndex = new Map(materialList.map((m, i) => [m, i]));
+  const converter = new MaterialConverter(path, root.listTextures());
+  const materials = materialList.map((m, i) => converter.convert(m, i));
+
+  const primitives: GltfPrimitive[] = [];
+  const meshPrimitives = new Map<Core.Mesh, number[]>();
+  const primitivesOf = (mesh: Core.Mesh): number[] => {
+    let list = meshPrimitives.get(mesh);
+    if (list !== undefined) return list;
+    list = [];
+    const m = meshIndex.get(mesh)!;
+    mesh.listPrimitives().forEach((primitive, p) => {
+      const material = primitive.getMaterial();
+      const index = material === null ? -1 : materialIndex.get(material)!;
+      const normalMap = index < 0 ? undefined : materials[index].normalTexture;
+      const converted = convertPrimitive(
+        path,
+        `meshes[${m}].primitives[${p}]`,
+        primitive,
+        index,
+        { normalMapTexCoord: normalMap?.texCoord ?? -1 },
+      );
+      if (typeof converted === "string") {
+        warnings.push(converted);
+        return;
+      }
+      if (primitive.listTargets().length > 0) {
+        warnings.push(
+          `glTF file ${
+            JSON.stringify(path)
+          }: meshes[${m}].primitives[${p}]: morph targets are not applied`,
+        );
+      }
+      list!.push(primitives.length);
+      primitives.push(converted);
+    });
+    meshPrimitives.set(mesh, list);
+    return list;
+  };
+
+  const instances: GltfInstance[] = [];
+  const cameras: GltfCamera[] = [];
+  const lights: GltfLight[] = [];
+  const lightNames = new Map<Light, string>();
+  const scene = facts.scene < 0 ? undefined : root.listScenes()[facts.scene];
+  const visit = (node: Core.Node, parent: Float64Array) => {
+    const matrix = multiply(parent, node.getMatrix());
+    const n = nodeIndex.get(node)!;
+    const mesh = node.getMesh();
+    if (mesh !== null) {
+      if (node.getSkin() !== null) {
+        warnings.push(
+          `glTF file ${
+            JSON.stringify(path)
+          }: nodes[${n}]: skinning is not applied (the mesh is shown in its bind pose)`,
+        );
+      }
+      for (const primitive of primitivesOf(mesh)) {
+        instances.push({ primitive, node: n, matrix });
+      }
+    }
+    const camera = node.getCamera();
+    if (camera !== null) cameras.push(cameraOf(camera, n, matrix));
+    const light = node.getExtension<Light>("KHR_lights_punctual");
+    if (light !== null) {
+      let name = lightNames.get(light);
+      if (name === undefined) {
+        name = light.getName() || `lights[${lightNames.size}]`;
+        lightNames.set(light, name);
+      }
+      lights.push(lightOf(light, name, n, matrix));
+    }
+    for (const child of node.listChildren()) visit(child, matrix);
+  };
+  const identity = new Float64Array([
+    1,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    1,
+  ]);
+  for (const node of scene?.listChildren() ?? []) {
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
+    visit(node, identity);
+  }
+  // Cameras in node order, so "the first camera" does not depend on the traversal.
+  cameras.sort((a, b) => a.node - b.node);
+  await converter.decodeImages(signal);
+  warnings.push(...converter.warnings);
+  return {
+    path,
+    primitives,
+    instances,
+    materials,
+    images: converter.images,
+    cameras,
+    lights,
+    bounds: bounds(primitives, instances),
+    warnings,
+    files: container.files,
+  };
+}
+
+let draco: Promise<unknown> | undefined;
+
+/** A gltf-transform reader with raypool's extensions, and decoders for those the file uses. */
+async function createIO(
+  path: string,
+  used: Set<string>,
+): Promise<Core.PlatformIO> {
+  // deno-lint-ignore no-import-prefix
+  const core = await import("npm:@gltf-transform/core@4.5.1");
+  // deno-lint-ignore no-import-prefix
+  const ext = await import("npm:@gltf-transform/extensions@4.5.1");
+  /** Resources come in through `readJSON`: this reader never opens a file itself. */
+  class PreloadedIO extends core.PlatformIO {
+    protected readURI(uri: string): never {
+      throw new Error(`resource ${JSON.stringify(uri)} was not preloaded`);
+    }
+    protected resolve(base: string, path: string): string {
+      return `${base}/${path}`;
+    }
+    protected dirname(uri: string): string {
+      return uri.slice(0, uri.lastIndexOf("/") + 1);
+    }
+  }
+  const io = new PreloadedIO()
+    .setLogger(new core.Logger(core.Logger.Verbosity.SILENT))
+    .registerExtensions([
+      ext.KHRDracoMeshCompression,
+      ext.EXTMeshoptCompression,
+      ext.KHRMeshQuantization,
+      ext.KHRTextureTransform,
+      ext.KHRMaterialsEmissiveStrength,
+      ext.KHRMaterialsTransmission,
+      ext.KHRMaterialsIOR,
+      ext.KHRMaterialsUnlit,
+      ext.KHRLightsPunctual,
+    ]);
+  try {
+    if (used.has("KHR_draco_mesh_compression")) {
+      // deno-lint-ignore no-import-prefix
+      draco ??= import("npm:draco3dgltf@1.5.7").then((m) =>
+        m.default.createDecoderModule()
+      ).catch((error) => {
+        draco = undefined;
+        throw error;
+      });
+      io.registerDependencies({ "draco3d.decoder": await draco });
+    }
+    if (used.has("EXT_meshopt_compression")) {
+      const { MeshoptDecoder } = await import(
+        // deno-lint-ignore no-import-prefix
+        "npm:meshoptimizer@0.25.0"
+      );
+      await MeshoptDecoder.ready;
+      io.registerDependencies({ "meshopt.decoder": MeshoptDecoder });
+    }
+  } catch (error) {
+    throw gltfError(
+      path,
+      "",
+      `the geometry decoder did not load: ${reason(error)}`,
+      Error,
+      error,
+    );
+  }
+  return io;
+}
+
+/** a · b for column-major 4 × 4 matrices. */
+function multiply(a: Float64Array, b: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(16);
+  for (let col = 0; col < 4; col++) {
+    for (let row = 0; row < 4; row++) {
+      let sum = 0;
+      for (let k = 0; k < 4; k++) sum += a[k * 4 + row] * b[col * 4 + k];
+      out[col * 4 + row] = sum;
+    }
+  }
+  return out;
+}
+
+function cameraOf(
+  camera: Core.Camera,
+  node: number,
+  matrix: Float64Array,
+): GltfCamera {
+  const name = camera.getName() || `cameras of nodes[${node}]`;
+  const zfar = camera.getZFar();
+  if (camera.getType() === "orthographic") {
+    return {
+      type: "orthographic",
+      name,
+      node,
+      matrix,
+      xmag: camera.getXMag(),
+      ymag: camera.getYMag(),
+      znear: camera.getZNear(),
+      zfar,
+    };
+  }
+  const aspectRatio = camera.getAspectRatio();
+  return {
+    type: "perspective",
+    name,
+    node,
+    matrix,
+    yfov: camera.getYFov(),
+    aspectRatio: aspectRatio ?? undefined,
+    znear: camera.getZNear(),
+    zfar: zfar > 0 && Number.isFinite(zfar) ? zfar : undefined,
+  };
+}
+
+function lightOf(
+  light: Light,
+  name: string,
+  node: number,
+  m: Float64Array,
+): GltfLight {
+  const [r, g, b] = light.getColor();
+  // The node's −Z, through the matrix's rotation and scale, normalised.
+  const dx = -m[8], dy = -m[9], dz = -m[10];
+  const length = Math.hypot(dx, dy, dz) || 1;
+  return {
+    name,
+    type: light.getType() as GltfLight["type"],
+    node,
+    color: [r, g, b],
+    intensity: light.getIntensity(),
+    range: light.getRange() ?? undefined,
+    position: [m[12], m[13], m[14]],
+    direction: [dx / length, dy / length, dz / length],
+    innerConeAngle: light.getInnerConeAngle(),
+    outerConeAngle: light.getOuterConeAngle(),
+  };
+}
+
+/** World bounds: each instance's object box, its eight corners transformed. */
+function bounds(
+  primitives: GltfPrimitive[],
+  instances: GltfInstance[],
+): GltfModel["bounds"] {
+  const boxes = primitives.map(({ positions: p }) => {
+    const box = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
+    for (let i = 0; i < p.length; i += 3) {
+      for (let c = 0; c < 3; c++) {
+        if (p[i + c] < box[c]) box[c] = p[i + c];
+        if (p[i + c] > box[c + 3]) box[c + 3] = p[i + c];
+      }
+    }
+    return box;
+  });
+  const min = [Infinity, Infinity, Infinity];
+  const max = [-Infinity, -Infinity, -Infinity];
+  for (const { primitive, matrix: m } of instances) {
+    const box = boxes[primitive];
+    if (!(box[0] <= box[3])) continue;
+    for (let corner = 0; corner < 8; corner++) {
+      const x = box[corner & 1 ? 3 : 0];
+      const y = box[corner & 2 ? 4 : 1];
+      const z = box[corner & 4 ? 5 : 2];
+      const world = [
+        m[0] * x + m[4] * y + m[8] * z + m[12],
+        m[1] * x + m[5] * y + m[9] * z + m[13],
+        m[2] * x + m[6] * y + m[10] * z + m[14],
+      ];
+      for (let c = 0; c < 3; c++) {
+        min[c] = Math.min(min[c], world[c]);
+        max[c] = Math.max(max[c], world[c]);
+      }
+    }
+  }
+  if (!(min[0] <= max[0])) return { min: [0, 0, 0], max: [0, 0, 0] };
+  return { min: [min[0], min[1], min[2]], max: [max[0], max[1], max[2]] };
+}
