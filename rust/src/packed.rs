@@ -1,111 +1,229 @@
 //! The packed scene: the one binary form in which a scene crosses from JavaScript (and files)
-//! into the core. TypeScript writes it (`src/render/packed_scene.ts`); [`from_packed`] reads
-//! it, checking every value with the rules of [`SceneBuilder`]; [`prepare`] appends the BVH
-//! so that it is built once and read by every worker.
+//! into the core. TypeScript writes it (`src/render/packed_scene.ts`, a pure serializer: no
+//! transforms, no normals, no BVH); [`from_packed`] reads it, checking every value with the
+//! rules of [`SceneBuilder`]; [`prepare`] checks it once, builds every BVH and computes what the
+//! core derives (smooth normals), and returns the *prepared* form that every worker reads
+//! without redoing any of that.
 //!
-//! # Format, version 1
+//! # Format, version 2
 //!
-//! All numbers little-endian; every record and section starts at a multiple of 8 bytes. The
-//! view (image size, field of view, samples, camera) is not part of it: one packed scene is
-//! rendered with any number of views.
+//! All numbers little-endian; every record, array and section starts at a multiple of 8 bytes
+//! (arrays are followed by zero bytes up to the next multiple of 8: "padded"). The view (image
+//! size, field of view, samples, camera) is not part of it: one packed scene is rendered with
+//! any number of views. `NONE` = `u32::MAX` = 0xFFFF_FFFF ("no texture", "no index").
+//! Every "must" below is checked by the reader; a violation is one error line naming the
+//! record (`packed scene: material 2: roughness must be 0 to 1, got 1.5`), never a panic, and
+//! no input makes the reader allocate much more than the input's size.
 //!
-//! Header, 48 bytes:
+//! ## Header, 128 bytes
 //!
 //! ```text
 //! 0   [u8; 8] magic b"RAYPOOL\0"
-//! 8   u32     version = 1
-//! 12  u32     flags: bit 0 = a BVH section follows the lights (written by prepare);
-//!                    bit 1 = brute force: no BVH, test every element (tests and benchmarks);
-//!                    the two exclude each other, other bits must be 0
+//! 8   u32     version = 2
+//! 12  u32     flags: bit 0 = prepared (written by `prepare` only: a prepared section follows
+//!                    the lights, mesh indices are in BVH leaf order, smooth normals present);
+//!                    bit 1 = brute force (no BVH, every ray tests every element; tests and
+//!                    benchmarks). The two exclude each other; other bits must be 0.
 //! 16  f64     shadow_bias (finite)
 //! 24  u32     max_recursion_depth (at most 1000)
 //! 28  u32     texture_count
 //! 32  u32     material_count
-//! 36  u32     element_count
-//! 40  u32     light_count
-//! 44  u32     reserved, 0
+//! 36  u32     mesh_count       (mesh objects: geometry stored once, in object space)
+//! 40  u32     element_count    (spheres, planes and instances, in scene order)
+//! 44  u32     light_count
+//! --- scene settings of the path tracer (issue 18). The values in [brackets] are what a
+//!     scene without them gets, and mean "render exactly as the original": ---
+//! 48  u32     integrator: 0 Whitted (the original's) [0], 1 Path
+//! 52  u32     max_bounces: 0 when Whitted [0]; 1 to 1024 when Path
+//! 56  f32×3   environment red, green, blue: linear radiance of what rays escape to
+//!             (finite, ≥ 0) [0, 0, 0 = black]
+//! 68  u32     environment_texture: NONE [NONE], or a texture index (format 2, equirectangular;
+//!             replaces the colour)
+//! 72  f32     environment_intensity (finite, ≥ 0; scales colour or texture) [1]
+//! 76  f32     environment_rotation_degrees about +y (finite) [0]
+//! 80  u32     tone_mapping: 0 Clamp [0] (under Whitted: the original's encoding, always),
+//!             1 Neutral (Khronos PBR Neutral), 2 Aces
+//! 84  f32     exposure in stops (finite) [0]
+//! 88  [u8;40] reserved, all 0
 //! ```
 //!
-//! Then `texture_count` textures, numbered from 0: `u32 width, u32 height` (each 1 to
-//! 2^31−1), then width × height × 4 bytes of RGBA8, rows top first, then zero bytes up to the
-//! next multiple of 8.
+//! Then, in this order: textures, materials, mesh objects, elements, lights, and (flag bit 0)
+//! the prepared section. Nothing may follow: trailing bytes are an error.
 //!
-//! Then `material_count` materials of 64 bytes, numbered from 0:
+//! ## Textures (`texture_count`, numbered from 0)
 //!
 //! ```text
-//! 0   u32 coloration: 0 colour, 1 texture
-//! 4   u32 surface: 0 diffuse, 1 reflective, 2 refractive
-//! 8   f64 red, f64 green, f64 blue (finite as f32; all 0 for a texture)
-//! 32  u32 texture_index (< texture_count; 0 for a colour)
-//! 36  u32 reserved, 0
-//! 40  f64 albedo (finite as f32)
-//! 48  f64 a: reflective: reflectivity; refractive: index (> 0 as f32); diffuse: 0
-//! 56  f64 b: refractive: transparency; otherwise 0
+//! 0   u32 width, 4 u32 height (each 1 to 2^31−1)
+//! 8   u32 format: 0 RGBA8 colour: bytes decoded with the original's table (sRGB-like;
+//!                   what scene textures and glTF base colour / emissive textures are)
+//!                 1 RGBA8 data: linear, byte / 255 (glTF metallic-roughness, normal maps)
+//!                 2 RGB f32 linear (HDR environments; finite, ≥ 0), 12 bytes a texel
+//! 12  u32 reserved, 0
+//! 16  width × height texels, rows top first (4 bytes each for formats 0 and 1, 12 for 2),
+//!     padded
 //! ```
 //!
-//! Then `element_count` elements in scene order, which breaks distance ties: on equal distance
-//! the earlier element wins. Each starts with `u32 kind, u32 material_index` (< material_count):
+//! ## Materials (`material_count`, numbered from 0), 256 bytes each
+//!
+//! The original's fields keep their exact numeric meaning (f32, as the core computes with;
+//! the writer rounds an f64 to the nearest f32 exactly as the version-1 reader did):
 //!
 //! ```text
-//! kind 0 sphere, 40 bytes: f64 cx, cy, cz, radius (finite; radius > 0)
-//! kind 1 plane,  56 bytes: f64 ox, oy, oz, nx, ny, nz (finite; the normal non-zero,
-//!                          normalised by the reader; visible from the side it points away from)
-//! kind 2 mesh, 24 bytes then its arrays, each padded with zero bytes to a multiple of 8:
-//!     u32 flags: bit 0 = vertex normals follow (smooth shading), bit 1 = texture
-//!                coordinates follow; other bits 0
-//!     u32 vertex_count, u32 triangle_count (1 to 2^24), u32 reserved 0
-//!     vertex_count × 3 f64: positions, world space (finite)
-//!     vertex_count × 3 f32: normals (finite; normalised by the reader; a zero normal means
-//!                           "use the face's"), when flag bit 0
-//!     vertex_count × 2 f32: u, v (finite), when flag bit 1
-//!     triangle_count × 3 u32: vertex indices (< vertex_count), counter-clockwise seen from
-//!                             outside; seen from both sides, refraction takes inside and
-//!                             outside from this winding
+//! 0   u32    coloration: 0 colour, 1 texture (the original's lookup: nearest texel, its
+//!            truncating wrap, no texcoord transform)
+//! 4   u32    surface: 0 diffuse, 1 reflective, 2 refractive, 3 pbr (issue 18; the Whitted
+//!            integrator shades pbr as diffuse until the path tracer defines more)
+//! 8   f32×3  red, green, blue (finite; all 0 for a texture)
+//! 20  u32    coloration_texture (< texture_count, format 0) for a texture; NONE for a colour
+//! 24  f32    albedo (finite)
+//! 28  f32    a: reflective: reflectivity (finite); refractive: index (> 0); otherwise 0
+//! 32  f32    b: refractive: transparency (finite); otherwise 0
+//! 36  u32    flags: bit 0 single-sided (glTF doubleSided = false: back faces are not hit);
+//!            bit 1 unlit (KHR_materials_unlit: base colour is the radiance); others 0.
+//!            0 = the original's meshes: seen from both sides, lit.
+//! 40  u32    alpha_mode: 0 opaque, 1 mask, 2 blend
+//! 44  f32    alpha_cutoff (finite, 0 to 1; used by mask) [0.5]
+//! --- physically based fields (glTF metallic-roughness); for surfaces 0-2 they are ignored
+//!     but still checked; the writer fills in the bracketed defaults ---
+//! 48  f32×4  base_color_factor r, g, b, a (finite, 0 to 1) [1, 1, 1, 1]. The base colour
+//!            is coloration (colour or texture) × albedo × this factor × base_color_texture.
+//! 64  f32    metallic (0 to 1) [0]
+//! 68  f32    roughness (0 to 1) [0.5]
+//! 72  f32×3  emission r, g, b (finite, ≥ 0) [1, 1, 1]
+//! 84  f32    emission_strength (finite, ≥ 0) [0]; emitted radiance = emission × strength ×
+//!            emissive_texture
+//! 88  f32    transmission (0 to 1) [0]
+//! 92  f32    ior (finite, ≥ 1) [1.5]
+//! 96  f32    normal_scale (finite) [1]
+//! 100 u32    reserved, 0
+//! 104 TextureRef base_color_texture         (format 0)
+//! 136 TextureRef metallic_roughness_texture (format 1; glTF: roughness in G, metallic in B)
+//! 168 TextureRef normal_texture             (format 1; tangent space, needs uvs)
+//! 200 TextureRef emissive_texture           (format 0)
+//! 232 [u8; 24] reserved, all 0
 //! ```
 //!
-//! Then `light_count` lights of 64 bytes:
+//! `TextureRef`, 32 bytes (KHR_texture_transform and the glTF sampler):
 //!
 //! ```text
-//! 0   u32 kind: 0 directional (x, y, z = the direction the light travels, non-zero),
-//!               1 spherical (x, y, z = position; falls off as 1/(4πr²))
-//! 4   u32 reserved, 0
-//! 8   f64 x, y, z (finite)
-//! 32  f64 red, green, blue (finite as f32)
-//! 56  f64 intensity (finite as f32)
+//! 0   u32   texture: NONE (no texture: the other fields are ignored but checked), or an index
+//! 4   u32   texcoord set: 0 (meshes carry one set of uvs)
+//! 8   u32   sampler: bits 0-1 wrap u, bits 2-3 wrap v (0 repeat, 1 clamp to edge, 2 mirrored
+//!           repeat), bit 4 filter (0 nearest, 1 bilinear); other bits 0
+//! 12  f32×2 offset u, v (finite) [0, 0]
+//! 20  f32   rotation in radians, counter-clockwise in uv space (finite) [0]
+//! 24  f32×2 scale u, v (finite) [1, 1]
 //! ```
 //!
-//! Then, when flag bit 0 is set, the BVH section over the spheres:
+//! uv' = offset + R(rotation) · (scale ⊙ uv), as KHR_texture_transform.
+//!
+//! ## Mesh objects (`mesh_count`, numbered from 0)
+//!
+//! Geometry stored once, in its own (object) space; instances place it. A 16-byte head:
 //!
 //! ```text
-//! u32 node_count, u32 sphere_count (= the number of sphere elements)
-//! sphere_count × u32: the spheres in leaf order, each named by its element index (each sphere
-//!                     exactly once), then zero bytes up to the next multiple of 8
-//! node_count × 56 bytes, root first:
-//!     f64 min_x, min_y, min_z, max_x, max_y, max_z (bounds; not NaN)
-//!     u32 start, u32 count: a leaf (count > 0) holds leaf-order spheres start .. start+count;
-//!                           an interior node (count = 0) has children start and start+1,
-//!                           both after it
+//! 0   u32 flags: bit 0 normals, bit 1 uvs, bit 2 colours, bit 3 tangents follow; other bits 0
+//! 4   u32 vertex_count (1 to 2^28)
+//! 8   u32 triangle_count (1 to 2^24)
+//! 12  u32 reserved, 0
 //! ```
 //!
-//! The nodes must form one tree rooted at node 0, at most [`MAX_DEPTH`](crate::bvh::MAX_DEPTH)
-//! levels deep, whose leaves cover every sphere exactly once; no scene has nodes without
-//! spheres or spheres without nodes.
+//! then these arrays, each padded:
 //!
-//! Then, still in the BVH section, one BVH per mesh, in scene order, laid out the same way:
+//! ```text
+//! vertex_count × 3 f32    positions (finite)
+//! vertex_count × 3 f32    normals, when bit 0 (finite; normalised by the core; (0, 0, 0)
+//!                         means "use the face's")
+//! vertex_count × 2 f32    u, v, when bit 1 (finite)
+//! vertex_count × 4 f32    colours r, g, b, a (linear, finite), when bit 2
+//! vertex_count × 4 f32    tangents x, y, z, w (finite, w = ±1), when bit 3
+//! triangle_count × 3 u32  vertex indices (< vertex_count), counter-clockwise seen from the
+//!                         front (outside); refraction takes inside and outside from it
+//! ```
+//!
+//! A mesh without normals that an instance shades smooth gets normals computed by the core
+//! (in `prepare`; [`smooth_normals`](crate::mesh::smooth_normals)) with the semantics of the
+//! former TypeScript `vertexNormals`: the area-weighted sum of the faces' normals, vertices at
+//! exactly the same position sharing one sum, normalised; (0, 0, 0) where the sum vanishes.
+//! The prepared form carries them (flag bit 0 of the mesh set).
+//!
+//! ## Elements (`element_count`), in scene order
+//!
+//! Scene order breaks distance ties: on equal distance the earlier element wins (within an
+//! instance, the lower triangle index). Each starts with `u32 kind, u32 material_index`
+//! (< material_count):
+//!
+//! ```text
+//! kind 0 sphere,   40 bytes: f64 cx, cy, cz, radius (finite; radius > 0)
+//! kind 1 plane,    56 bytes: f64 ox, oy, oz, nx, ny, nz (finite; the normal non-zero,
+//!                            normalised by the reader; visible from the side it points away from)
+//! kind 2 instance, 112 bytes: a mesh object placed in the world
+//!     8   u32    mesh (< mesh_count)
+//!     12  u32    flags: bit 0 smooth (shade with the mesh's vertex normals, computed by the
+//!                core when the mesh has none); other bits 0
+//!     16  f64×12 the affine transform, a 3×4 matrix, rows first:
+//!                world = (m00 x + m01 y + m02 z + m03, m10 x + … + m13, m20 x + … + m23);
+//!                finite, and its 3×3 part invertible (|det| > 0 and its inverse finite)
+//! ```
+//!
+//! The core derives the inverse (rays go into object space; distances stay world distances)
+//! and the normal matrix (the inverse transpose). A mirroring transform (det < 0) needs no
+//! change of winding: the front is where the transformed normal points (as glTF's rule and the
+//! former `transformMesh`'s swap of two corners both give). The `Mesh` element's `transform`
+//! is M = T · R · S (scale, then rotate about the unit axis by Rodrigues' formula, then
+//! translate); glTF nodes give their world matrix. A mesh placed 1,000 times costs its
+//! geometry and BVH once and 112 bytes per placement.
+//!
+//! ## Lights (`light_count`), 96 bytes each
+//!
+//! ```text
+//! 0   u32    kind: 0 directional (x, y, z = the direction the light travels, non-zero),
+//!                  1 spherical (x, y, z = position; falls off as 1/(4πr²)),
+//!                  2 spot (KHR_lights_punctual; reserved: this version refuses it)
+//! 4   u32    reserved, 0
+//! 8   f64×3  x, y, z (finite)
+//! 32  f64×3  red, green, blue (finite as f32)
+//! 56  f64    intensity (finite as f32)
+//! 64  f64×3  spot: the direction the cone points; otherwise 0
+//! 88  f32×2  spot: inner and outer cone angle in radians; otherwise 0
+//! ```
+//!
+//! ## Prepared section (flag bit 0; written by [`prepare`] only)
+//!
+//! BVH node, 32 bytes (the one node type of [`bvh`](crate::bvh), for both levels):
+//!
+//! ```text
+//! 0   f32×3  min x, y, z   12 f32×3 max x, y, z  (not NaN, min ≤ max; rounded outwards)
+//! 24  u32    start, 28 u32 count: a leaf (count > 0) holds leaf-order primitives
+//!            start .. start+count; an interior node (count = 0) has children start and
+//!            start+1, both after it
+//! ```
+//!
+//! First the top level, over the spheres and instances (planes are unbounded and stay a list):
+//!
+//! ```text
+//! u32 node_count, u32 item_count (= the number of sphere and instance elements)
+//! item_count × u32: element indices in leaf order (each sphere and instance exactly once),
+//!                   padded
+//! node_count × node
+//! ```
+//!
+//! then one BVH per mesh object, in order:
 //!
 //! ```text
 //! u32 node_count, u32 triangle_count (= the mesh's)
-//! triangle_count × u32: the mesh's triangles in leaf order (each exactly once), then padding
-//! node_count × 56 bytes, as above; a leaf holds leaf-order triangles start .. start+count;
-//!     every box holds its children and its triangles' corners, at most
-//!     [`mesh_bvh::MAX_DEPTH`](crate::mesh_bvh::MAX_DEPTH) levels
+//! triangle_count × u32: for each triangle slot of the prepared mesh (whose index array is in
+//!                       leaf order), its triangle index in the writer's order, which breaks
+//!                       distance ties (a permutation), padded
+//! node_count × node
 //! ```
 //!
-//! Nothing may follow: trailing bytes are an error.
-//!
-//! Every error is one line naming the record, e.g. `packed scene: element 3 (sphere): radius
-//! must be positive, got -1`; no input makes the reader panic, loop or allocate much more
-//! than the input's size.
+//! The nodes of each tree must form one tree rooted at node 0, at most
+//! [`MAX_DEPTH`](crate::bounds::MAX_DEPTH) levels deep, whose leaves cover every primitive
+//! exactly once (no nodes without primitives, no primitives without nodes). Workers check
+//! this structure (O(nodes)), not the geometry: that every box holds its primitives is
+//! `prepare`'s guarantee, and a box that did not could only make an image wrong, never make
+//! the core fail.
 
 use crate::bvh::{Aabb, Bvh, Node};
 use crate::color::Color;
