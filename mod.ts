@@ -9,6 +9,9 @@
  * - Rendering: {@linkcode render} for one image, {@linkcode Renderer} to keep a pool of
  *   workers across many (animations, servers), {@linkcode renderPngStream} to render an image
  *   of any size straight to a PNG file, band by band, in bounded memory.
+ * - glTF 2.0 models: {@linkcode loadGltf} (a `.glb` or `.gltf` as a scene; `loadScene` of one
+ *   does the same), {@linkcode readGltf} (the model as plain arrays), and the `Gltf` element
+ *   ({@linkcode gltf}) that places a model in a scene.
  * - Encoding: {@linkcode encodePng}, {@linkcode encodeJpeg}.
  *
  * Import it from any project (`import { render } from "../raypool/mod.ts"`): its one npm
@@ -46,6 +49,7 @@ export {
   checkScene,
   diffuse,
   directionalLight,
+  gltf,
   loadScene,
   type LoadSceneOptions,
   material,
@@ -66,6 +70,13 @@ export {
   validateScene,
   vector,
 } from "./src/scene/mod.ts";
+export {
+  frameBounds,
+  loadGltf,
+  type LoadGltfOptions,
+} from "./src/gltf/load_gltf.ts";
+export { readGltf, type ReadGltfOptions } from "./src/gltf/read_gltf.ts";
+export type * from "./src/gltf/types.ts";
 export { render } from "./src/render/render.ts";
 export { Renderer, type RendererOptions } from "./src/render/renderer.ts";
 export {

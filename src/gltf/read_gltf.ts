@@ -50,11 +50,16 @@ export interface ReadGltfOptions {
  * @throws {DOMException} An `AbortError` when the signal aborts.
  *
  * @example Usage
- * ```ts ignore
- * import { readGltf } from "./read_gltf.ts";
+ * ```ts
+ * import { readGltf } from "../../mod.ts";
+ * import assert from "node:assert/strict";
  *
- * const model = await readGltf("model.glb");
- * console.log(model.primitives.length, model.instances.length, model.warnings);
+ * const model = await readGltf("examples/models/textured_box.glb");
+ * assert.equal(model.primitives[0].indices.length, 36); // 12 triangles
+ * assert.equal(model.instances.length, 1);
+ * assert.equal(model.materials[0].baseColorTexture?.colorSpace, "srgb");
+ * assert.deepEqual([model.images[0].width, model.images[0].height], [4, 4]);
+ * assert.deepEqual(model.warnings, []);
  * ```
  */
 export async function readGltf(

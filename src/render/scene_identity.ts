@@ -67,6 +67,10 @@ export function sceneIdentity(
         );
         break;
       }
+      case "gltf":
+        // The model by reference: the loader gives each load new arrays.
+        sources.push(scene.gltf?.get(use.path));
+        break;
       default: {
         const unknownKind: never = use.kind;
         throw new TypeError(`unknown asset kind ${unknownKind}`);

@@ -10,9 +10,12 @@ import { abortable } from "./_abortable.ts";
 import { elementFiles, elementParts } from "./elements.ts";
 import { decodeTexture } from "./_textures.ts";
 import { readMesh } from "./_meshes.ts";
+import { readGltf } from "../gltf/read_gltf.ts";
+import type { GltfModel } from "../gltf/types.ts";
+import { abortError } from "../_format.ts";
 
 /** What a file holds, which decides how it is loaded. */
-export type AssetKind = "texture" | "mesh";
+export type AssetKind = "texture" | "mesh" | "gltf";
 
 /** One use of a file in a scene. */
 export interface AssetUse {
@@ -30,6 +33,8 @@ export interface SceneAssets {
   textures: Map<string, TextureImage>;
   /** Parsed mesh files. */
   meshes: Map<string, MeshData>;
+  /** Loaded glTF models. */
+  gltf: Map<string, GltfModel>;
 }
 
 /**
@@ -41,8 +46,10 @@ export function sceneAssets(description: SceneDescription): AssetUse[] {
   description.elements.forEach((element, index) => {
     const parts = elementParts(element);
     const at = `elements[${index}].${parts.kind}`;
-    const coloration = parts.body.material.coloration;
-    if ("Texture" in coloration) {
+    const coloration = "material" in parts.body
+      ? parts.body.material.coloration
+      : undefined;
+    if (coloration !== undefined && "Texture" in coloration) {
       uses.push({
         kind: "texture",
         path: coloration.Texture.path,
@@ -79,8 +86,12 @@ export async function loadAssets(
     const key = `${use.kind}\0${use.path}`;
     if (!first.has(key)) first.set(key, use);
   }
-  const loaded = new Map<string, TextureImage | MeshData>();
-  const assets: SceneAssets = { textures: new Map(), meshes: new Map() };
+  const loaded = new Map<string, TextureImage | MeshData | GltfModel>();
+  const assets: SceneAssets = {
+    textures: new Map(),
+    meshes: new Map(),
+    gltf: new Map(),
+  };
   for (const use of first.values()) {
     const file = await abortable(
       locate(use.path, use.jsonPath, base, use.kind),
@@ -101,6 +112,16 @@ export async function loadAssets(
           await readMesh(use.path, use.jsonPath, file, signal);
         assets.meshes.set(use.path, mesh);
         value = mesh;
+        break;
+      }
+      case "gltf": {
+        const model = value as GltfModel | undefined ??
+          await readGltf(file, { signal }).catch((error) => {
+            if (signal?.aborted) throw abortError(signal, "loading the scene");
+            throw rewrap(error, `${use.jsonPath}: ${reason(error)}`);
+          });
+        assets.gltf.set(use.path, model);
+        value = model;
         break;
       }
       default: {

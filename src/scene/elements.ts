@@ -14,6 +14,7 @@
 
 import type {
   Element,
+  Gltf,
   Material,
   Mesh,
   MeshTransform,
@@ -55,7 +56,7 @@ export type CheckMaterial = (value: unknown, path: string) => Material;
 /** A file an element names, other than its material's texture. */
 export interface ElementFile {
   /** What the file holds, which decides how it is loaded. */
-  kind: "mesh";
+  kind: "mesh" | "gltf";
   /** The field of the body that names it. */
   field: string;
   /** The path as written. */
@@ -84,6 +85,10 @@ export const ELEMENTS: { readonly [K in ElementKind]: ElementKindEntry<K> } = {
       body.path === undefined
         ? []
         : [{ kind: "mesh", field: "path", path: body.path }],
+  },
+  Gltf: {
+    validate: validateGltf,
+    files: (body) => [{ kind: "gltf", field: "path", path: body.path }],
   },
 };
 
@@ -134,6 +139,8 @@ export function validateElementBody(
       return { Plane: ELEMENTS.Plane.validate(value, path, material) };
     case "Mesh":
       return { Mesh: ELEMENTS.Mesh.validate(value, path, material) };
+    case "Gltf":
+      return { Gltf: ELEMENTS.Gltf.validate(value, path, material) };
     default: {
       const unknownKind: never = kind;
       throw new TypeError(`unknown element kind ${describe(unknownKind)}`);
@@ -150,6 +157,8 @@ export function elementFiles(parts: ElementParts): ElementFile[] {
       return ELEMENTS.Plane.files(parts.body);
     case "Mesh":
       return ELEMENTS.Mesh.files(parts.body);
+    case "Gltf":
+      return ELEMENTS.Gltf.files(parts.body);
     default: {
       const unknownKind: never = parts;
       throw new TypeError(`unknown element kind ${describe(unknownKind)}`);
@@ -261,6 +270,17 @@ function validateMesh(
       );
     }
     out.smooth = o.smooth;
+  }
+  return out;
+}
+
+function validateGltf(value: unknown, path: string): Gltf {
+  const o = fields(value, path, ["path", "transform"]);
+  const out: Gltf = {
+    path: nonEmptyString(required(o, path, "path"), join(path, "path")),
+  };
+  if (o.transform !== undefined) {
+    out.transform = meshTransform(o.transform, join(path, "transform"));
   }
   return out;
 }

@@ -59,10 +59,15 @@ export async function prepareScene(
 ): Promise<Scene> {
   options.signal?.throwIfAborted();
   const clean = validateScene(description);
-  const { textures, meshes } = await loadAssets(
+  const { textures, meshes, gltf } = await loadAssets(
     clean,
     options.baseDir,
     options.signal,
   );
-  return { description: clean, textures, meshes };
+  return {
+    description: clean,
+    textures,
+    meshes,
+    ...(gltf.size > 0 ? { gltf } : {}),
+  };
 }

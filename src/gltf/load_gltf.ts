@@ -1,0 +1,255 @@
+/**
+ * {@linkcode loadGltf}: a glTF 2.0 file as a raypool {@linkcode Scene}, ready to render.
+ *
+ * @module
+ */
+
+import type {
+  Camera,
+  Light,
+  Scene,
+  SceneDescription,
+  Vector,
+} from "../types.ts";
+import { validateScene } from "../scene/validate.ts";
+import { readGltf } from "./read_gltf.ts";
+import type { GltfCamera, GltfModel } from "./types.ts";
+
+/** Options for {@linkcode loadGltf}. */
+export interface LoadGltfOptions {
+  /** Image width in pixels (default 512). */
+  width?: number;
+  /** Image height in pixels (default 512). */
+  height?: number;
+  /**
+   * Which of the model's cameras to look through (0 = the first, in node order); absent: the
+   * first when the model has one, else {@linkcode frameBounds}'s view.
+   */
+  camera?: number;
+  /** Aborting rejects with an `AbortError`. */
+  signal?: AbortSignal;
+}
+
+/** The vertical field of view of the framing camera, in degrees. */
+export const FRAMING_FOV = 40;
+
+/**
+ * Loads a `.glb` or `.gltf` (with its resources beside it) as a scene: one `Gltf` element
+ * placing the whole model with its materials, seen through the model's camera (`camera`, or
+ * its first), or else from a three-quarter front view framing its bounds; lit by the model's
+ * `KHR_lights_punctual` lights, or, when it has none, by the default light: a white
+ * directional light of intensity 3 from above, behind the viewer's left shoulder.
+ *
+ * The scene's `gltf` map holds the loaded model under the path as given, so rendering does
+ * not read the file again. Warnings (unsupported extensions, skipped primitives) are in
+ * `scene.gltf.get(path).warnings`.
+ *
+ * @throws Everything `readGltf` throws, and a `RangeError` for a `camera` the model lacks.
+ *
+ * @example Load a model (a box with a texture, built by `examples/models/make_models.ts`)
+ * ```ts
+ * import { loadGltf } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const scene = await loadGltf("examples/models/textured_box.glb", { width: 32, height: 32 });
+ * assert.deepEqual(scene.description.elements, [{ Gltf: { path: "examples/models/textured_box.glb" } }]);
+ * assert.equal(scene.gltf?.get("examples/models/textured_box.glb")?.primitives.length, 1);
+ * ```
+ */
+export async function loadGltf(
+  path: string,
+  options: LoadGltfOptions = {},
+): Promise<Scene> {
+  const { width = 512, height = 512, signal } = options;
+  const model = await readGltf(path, { signal });
+  return gltfScene(path, model, { width, height, camera: options.camera });
+}
+
+/** The scene of an already loaded model (see {@linkcode loadGltf}). */
+export function gltfScene(
+  path: string,
+  model: GltfModel,
+  options: { width: number; height: number; camera?: number },
+): Scene {
+  const { width, height } = options;
+  let view: { camera: Camera; fov: number };
+  if (options.camera !== undefined) {
+    const chosen = model.cameras[options.camera];
+    if (chosen === undefined) {
+      throw new RangeError(
+        `glTF file ${JSON.stringify(path)} has ${model.cameras.length} camera${
+          model.cameras.length === 1 ? "" : "s"
+        }; there is no camera ${options.camera}`,
+      );
+    }
+    view = cameraView(chosen, model.bounds);
+  } else if (model.cameras.length > 0) {
+    view = cameraView(model.cameras[0], model.bounds);
+  } else {
+    view = frameBounds(model.bounds);
+  }
+  const lights = model.lights.length > 0
+    ? model.lights.map((light): Light =>
+      light.type === "directional"
+        ? {
+          Directional: {
+            direction: toVector(light.direction),
+            color: rgb(light.color),
+            intensity: light.intensity,
+          },
+        }
+        : {
+          // A point light of I candela gives I / d² at distance d; raypool's spherical
+          // light of intensity P gives P / (4π d²).
+          Spherical: {
+            position: toVector(light.position),
+            color: rgb(light.color),
+            intensity: 4 * Math.PI * light.intensity,
+          },
+        }
+    )
+    : [defaultLight(view.camera)];
+  const description: SceneDescription = {
+    width,
+    height,
+    fov: view.fov,
+    elements: [{ Gltf: { path } }],
+    lights,
+    shadow_bias: 1e-6 * Math.max(1, diagonal(model.bounds)),
+    max_recursion_depth: 8,
+    camera: view.camera,
+  };
+  return {
+    description: validateScene(description),
+    textures: new Map(),
+    gltf: new Map([[path, model]]),
+  };
+}
+
+/** A glTF camera as raypool's: position, the point it looks at, up; its vertical fov. */
+function cameraView(
+  camera: GltfCamera,
+  bounds: GltfModel["bounds"],
+): { camera: Camera; fov: number } {
+  const m = camera.matrix;
+  const position = { x: m[12], y: m[13], z: m[14] };
+  const forward = normalize([-m[8], -m[9], -m[10]]);
+  const up = normalize([m[4], m[5], m[6]]);
+  const look_at = {
+    x: position.x + forward[0],
+    y: position.y + forward[1],
+    z: position.z + forward[2],
+  };
+  // raypool has no orthographic projection: an orthographic camera becomes a perspective
+  // one showing the same height (2 × ymag) at the distance of the model's centre.
+  const centre = [0, 1, 2].map((c) => (bounds.min[c] + bounds.max[c]) / 2);
+  const distance = Math.max(
+    Math.hypot(
+      centre[0] - position.x,
+      centre[1] - position.y,
+      centre[2] - position.z,
+    ),
+    camera.znear,
+    1e-6,
+  );
+  const fov = camera.type === "perspective"
+    ? (camera.yfov * 180) / Math.PI
+    : Math.min(
+      170,
+      (2 * Math.atan(Math.abs(camera.ymag) / distance) * 180) / Math.PI,
+    );
+  return {
+    camera: { position, look_at, up: { x: up[0], y: up[1], z: up[2] } },
+    fov,
+  };
+}
+
+/**
+ * A camera that frames `bounds` from a three-quarter front view: from the front (+z, where
+ * glTF models face) turned 35° to the right and raised 25°, far enough that the bounding
+ * sphere fits a {@linkcode FRAMING_FOV}° view with a margin.
+ *
+ * @example
+ * ```ts
+ * import { frameBounds } from "./load_gltf.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { camera, fov } = frameBounds({ min: [-1, -1, -1], max: [1, 1, 1] });
+ * assert.deepEqual(camera.look_at, { x: 0, y: 0, z: 0 });
+ * assert.ok(camera.position.z > 0 && camera.position.x > 0 && camera.position.y > 0);
+ * assert.equal(fov, 40);
+ * ```
+ */
+export function frameBounds(bounds: GltfModel["bounds"]): {
+  camera: Camera;
+  fov: number;
+} {
+  const center = [0, 1, 2].map((c) => (bounds.min[c] + bounds.max[c]) / 2);
+  const radius = Math.max(diagonal(bounds) / 2, 1e-3);
+  const distance = (1.1 * radius) / Math.sin((FRAMING_FOV / 2) * Math.PI / 180);
+  const yaw = (35 * Math.PI) / 180, pitch = (25 * Math.PI) / 180;
+  const direction = [
+    Math.sin(yaw) * Math.cos(pitch),
+    Math.sin(pitch),
+    Math.cos(yaw) * Math.cos(pitch),
+  ];
+  return {
+    camera: {
+      position: {
+        x: center[0] + distance * direction[0],
+        y: center[1] + distance * direction[1],
+        z: center[2] + distance * direction[2],
+      },
+      look_at: { x: center[0], y: center[1], z: center[2] },
+      up: { x: 0, y: 1, z: 0 },
+    },
+    fov: FRAMING_FOV,
+  };
+}
+
+/** The default light: white, intensity 3, shining from above the viewer's left shoulder. */
+function defaultLight(camera: Camera): Light {
+  const forward = normalize([
+    camera.look_at.x - camera.position.x,
+    camera.look_at.y - camera.position.y,
+    camera.look_at.z - camera.position.z,
+  ]);
+  const up = [camera.up.x, camera.up.y, camera.up.z];
+  // right = forward × up; the light comes from up and left of the view, shining along it.
+  const right = normalize([
+    forward[1] * up[2] - forward[2] * up[1],
+    forward[2] * up[0] - forward[0] * up[2],
+    forward[0] * up[1] - forward[1] * up[0],
+  ]);
+  const direction = normalize(
+    [0, 1, 2].map((c) => forward[c] + 0.5 * right[c] - up[c]),
+  );
+  return {
+    Directional: {
+      direction: toVector(direction),
+      color: { red: 1, green: 1, blue: 1 },
+      intensity: 3,
+    },
+  };
+}
+
+function diagonal(bounds: GltfModel["bounds"]): number {
+  return Math.hypot(
+    bounds.max[0] - bounds.min[0],
+    bounds.max[1] - bounds.min[1],
+    bounds.max[2] - bounds.min[2],
+  );
+}
+
+function normalize(v: readonly number[]): number[] {
+  const length = Math.hypot(v[0], v[1], v[2]) || 1;
+  return [v[0] / length, v[1] / length, v[2] / length];
+}
+
+function toVector(v: readonly number[]): Vector {
+  return { x: v[0], y: v[1], z: v[2] };
+}
+
+function rgb(c: readonly number[]) {
+  return { red: c[0], green: c[1], blue: c[2] };
+}
