@@ -1,35 +1,44 @@
 /**
- * What makes two scenes the same scene, computed without packing them: the renderer uses it
- * to know that the scene its workers hold need not be built again.
+ * What makes two scenes the same scene, computed without copying their big arrays: the
+ * renderer uses it to know that the scene its workers hold need not be built again.
  *
  * @module
  */
 
-import type { Scene } from "../types.ts";
+import type { MeshData, Scene, TextureImage } from "../types.ts";
 import { sceneAssets } from "../scene/_assets.ts";
+import { type PackOptions, packScene } from "./packed_scene.ts";
 
 /**
- * A scene's identity: everything but its big arrays as text, and those arrays (texture
- * pixels, parsed mesh files) by reference.
+ * A scene's identity: the scene packed with stand-ins for its textures and mesh files, their
+ * sizes, and the real arrays by reference.
  *
  * @example
  * ```ts
  * import type { SceneIdentity } from "./scene_identity.ts";
- * const size = (identity: SceneIdentity) => identity.text.length;
+ * const size = (identity: SceneIdentity) => identity.skeleton.length;
  * ```
  */
 export interface SceneIdentity {
-  /** The description, the options and the sizes of the textures, as text. */
-  readonly text: string;
-  /** The texture pixels and mesh files the scene uses, in the order it names them. */
+  /** The packed scene with a 1×1 texture and a one-triangle mesh in place of each file. */
+  readonly skeleton: Uint8Array;
+  /** Each texture's width and height, in the order the scene names them. */
+  readonly sizes: readonly number[];
+  /** The texture pixels and mesh data the scene uses, in the order it names them. */
   readonly sources: readonly unknown[];
 }
 
+const STAND_IN_TEXTURE: TextureImage = {
+  width: 1,
+  height: 1,
+  data: new Uint8Array(4),
+};
+
 /**
- * The identity of `scene` rendered with `options` (e.g. `{ bruteForce: true }`). Two scenes
- * with {@linkcode sameScene} identities pack to the same bytes, provided texture pixels and
- * mesh data are not changed in place (a changed texture or mesh must be given as new arrays).
- * Cheap where packing copies pixels and geometry: O(description), not O(pixels + triangles).
+ * The identity of `scene` packed with `options`. Two scenes with {@linkcode sameScene}
+ * identities pack to the same bytes, provided texture pixels and mesh data are not changed in
+ * place (a changed texture or mesh must be given as new arrays). Cheap where packing is not:
+ * it copies no pixels and no geometry, O(description) rather than O(pixels + triangles).
  *
  * @example
  * ```ts
@@ -38,32 +47,51 @@ export interface SceneIdentity {
  * import assert from "node:assert/strict";
  * const a = { description: scene({ width: 4, height: 4, elements: [], lights: [] }), textures: new Map() };
  * assert.ok(sameScene(sceneIdentity(a), sceneIdentity(structuredClone(a))));
- * const wider = { ...a, description: { ...a.description, shadow_bias: 1 } };
- * assert.ok(!sameScene(sceneIdentity(a), sceneIdentity(wider)));
+ * const biased = { ...a, description: { ...a.description, shadow_bias: 1 } };
+ * assert.ok(!sameScene(sceneIdentity(a), sceneIdentity(biased)));
  * ```
  */
 export function sceneIdentity(
   scene: Scene,
-  options: Readonly<Record<string, unknown>> = {},
+  options: PackOptions = {},
 ): SceneIdentity {
   const sources: unknown[] = [];
-  const sizes: unknown[] = [];
+  const sizes: number[] = [];
+  const textures = new Map<string, TextureImage>();
+  const meshes = new Map<string, MeshData>();
+  // One stand-in per parsed mesh, so meshes shared by several paths stay shared.
+  const standIns = new Map<MeshData, MeshData>();
   for (const use of sceneAssets(scene.description)) {
     switch (use.kind) {
       case "texture": {
         const texture = scene.textures.get(use.path);
-        sources.push(texture?.data);
-        sizes.push([texture?.width, texture?.height]);
+        if (texture === undefined || textures.has(use.path)) break;
+        textures.set(use.path, STAND_IN_TEXTURE);
+        sizes.push(texture.width, texture.height);
+        sources.push(texture.data);
         break;
       }
       case "mesh": {
         const mesh = scene.meshes?.get(use.path);
+        if (mesh === undefined || meshes.has(use.path)) break;
+        let standIn = standIns.get(mesh);
+        if (standIn === undefined) {
+          standIn = {
+            positions: new Float64Array(3),
+            indices: new Uint32Array(3),
+            degenerate: 0,
+          };
+          if (mesh.normals) standIn.normals = new Float32Array(3);
+          if (mesh.uvs) standIn.uvs = new Float32Array(2);
+          standIns.set(mesh, standIn);
+        }
+        meshes.set(use.path, standIn);
         sources.push(
           mesh,
-          mesh?.positions,
-          mesh?.normals,
-          mesh?.uvs,
-          mesh?.indices,
+          mesh.positions,
+          mesh.normals,
+          mesh.uvs,
+          mesh.indices,
         );
         break;
       }
@@ -77,27 +105,47 @@ export function sceneIdentity(
       }
     }
   }
-  // −0 and 0 may pack differently, so they must not read the same.
-  const text = JSON.stringify(
-    [scene.description, sizes, options],
-    (_key, value) => Object.is(value, -0) ? "-0" : value,
+  const skeleton = packScene(
+    { description: scene.description, textures, meshes },
+    options,
   );
-  return { text, sources };
+  return { skeleton, sizes, sources };
 }
 
 /**
- * Whether two identities are of the same scene: equal text and the very same arrays.
+ * Whether two identities are of the same scene: equal skeletons and sizes, and the very same
+ * arrays.
  *
  * @example
  * ```ts
  * import { sameScene } from "./scene_identity.ts";
  * import assert from "node:assert/strict";
  * const pixels = new Uint8Array(4);
- * assert.ok(sameScene({ text: "a", sources: [pixels] }, { text: "a", sources: [pixels] }));
- * assert.ok(!sameScene({ text: "a", sources: [pixels] }, { text: "a", sources: [pixels.slice()] }));
+ * const skeleton = new Uint8Array(8);
+ * assert.ok(sameScene({ skeleton, sizes: [1, 1], sources: [pixels] }, { skeleton, sizes: [1, 1], sources: [pixels] }));
+ * assert.ok(!sameScene({ skeleton, sizes: [1, 1], sources: [pixels] }, { skeleton, sizes: [1, 1], sources: [pixels.slice()] }));
  * ```
  */
 export function sameScene(a: SceneIdentity, b: SceneIdentity): boolean {
-  return a.text === b.text && a.sources.length === b.sources.length &&
+  return sameBytes(a.skeleton, b.skeleton) &&
+    a.sizes.length === b.sizes.length &&
+    a.sizes.every((size, i) => size === b.sizes[i]) &&
+    a.sources.length === b.sources.length &&
     a.sources.every((source, i) => source === b.sources[i]);
+}
+
+/** Whether two byte arrays hold the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  // Four bytes at a time when both are aligned (packed scenes are whole 8-byte words).
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const words = a.length >> 2;
+    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
+    for (let i = 0; i < words; i++) if (wa[i] !== wb[i]) return false;
+    for (let i = words << 2; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

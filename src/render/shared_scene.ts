@@ -11,6 +11,7 @@ import type { Scene } from "../types.ts";
 import type { SharedScene } from "./messages.ts";
 import { type PackOptions, packScene } from "./packed_scene.ts";
 import {
+  sameBytes,
   sameScene,
   type SceneIdentity,
   sceneIdentity,
@@ -81,7 +82,7 @@ export async function shareScene(
   options: PackOptions = {},
   reuse?: PreparedScene,
 ): Promise<PreparedScene> {
-  const identity = sceneIdentity(scene, { ...options });
+  const identity = sceneIdentity(scene, options);
   if (reuse !== undefined && sameScene(reuse.identity, identity)) return reuse;
   if (latest !== undefined && sameScene(latest.identity, identity)) {
     return latest;
@@ -107,15 +108,4 @@ export async function shareScene(
   new Uint8Array(bytes).set(prepared);
   latest = { key: String(nextKey++), bytes, packed, identity };
   return latest;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  // Four bytes at a time: packed scenes are whole 8-byte words in buffers of their own.
-  const words = a.length >> 2;
-  const wa = new Uint32Array(a.buffer, a.byteOffset, words);
-  const wb = new Uint32Array(b.buffer, b.byteOffset, words);
-  for (let i = 0; i < words; i++) if (wa[i] !== wb[i]) return false;
-  for (let i = words << 2; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
