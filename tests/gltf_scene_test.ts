@@ -274,3 +274,22 @@ Deno.test("loadGltf: the model's first camera, or a framing one; its lights, or 
   );
   assert.equal(viaLoadScene.description.width, 512);
 });
+
+Deno.test("scene identity: the same loaded model is the same scene; a reload is another", async () => {
+  const { sameScene, sceneIdentity } = await import(
+    "../src/render/scene_identity.ts"
+  );
+  const path = await writeGlb(await texturedBox(), `${tmp}/identity.glb`);
+  const a = await loadGltf(path);
+  assert.ok(sameScene(sceneIdentity(a), sceneIdentity({ ...a })));
+  assert.ok(!sameScene(sceneIdentity(a), sceneIdentity(await loadGltf(path))));
+  // The view is not part of the packed scene; the element's transform is.
+  const moved = {
+    ...a,
+    description: {
+      ...a.description,
+      elements: [{ Gltf: { path, transform: { scale: 2 } } }],
+    },
+  };
+  assert.ok(!sameScene(sceneIdentity(a), sceneIdentity(moved)));
+});
