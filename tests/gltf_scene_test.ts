@@ -293,3 +293,19 @@ Deno.test("scene identity: the same loaded model is the same scene; a reload is 
   };
   assert.ok(!sameScene(sceneIdentity(a), sceneIdentity(moved)));
 });
+
+Deno.test("--watch watches a model's .gltf, its .bin and its images", async () => {
+  const { filesUsedBy } = await import("../src/cli/watch.ts");
+  const { writeGltf } = await import("./fixtures/gltf.ts");
+  const dir = await Deno.makeTempDir({ dir: tmp });
+  const { path } = await writeGltf(await texturedBox(), dir, "watched");
+  const scene = await loadScene(path);
+  const files = filesUsedBy(path, scene).map((file) =>
+    file.slice(file.lastIndexOf("/") + 1)
+  );
+  assert.deepEqual(files.sort(), [
+    "checker.png",
+    "watched.bin",
+    "watched.gltf",
+  ]);
+});
