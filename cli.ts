@@ -176,6 +176,13 @@ async function main(args: string[]): Promise<number> {
       },
       onProgress: (report) => progress?.update(report),
     };
+    const api = () =>
+      defaultApi({
+        onWarning: (line) => {
+          progress?.clear();
+          writeAll(Deno.stderr, `raypool: warning: ${line}\n`);
+        },
+      });
     const report = (summary: RenderSummary) => {
       progress?.clear();
       if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
@@ -187,7 +194,7 @@ async function main(args: string[]): Promise<number> {
       }
     };
     if (command.preview !== undefined || command.watch) {
-      const written = await runLive(command, defaultApi(), {
+      const written = await runLive(command, api(), {
         ...runOptions,
         signal: controller.signal,
         onListening: (url) =>
@@ -203,7 +210,7 @@ async function main(args: string[]): Promise<number> {
       return EXIT_OK;
     }
     const run = command.farm === undefined ? runRender : runFarmRender;
-    report(await run(command, defaultApi(), runOptions));
+    report(await run(command, api(), runOptions));
     return EXIT_OK;
   } catch (error) {
     progress?.clear();
