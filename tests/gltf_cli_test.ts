@@ -1,0 +1,61 @@
+// `raypool model.glb` from the command line: a malformed model is exit 2 with one line naming
+// the file and the glTF path, and nothing written; warnings are one line each.
+
+import assert from "node:assert/strict";
+import { listDir, runCli, withTempDir } from "./fixtures/cli/helpers.ts";
+import {
+  boxPrimitive,
+  ext,
+  oneMesh,
+  texturedBox,
+  writeGlb,
+  writeGltf,
+} from "./fixtures/gltf.ts";
+
+Deno.test("cli: a malformed .gltf is exit 2 with one line naming the glTF path; nothing written", async () => {
+  await withTempDir(async (dir) => {
+    const { path, json } = await writeGltf(await texturedBox(), dir, "bad");
+    json.meshes![0].primitives[0].indices = 12;
+    await Deno.writeTextFile(path, JSON.stringify(json));
+    const before = await listDir(dir);
+    const result = await runCli([path, "-o", `${dir}/bad.png`]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(
+      result.stderr,
+      `raypool: glTF file ${
+        JSON.stringify(path)
+      }: meshes[0].primitives[0].indices: accessor 12 is out of range (the file has 4 accessors)\n`,
+    );
+    assert.deepEqual(await listDir(dir), before);
+  });
+});
+
+Deno.test("cli: an unsupported extension is one warning line naming it", async () => {
+  await withTempDir(async (dir) => {
+    const { doc, mesh } = oneMesh(boxPrimitive);
+    const coat = doc.createExtension(ext.KHRMaterialsClearcoat)
+      .createClearcoat()
+      .setClearcoatFactor(1);
+    mesh.listPrimitives()[0].setMaterial(
+      doc.createMaterial().setExtension("KHR_materials_clearcoat", coat),
+    );
+    const path = await writeGlb(doc, `${dir}/coat.glb`);
+    const result = await runCli([
+      path,
+      "-o",
+      `${dir}/coat.png`,
+      "--width",
+      "16",
+      "--height",
+      "16",
+    ]);
+    const warnings = result.stderr.split("\n").filter((line) =>
+      line.includes("warning")
+    );
+    assert.deepEqual(warnings, [
+      `raypool: warning: glTF file ${
+        JSON.stringify(path)
+      }: extension KHR_materials_clearcoat is not supported by raypool; it is ignored`,
+    ]);
+  });
+});
