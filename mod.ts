@@ -105,6 +105,7 @@ export type {
   Coloration,
   DirectionalLight,
   Element,
+  Gltf,
   Light,
   Material,
   Mesh,

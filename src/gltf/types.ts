@@ -93,31 +93,41 @@ export interface GltfMaterial {
   readonly name: string;
   /** Linear RGBA. */
   readonly baseColorFactor: readonly [number, number, number, number];
+  /** The base colour texture (sRGB), multiplied by the factor. */
   readonly baseColorTexture?: GltfTextureRef;
+  /** 0 dielectric to 1 metal (1 by glTF's default). */
   readonly metallicFactor: number;
+  /** 0 smooth to 1 rough (1 by glTF's default). */
   readonly roughnessFactor: number;
   /** Roughness in G, metallic in B (linear). */
   readonly metallicRoughnessTexture?: GltfTextureRef;
+  /** The tangent-space normal map (linear). */
   readonly normalTexture?: GltfTextureRef;
   /** The normal map's scale (1 by default). */
   readonly normalScale: number;
+  /** Ambient occlusion in R (read, not used by the renderer: it traces occlusion). */
   readonly occlusionTexture?: GltfTextureRef;
+  /** The occlusion texture's strength. */
   readonly occlusionStrength: number;
   /** Linear RGB. */
   readonly emissiveFactor: readonly [number, number, number];
+  /** The emissive texture (sRGB), multiplied by the factor. */
   readonly emissiveTexture?: GltfTextureRef;
   /** `KHR_materials_emissive_strength` (1 without it). */
   readonly emissiveStrength: number;
   /** `KHR_materials_transmission` (0 without it). */
   readonly transmission: number;
+  /** Transmission in R (linear), multiplied by the factor. */
   readonly transmissionTexture?: GltfTextureRef;
   /** `KHR_materials_ior` (1.5 without it). */
   readonly ior: number;
   /** `KHR_materials_unlit`. */
   readonly unlit: boolean;
+  /** How the base colour's alpha is used. */
   readonly alphaMode: "OPAQUE" | "MASK" | "BLEND";
   /** Used by MASK (0.5 by default). */
   readonly alphaCutoff: number;
+  /** Seen from both sides (else back faces are not hit). */
   readonly doubleSided: boolean;
 }
 
@@ -162,6 +172,7 @@ export type GltfCamera =
 export interface GltfLight {
   /** The light's name, or `lights[i]`. */
   readonly name: string;
+  /** The kind of light. */
   readonly type: "point" | "spot" | "directional";
   /** The node that placed it. */
   readonly node: number;
@@ -177,6 +188,7 @@ export interface GltfLight {
   readonly direction: readonly [number, number, number];
   /** Spot cone angles in radians. */
   readonly innerConeAngle: number;
+  /** The spot's outer cone angle in radians. */
   readonly outerConeAngle: number;
 }
 
@@ -184,12 +196,17 @@ export interface GltfLight {
 export interface GltfModel {
   /** The file as given to the loader. */
   readonly path: string;
+  /** Each primitive of the meshes the scene uses, once, in object space. */
   readonly primitives: readonly GltfPrimitive[];
+  /** Every placement of a primitive by a node of the shown scene. */
   readonly instances: readonly GltfInstance[];
+  /** The file's materials, in file order (primitives refer to them by index). */
   readonly materials: readonly GltfMaterial[];
+  /** The images the materials use, decoded (texture refs refer to them by index). */
   readonly images: readonly GltfImage[];
   /** In node order; the first is the model's default view. */
   readonly cameras: readonly GltfCamera[];
+  /** `KHR_lights_punctual` lights placed by the shown scene's nodes. */
   readonly lights: readonly GltfLight[];
   /** World-space bounds of every instance's vertices ([0,0,0] twice when there are none). */
   readonly bounds: {
