@@ -59,3 +59,35 @@ Deno.test("cli: an unsupported extension is one warning line naming it", async (
     ]);
   });
 });
+
+Deno.test("cli: --camera N picks a glTF model's camera, and applies to glTF models only", async () => {
+  const { parseCliArgs } = await import("../src/cli/args.ts");
+  const command = parseCliArgs(["model.glb", "--camera", "2"]);
+  assert.ok(command.kind === "render" && command.camera === 2);
+  assert.throws(() => parseCliArgs(["scene.json", "--camera", "0"]), {
+    name: "InputError",
+    message:
+      "--camera applies to glTF models (.glb, .gltf), and scene.json is not one",
+  });
+  assert.throws(() => parseCliArgs(["model.gltf", "--camera", "-1"]), {
+    name: "InputError",
+    message: /^--camera /,
+  });
+  await withTempDir(async (dir) => {
+    const path = await writeGlb(await texturedBox(), `${dir}/box.glb`);
+    const result = await runCli([
+      path,
+      "--camera",
+      "1",
+      "-o",
+      `${dir}/box.png`,
+    ]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `raypool: glTF file ${
+        JSON.stringify(path)
+      } has 0 cameras; there is no camera 1\n`,
+    );
+  });
+});

@@ -50,6 +50,8 @@ export interface RenderCommand {
   watch?: boolean;
   /** `--farm URL` and its options: render on a farm instead of here. */
   farm?: FarmOptions;
+  /** `--camera N`: which of a glTF model's cameras to look through (0 = the first). */
+  camera?: number;
 }
 
 /** What the command line asks for. */
@@ -68,6 +70,7 @@ const OPTIONS = {
   tile: { type: "string" },
   samples: { type: "string" },
   region: { type: "string" },
+  camera: { type: "string" },
   quality: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
@@ -170,6 +173,14 @@ export function parseCliArgs(args: readonly string[]): Command {
   if (values.region !== undefined) command.region = parseRegion(values.region);
   if (values.quality !== undefined) {
     command.quality = parseInteger("--quality", values.quality, 1, 100);
+  }
+  if (values.camera !== undefined) {
+    if (!/\.(glb|gltf)$/i.test(scene)) {
+      throw new InputError(
+        `--camera applies to glTF models (.glb, .gltf), and ${scene} is not one`,
+      );
+    }
+    command.camera = parseInteger("--camera", values.camera, 0, 65_535);
   }
   if (values.preview !== undefined) {
     command.preview = values.preview === PREVIEW_ANY_PORT

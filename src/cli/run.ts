@@ -39,7 +39,10 @@ export interface RaypoolApi {
   /** Ends what `warm` or a render started; called once the run is over, however it ends. */
   close?(): Promise<void>;
   /** Reads, validates and prepares a scene file; `options.signal` aborts it. */
-  loadScene(path: string, options?: { signal?: AbortSignal }): Promise<Scene>;
+  loadScene(
+    path: string,
+    options?: { signal?: AbortSignal; camera?: number },
+  ): Promise<Scene>;
   /** Throws a `RangeError` when a `width × height` image cannot be allocated. */
   checkImageSize(width: number, height: number): void;
   /** Renders a scene. */
@@ -287,7 +290,10 @@ export async function checkInput(
   if (workers !== undefined) api.warm?.(workers);
 
   const scene = await abortable(
-    api.loadScene(command.scene, { signal }).catch((error) => {
+    api.loadScene(command.scene, {
+      signal,
+      ...(command.camera === undefined ? {} : { camera: command.camera }),
+    }).catch((error) => {
       if (signal?.aborted) throw signal.reason;
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,

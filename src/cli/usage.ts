@@ -38,6 +38,8 @@ Options:
       --region X,Y,W,H
                       render only this rectangle of the full image
       --quality N     JPEG quality, 1–100
+      --camera N      a glTF model's camera N (0: the first; default: the first, else
+                      a three-quarter view framing the model)
       --json          print a JSON summary on stdout (no progress)
       --quiet         no progress or summary on stderr
       --preview [PORT]

@@ -14,6 +14,8 @@ export interface LoadSceneOptions {
    * and rejects with the signal's reason.
    */
   signal?: AbortSignal;
+  /** For a `.glb` or `.gltf`: which of the model's cameras to look through (see loadGltf). */
+  camera?: number;
 }
 
 /**
@@ -81,7 +83,9 @@ export async function loadScene(
   }
   const file = path instanceof URL ? fileURLToPath(path) : path;
   // A glTF model is a scene of its own: see loadGltf.
-  if (/\.(glb|gltf)$/i.test(file)) return await loadGltf(file, { signal });
+  if (/\.(glb|gltf)$/i.test(file)) {
+    return await loadGltf(file, { signal, camera: options.camera });
+  }
   const name = JSON.stringify(file);
   const bytes = await readBoundedFile(file, {
     limit: MAX_SCENE_FILE_BYTES,
