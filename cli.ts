@@ -210,7 +210,25 @@ async function main(args: string[]): Promise<number> {
       return EXIT_OK;
     }
     const run = command.farm === undefined ? runRender : runFarmRender;
-    report(await run(command, api(), runOptions));
+    if (command.batch === undefined) {
+      report(await run(command, api(), runOptions));
+      return EXIT_OK;
+    }
+    // Several files: one set of workers for all (each run would close it), one image each.
+    const shared = api();
+    try {
+      for (const scene of command.batch) {
+        report(
+          await run(
+            { ...command, scene },
+            { ...shared, close: undefined },
+            runOptions,
+          ),
+        );
+      }
+    } finally {
+      await shared.close?.();
+    }
     return EXIT_OK;
   } catch (error) {
     progress?.clear();

@@ -91,3 +91,30 @@ Deno.test("cli: --camera N picks a glTF model's camera, and applies to glTF mode
     );
   });
 });
+
+Deno.test("cli: several models in one command: one image each, in turn, by the same workers", async () => {
+  const { parseCliArgs } = await import("../src/cli/args.ts");
+  const command = parseCliArgs(["a.glb", "b.gltf", "c.json", "--width", "16"]);
+  assert.ok(command.kind === "render");
+  assert.deepEqual(command.batch, ["a.glb", "b.gltf", "c.json"]);
+  assert.equal(command.scene, "a.glb");
+  assert.equal(
+    parseCliArgs(["a.glb"]).kind === "render" &&
+      "batch" in parseCliArgs(["a.glb"]),
+    false,
+  );
+  // A bad file among several stops the command there with its one line.
+  await withTempDir(async (dir) => {
+    const good = await writeGlb(await texturedBox(), `${dir}/good.glb`);
+    await Deno.writeTextFile(`${dir}/bad.gltf`, "{");
+    const result = await runCli([`${dir}/bad.gltf`, good, "--json"], {
+      cwd: dir,
+    });
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^raypool: glTF file "[^"]*bad\.gltf": not valid JSON: /,
+    );
+    assert.equal(result.stderr.split("\n").length, 2);
+  });
+});

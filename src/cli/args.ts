@@ -20,8 +20,13 @@ import {
 export interface RenderCommand {
   /** Discriminant. */
   kind: "render";
-  /** The scene file. */
+  /** The scene file (the first, when several are given). */
   scene: string;
+  /**
+   * Every scene file, when several are given: each is rendered in turn by the same workers,
+   * to its own `<scene name>.png`.
+   */
+  batch?: string[];
   /** `-o, --output`: the image file; absent means `<scene name>.png`. */
   output?: string;
   /** `--width`: overrides the scene's. */
@@ -137,15 +142,24 @@ export function parseCliArgs(args: readonly string[]): Command {
   if (positionals.length === 0) {
     throw new InputError("no scene file given (try --help)");
   }
-  if (positionals.length > 1) {
-    throw new InputError(
-      `expected one scene file, got ${positionals.length}: ${
-        positionals.join(" ")
-      }`,
-    );
-  }
   const scene = positionals[0];
-  if (scene === "") throw new InputError("the scene file name is empty");
+  if (positionals.some((file) => file === "")) {
+    throw new InputError("the scene file name is empty");
+  }
+  if (positionals.length > 1) {
+    if (values.output !== undefined) {
+      throw new InputError(
+        `--output names one image, and ${positionals.length} scene files are given (each is written to <scene name>.png)`,
+      );
+    }
+    for (const single of ["preview", "watch", "farm"] as const) {
+      if (values[single] !== undefined) {
+        throw new InputError(
+          `--${single} takes one scene file, and ${positionals.length} are given`,
+        );
+      }
+    }
+  }
   if (values.output === "") throw new InputError("--output is empty");
 
   const command: RenderCommand = {
@@ -154,6 +168,7 @@ export function parseCliArgs(args: readonly string[]): Command {
     json: values.json ?? false,
     quiet: values.quiet ?? false,
   };
+  if (positionals.length > 1) command.batch = [...positionals];
   if (values.output !== undefined) command.output = values.output;
   if (values.width !== undefined) {
     command.width = parseInteger("--width", values.width, 1, MAX_SIDE);
