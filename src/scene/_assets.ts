@@ -7,15 +7,12 @@ import { fileURLToPath } from "node:url";
 import type { MeshData, SceneDescription, TextureImage } from "../types.ts";
 import { reason, rewrap } from "../_format.ts";
 import { abortable } from "./_abortable.ts";
-import { elementFiles, elementParts } from "./elements.ts";
+import { type AssetKind, elementFiles, elementParts } from "./elements.ts";
 import { decodeTexture } from "./_textures.ts";
 import { readMesh } from "./_meshes.ts";
 import { readGltf } from "../gltf/read_gltf.ts";
 import type { GltfModel } from "../gltf/types.ts";
 import { abortError } from "../_format.ts";
-
-/** What a file holds, which decides how it is loaded. */
-export type AssetKind = "texture" | "mesh" | "gltf";
 
 /** One use of a file in a scene. */
 export interface AssetUse {

@@ -6,8 +6,11 @@
  * but not handled fails to compile. `scene.schema.json` lists the same kinds (a test keeps
  * them in agreement).
  *
- * A new kind touches: its type in `types.ts`, its entry here, its case in the packer, its
- * builder in `build.ts`, its schema in `scene.schema.json`, and the core's reader.
+ * A new kind touches: its type in `types.ts`; its entry and its cases here; its case in the
+ * packer; its builder in `build.ts`; its schema in `scene.schema.json`; the core's reader
+ * (`rust/src/packed.rs`) and its shape. A new kind of file it names adds an `AssetKind` and
+ * its case in the loader and in `scene_identity.ts`. The compiler and
+ * `tests/scene_elements_test.ts` point at each of these.
  *
  * @module
  */
@@ -53,10 +56,16 @@ export type ElementParts = {
 /** Validates a material at a JSON path (the scene validator's rule, passed in). */
 export type CheckMaterial = (value: unknown, path: string) => Material;
 
+/**
+ * What a file a scene names holds, which decides how the asset loader (`_assets.ts`) loads
+ * it: a texture image, a mesh file, or a glTF model.
+ */
+export type AssetKind = "texture" | "mesh" | "gltf";
+
 /** A file an element names, other than its material's texture. */
 export interface ElementFile {
-  /** What the file holds, which decides how it is loaded. */
-  kind: "mesh" | "gltf";
+  /** What the file holds. */
+  kind: AssetKind;
   /** The field of the body that names it. */
   field: string;
   /** The path as written. */
