@@ -457,7 +457,10 @@ Deno.test("materials: every extension raypool reads, alpha modes and texture tra
   mesh.listPrimitives()[0].setMaterial(material);
   mesh.addPrimitive(boxPrimitive(doc).setMaterial(unlit));
   const model = await readGltf(await writeGlb(doc, `${tmp}/materials.glb`));
-  assert.deepEqual(model.warnings, []);
+  // The renderer maps with TEXCOORD_0 only: a slot using set 1 is named in a warning.
+  assert.deepEqual(model.warnings, [
+    `glTF file "${tmp}/materials.glb": materials[0].emissiveTexture: texture coordinates 1 are not supported (raypool maps every texture with TEXCOORD_0)`,
+  ]);
   const [m, u] = model.materials;
   assert.equal(m.alphaMode, "MASK");
   close([m.alphaCutoff], [0.3]);
@@ -645,4 +648,30 @@ Deno.test("an aborted signal rejects with an AbortError", async () => {
   const pending = readGltf(path, { signal: late.signal });
   late.abort("later");
   await assert.rejects(pending, { name: "AbortError" });
+});
+
+Deno.test("sparse accessors, and a .gltf with its buffer as a data: URI", async () => {
+  const { doc } = oneMesh(boxPrimitive);
+  const position = doc.getRoot().listMeshes()[0].listPrimitives()[0]
+    .getAttribute("POSITION")!;
+  // Most vertices unchanged, one moved: the writer stores that as a sparse accessor.
+  const moved = new Float32Array(position.getArray()!);
+  moved[0] = 7;
+  position.setArray(moved).setSparse(true);
+  const dir = await Deno.makeTempDir({ dir: tmp });
+  const { path, json } = await writeGltf(doc, dir, "sparse");
+  assert.ok(
+    json.accessors!.some((a) => a.sparse !== undefined),
+    "the writer wrote a sparse accessor",
+  );
+  const bin = await Deno.readFile(`${dir}/${json.buffers![0].uri}`);
+  json.buffers![0].uri = `data:application/octet-stream;base64,${
+    btoa(String.fromCharCode(...bin))
+  }`;
+  await Deno.remove(`${dir}/sparse.bin`);
+  await Deno.writeTextFile(path, JSON.stringify(json));
+  const model = await readGltf(path);
+  assert.equal(model.primitives[0].positions[0], 7);
+  close(model.primitives[0].positions.subarray(1), moved.subarray(1));
+  assert.deepEqual(model.files, [await Deno.realPath(path)]);
 });

@@ -54,6 +54,7 @@ export class MaterialConverter {
         material.getBaseColorTexture(),
         material.getBaseColorTextureInfo(),
         "srgb",
+        `materials[${index}].pbrMetallicRoughness.baseColorTexture`,
       ),
       metallicFactor: material.getMetallicFactor(),
       roughnessFactor: material.getRoughnessFactor(),
@@ -61,17 +62,20 @@ export class MaterialConverter {
         material.getMetallicRoughnessTexture(),
         material.getMetallicRoughnessTextureInfo(),
         "linear",
+        `materials[${index}].pbrMetallicRoughness.metallicRoughnessTexture`,
       ),
       normalTexture: this.#ref(
         material.getNormalTexture(),
         material.getNormalTextureInfo(),
         "linear",
+        `materials[${index}].normalTexture`,
       ),
       normalScale: material.getNormalScale(),
       occlusionTexture: this.#ref(
         material.getOcclusionTexture(),
         material.getOcclusionTextureInfo(),
         "linear",
+        `materials[${index}].occlusionTexture`,
       ),
       occlusionStrength: material.getOcclusionStrength(),
       emissiveFactor: [er, eg, eb],
@@ -79,6 +83,7 @@ export class MaterialConverter {
         material.getEmissiveTexture(),
         material.getEmissiveTextureInfo(),
         "srgb",
+        `materials[${index}].emissiveTexture`,
       ),
       emissiveStrength: emissive?.getEmissiveStrength() ?? 1,
       transmission: transmission?.getTransmissionFactor() ?? 0,
@@ -86,6 +91,7 @@ export class MaterialConverter {
         transmission.getTransmissionTexture(),
         transmission.getTransmissionTextureInfo(),
         "linear",
+        `materials[${index}].extensions.KHR_materials_transmission.transmissionTexture`,
       ),
       ior: ior?.getIOR() ?? 1.5,
       unlit: material.getExtension("KHR_materials_unlit") !== null,
@@ -99,6 +105,7 @@ export class MaterialConverter {
     texture: Texture | null,
     info: TextureInfo | null,
     colorSpace: "srgb" | "linear",
+    where: string,
   ): GltfTextureRef | undefined {
     if (texture === null || info === null) return undefined;
     let image = this.#byTexture.get(texture);
@@ -108,11 +115,19 @@ export class MaterialConverter {
       this.#pending.push({ texture, index: image });
     }
     const transform = info.getExtension<Ext.Transform>("KHR_texture_transform");
+    const texCoord = transform?.getTexCoord() ?? info.getTexCoord();
+    if (texCoord !== 0) {
+      this.warnings.push(
+        `glTF file ${
+          JSON.stringify(this.file)
+        }: ${where}: texture coordinates ${texCoord} are not supported (raypool maps every texture with TEXCOORD_0)`,
+      );
+    }
     const [ox, oy] = transform?.getOffset() ?? [0, 0];
     const [sx, sy] = transform?.getScale() ?? [1, 1];
     return {
       image,
-      texCoord: transform?.getTexCoord() ?? info.getTexCoord(),
+      texCoord,
       colorSpace,
       wrapS: wrap(info.getWrapS()),
       wrapT: wrap(info.getWrapT()),
