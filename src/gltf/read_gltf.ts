@@ -15,6 +15,7 @@ import { readContainer } from "./_container.ts";
 import { gltfError } from "./_error.ts";
 import { convertPrimitive } from "./_geometry.ts";
 import { MaterialConverter } from "./_materials.ts";
+import { MAX_GLTF_TRIANGLES } from "./limits.ts";
 type Light = Ext.Light;
 
 import type {
@@ -105,12 +106,27 @@ export async function readGltf(
 
   const primitives: GltfPrimitive[] = [];
   const meshPrimitives = new Map<Core.Mesh, number[]>();
+  let decodedElements = 0;
   const primitivesOf = (mesh: Core.Mesh): number[] => {
     let list = meshPrimitives.get(mesh);
     if (list !== undefined) return list;
     list = [];
     const m = meshIndex.get(mesh)!;
     mesh.listPrimitives().forEach((primitive, p) => {
+      if (signal?.aborted) throw abortError(signal, "loading the scene");
+      // The JSON's counts were checked before reading; compressed geometry is checked again
+      // as decoded, before it is converted.
+      const elements = primitive.getIndices()?.getCount() ??
+        primitive.getAttribute("POSITION")?.getCount() ?? 0;
+      decodedElements += elements;
+      if (decodedElements > 3 * MAX_GLTF_TRIANGLES + 2 * (p + 1)) {
+        throw gltfError(
+          path,
+          `meshes[${m}].primitives[${p}]`,
+          `the decoded geometry has more than the limit of ${MAX_GLTF_TRIANGLES} triangles`,
+          RangeError,
+        );
+      }
       const material = primitive.getMaterial();
       const index = material === null ? -1 : materialIndex.get(material)!;
       const normalMap = index < 0 ? undefined : materials[index].normalTexture;
