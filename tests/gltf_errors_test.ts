@@ -228,6 +228,10 @@ Deno.test("missing, unreadable and undecodable resources", async () => {
     }): No such file or directory`,
     "NotFound",
   );
+  await refused(
+    (j) => (j.buffers[0].uri = "/dev/zero"),
+    'buffers[0].uri: cannot read "/dev/zero" ("/dev/zero"): it is a character device, not a regular file',
+  );
   await Deno.writeTextFile(`${tmp}/not_an_image.png`, "hello, world");
   await refused(
     (j) => (j.images[0].uri = "not_an_image.png"),
