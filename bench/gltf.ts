@@ -5,6 +5,8 @@
  *
  * - **load**: `readGltf` of the model in this process (read, check, parse, triangles,
  *   generated tangents, three PNGs decoded), the best and median of `--reps`;
+ * - **pack**: `packScene` of the loaded scene (mesh object, instance, PBR material, the three
+ *   images), the best and median of `--reps`, and the packed size;
  * - **loadProcess**: a fresh `deno` process that only loads it: wall time and peak resident
  *   memory (`/usr/bin/time -v`);
  * - **thumbnail**: the whole process of `cli.ts model.glb` at 512 × 512 and 64 samples, wall
@@ -21,6 +23,8 @@
 
 import { parseArgs } from "node:util";
 import { readGltf } from "../src/gltf/read_gltf.ts";
+import { loadGltf } from "../src/gltf/load_gltf.ts";
+import { packScene } from "../src/render/packed_scene.ts";
 import { writeBenchModel } from "./_gltf_model.ts";
 import { machine, round, summarize } from "./measure.ts";
 
@@ -69,6 +73,17 @@ for (let i = 0; i < reps + 1; i++) {
 }
 const firstLoadMs = round(loadRuns[0]);
 const load = summarize(loadRuns.slice(1));
+
+// Packing the loaded scene for the core (what every render of a new scene does first).
+const scene = await loadGltf(model, { width: size, height: size });
+const packRuns: number[] = [];
+let packedBytes = 0;
+for (let i = 0; i < reps; i++) {
+  const start = performance.now();
+  packedBytes = packScene(scene).length;
+  packRuns.push(performance.now() - start);
+}
+const pack = { ...summarize(packRuns), bytes: packedBytes };
 
 const deno = Deno.execPath();
 const imagescriptFfi = "--allow-ffi=./node_modules/.deno/imagescript@1.3.1";
@@ -186,6 +201,7 @@ const report = {
   model: { triangles, bytes: modelBytes, textures: "3 × 512² PNG" },
   firstLoadMs,
   load,
+  pack,
   loadProcess,
   thumbnail: { size, samples, ...thumbnail },
   blender,
@@ -198,6 +214,9 @@ if (flags.json) {
   );
   console.log(
     `load (in process): first ${firstLoadMs} ms, then best ${load.bestMs} ms, median ${load.medianMs} ms`,
+  );
+  console.log(
+    `pack: best ${pack.bestMs} ms, median ${pack.medianMs} ms, ${pack.bytes} bytes`,
   );
   console.log(
     `load (whole process): ${loadProcess.wallMs} ms, peak ${loadProcess.peakMB} MB`,
