@@ -172,6 +172,7 @@ if (!hasBlender) {
       `scene.render.engine = 'CYCLES'\n` +
       `scene.cycles.samples = ${samples}\n` +
       `scene.cycles.device = 'CPU'\n` +
+      `scene.cycles.use_denoising = False  # Debian's build has no OpenImageDenoise\n` +
       `scene.render.threads_mode = 'FIXED'\n` +
       `scene.render.threads = 2\n` +
       `scene.render.resolution_x = ${size}\n` +
