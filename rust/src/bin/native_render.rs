@@ -178,42 +178,43 @@ mod tests {
         parse_args(text.split_whitespace().map(String::from))
     }
 
-    /// A packed scene with one sphere, one plane and a light, written by hand.
+    /// A packed scene (version 2) with one sphere, one plane and a light, written by hand.
     fn packed_scene() -> Vec<u8> {
         let mut b = Vec::new();
+        let u = |b: &mut Vec<u8>, values: &[u32]| values.iter().for_each(|v| b.extend_from_slice(&v.to_le_bytes()));
+        let f = |b: &mut Vec<u8>, values: &[f32]| values.iter().for_each(|v| b.extend_from_slice(&v.to_le_bytes()));
+        let d = |b: &mut Vec<u8>, values: &[f64]| values.iter().for_each(|v| b.extend_from_slice(&v.to_le_bytes()));
         b.extend_from_slice(b"RAYPOOL\0");
-        for v in [1u32, 0] {
-            b.extend_from_slice(&v.to_le_bytes());
+        u(&mut b, &[2, 0]);
+        d(&mut b, &[1e-9]);
+        // Depth 3; no textures, 1 material, no meshes, 2 elements, 1 light; Whitted settings.
+        u(&mut b, &[3, 0, 1, 0, 2, 1, 0, 0]);
+        f(&mut b, &[0.0, 0.0, 0.0]);
+        u(&mut b, &[u32::MAX]);
+        f(&mut b, &[1.0, 0.0]);
+        b.resize(128, 0);
+        // Material 0: colour, diffuse, then the physically based defaults.
+        u(&mut b, &[0, 0]);
+        f(&mut b, &[0.8, 0.4, 0.2]);
+        u(&mut b, &[u32::MAX]);
+        f(&mut b, &[0.5, 0.0, 0.0]);
+        u(&mut b, &[0, 0]);
+        f(&mut b, &[0.5, 1.0, 1.0, 1.0, 1.0, 0.0, 0.5, 1.0, 1.0, 1.0, 0.0, 0.0, 1.5, 1.0]);
+        u(&mut b, &[0]);
+        for _ in 0..4 {
+            u(&mut b, &[u32::MAX, 0, 0]);
+            f(&mut b, &[0.0, 0.0, 0.0, 1.0, 1.0]);
         }
-        b.extend_from_slice(&1e-9f64.to_le_bytes());
-        for v in [3u32, 0, 1, 2, 1, 0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        // Material 0: colour, diffuse.
-        b.extend_from_slice(&[0u8; 8]);
-        for v in [0.8f64, 0.4, 0.2] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        b.extend_from_slice(&[0u8; 8]);
-        for v in [0.5f64, 0.0, 0.0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
+        b.resize(128 + 256, 0);
         // A sphere and a plane, both material 0.
-        b.extend_from_slice(&[0u8; 8]);
-        for v in [0.0f64, 0.0, -5.0, 1.0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        b.extend_from_slice(&1u32.to_le_bytes());
-        b.extend_from_slice(&0u32.to_le_bytes());
-        for v in [0.0f64, -1.0, 0.0, 0.0, -1.0, 0.0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
+        u(&mut b, &[0, 0]);
+        d(&mut b, &[0.0, 0.0, -5.0, 1.0]);
+        u(&mut b, &[1, 0]);
+        d(&mut b, &[0.0, -1.0, 0.0, 0.0, -1.0, 0.0]);
         // A spherical light.
-        b.extend_from_slice(&1u32.to_le_bytes());
-        b.extend_from_slice(&0u32.to_le_bytes());
-        for v in [0.0f64, 5.0, 0.0, 1.0, 1.0, 1.0, 500.0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
+        u(&mut b, &[1, 0]);
+        d(&mut b, &[0.0, 5.0, 0.0, 1.0, 1.0, 1.0, 500.0]);
+        b.resize(b.len() + 32, 0);
         b
     }
 
@@ -244,7 +245,7 @@ mod tests {
 
     #[test]
     fn reports_what_is_wrong() {
-        let file = scene_file("bad", &packed_scene()[..130]);
+        let file = scene_file("bad", &packed_scene()[..400]);
         let cases = [
             ("x.bin --height 1 --fov 90 --samples 1", format!("--width is required ({USAGE})")),
             ("x.bin --width -1", "--width: \"-1\" is not a valid value".to_string()),
@@ -258,7 +259,7 @@ mod tests {
         let truncated = load(&args(&format!("{file} --width 4 --height 4 --fov 90 --samples 1")).unwrap()).unwrap_err();
         assert_eq!(
             truncated,
-            format!("{file}: packed scene: truncated at byte 112 (element 0 (sphere) needs 40 bytes)")
+            format!("{file}: packed scene: truncated at byte 384 (element 0 (sphere) needs 40 bytes)")
         );
         let view = load(
             &args(&format!("{} --width 4 --height 4 --fov 90 --samples 2", scene_file("view", &packed_scene())))
