@@ -173,11 +173,12 @@ Deno.test("packing: a glTF material is a PBR record with its textures, samplers 
   const f32 = (at: number) => view.getFloat32(m + at, true);
   assert.equal(u32(0), 0); // a colour,
   assert.equal(u32(4), 3); // pbr
-  assert.deepEqual([f32(8), f32(12), f32(16), f32(24)], [1, 1, 1, 1]); // white, albedo 1
+  // The factor's colour as the coloration, albedo 1, the factor's alpha in the factor.
+  assert.deepEqual([f32(8), f32(12), f32(16), f32(24)], [1, 0.5, 0.25, 1]);
   assert.equal(u32(36), 1); // single-sided, lit
   assert.equal(u32(40), 1); // mask
   assert.equal(f32(44), 0.25);
-  assert.deepEqual([f32(48), f32(52), f32(56), f32(60)], [1, 0.5, 0.25, 1]);
+  assert.deepEqual([f32(48), f32(52), f32(56), f32(60)], [1, 1, 1, 1]);
   assert.deepEqual([f32(64), f32(68)], [0.25, 0.75]); // metallic, roughness
   assert.deepEqual([f32(72), f32(76), f32(80), f32(84)], [0.5, 0.25, 1, 4]); // emission, strength
   assert.deepEqual([f32(88), f32(92), f32(96)], [0, 1.5, 0.75]); // transmission, ior, normal scale

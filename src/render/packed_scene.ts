@@ -552,16 +552,19 @@ function meshBytes(mesh: MeshObject): number {
 }
 
 /**
- * A glTF material's record: surface 3 (pbr) on a white colour of albedo 1, so the base colour
- * is the factor times the texture. Values a file may give out of glTF's ranges are clamped
+ * A glTF material's record: surface 3 (pbr), albedo 1, the base colour factor's colour as the
+ * coloration and its alpha in the factor, so the base colour is the factor times the texture. Values a file may give out of glTF's ranges are clamped
  * into them, as viewers do.
  */
 function writeGltfMaterial(w: Writer, { gltf, refs }: GltfMaterialUse): void {
   const unit = (x: number) => Math.min(1, Math.max(0, x));
   const nonNegative = (x: number) => Math.max(0, x);
+  // The factor's colour goes in the coloration (what the Whitted integrator shades pbr with),
+  // its alpha in the factor: base colour = coloration × albedo × factor × texture either way.
+  const [red, green, blue, alpha] = gltf.baseColorFactor;
   w.u32(0); // coloration: colour
   w.u32(3); // surface: pbr
-  w.f32(1), w.f32(1), w.f32(1);
+  w.f32(unit(red)), w.f32(unit(green)), w.f32(unit(blue));
   w.u32(NONE);
   w.f32(1); // albedo
   w.f32(0), w.f32(0);
@@ -570,7 +573,7 @@ function writeGltfMaterial(w: Writer, { gltf, refs }: GltfMaterialUse): void {
     gltf.alphaMode === "OPAQUE" ? 0 : gltf.alphaMode === "MASK" ? 1 : 2,
   );
   w.f32(unit(gltf.alphaCutoff));
-  for (const c of gltf.baseColorFactor) w.f32(unit(c));
+  w.f32(1), w.f32(1), w.f32(1), w.f32(unit(alpha));
   w.f32(unit(gltf.metallicFactor));
   w.f32(unit(gltf.roughnessFactor));
   for (const c of gltf.emissiveFactor) w.f32(nonNegative(c));

@@ -1,0 +1,145 @@
+// glTF models rendered: the same model as OBJ and as glTF gives the same pixels.
+
+import assert from "node:assert/strict";
+import {
+  directionalLight,
+  gltf,
+  material,
+  mesh,
+  point,
+  prepareScene,
+  Renderer,
+  rgb,
+  scene,
+  vector,
+} from "../mod.ts";
+import type { Element, Scene } from "../mod.ts";
+import { accessor, oneMesh, writeGlb } from "./fixtures/gltf.ts";
+
+await Deno.mkdir("out", { recursive: true });
+const tmp = await Deno.makeTempDir({ dir: "out", prefix: "gltf_render_" });
+
+/** A closed smooth shape: a torus of `rings × sides` quads with its vertex normals. */
+function torus(rings: number, sides: number) {
+  const positions: number[] = [],
+    normals: number[] = [],
+    indices: number[] = [];
+  for (let i = 0; i < rings; i++) {
+    const a = (2 * Math.PI * i) / rings;
+    for (let j = 0; j < sides; j++) {
+      const b = (2 * Math.PI * j) / sides;
+      const n = [
+        Math.cos(a) * Math.cos(b),
+        Math.sin(b),
+        Math.sin(a) * Math.cos(b),
+      ];
+      positions.push(
+        Math.cos(a) + 0.4 * n[0],
+        0.4 * n[1],
+        Math.sin(a) + 0.4 * n[2],
+      );
+      normals.push(...n);
+    }
+  }
+  for (let i = 0; i < rings; i++) {
+    for (let j = 0; j < sides; j++) {
+      const v = (ii: number, jj: number) =>
+        ((ii % rings) * sides) + (jj % sides);
+      indices.push(
+        v(i, j),
+        v(i, j + 1),
+        v(i + 1, j),
+        v(i + 1, j),
+        v(i, j + 1),
+        v(i + 1, j + 1),
+      );
+    }
+  }
+  // Positions as the f32 both files store.
+  return {
+    positions: [...new Float32Array(positions)],
+    normals: [...new Float32Array(normals)],
+    indices,
+  };
+}
+
+async function renderBoth(a: Scene, b: Scene) {
+  await using renderer = new Renderer({ workers: 2 });
+  return [await renderer.render(a), await renderer.render(b)];
+}
+
+const view = {
+  width: 64,
+  height: 48,
+  fov: 50,
+  camera: {
+    position: point(0, 1.5, 3.5),
+    look_at: point(0, 0, 0),
+    up: vector(0, 1, 0),
+  },
+  lights: [
+    directionalLight({
+      direction: vector(-0.3, -1, -0.5),
+      color: rgb(1, 1, 1),
+      intensity: 3,
+    }),
+  ],
+};
+
+Deno.test("cross-format: one model written as OBJ and as glTF renders the same pixels", async () => {
+  const { positions, normals, indices } = torus(24, 12);
+  const obj = [
+    ...Array.from(
+      { length: positions.length / 3 },
+      (_, v) =>
+        `v ${positions[3 * v]} ${positions[3 * v + 1]} ${positions[3 * v + 2]}`,
+    ),
+    ...Array.from(
+      { length: normals.length / 3 },
+      (_, v) =>
+        `vn ${normals[3 * v]} ${normals[3 * v + 1]} ${normals[3 * v + 2]}`,
+    ),
+    ...Array.from(
+      { length: indices.length / 3 },
+      (_, t) =>
+        `f ${
+          [0, 1, 2].map((k) =>
+            `${indices[3 * t + k] + 1}//${indices[3 * t + k] + 1}`
+          ).join(" ")
+        }`,
+    ),
+  ].join("\n");
+  await Deno.writeTextFile(`${tmp}/torus.obj`, obj);
+  const { doc, mesh: gltfMesh } = oneMesh((doc) =>
+    doc.createPrimitive()
+      .setAttribute(
+        "POSITION",
+        accessor(doc, "VEC3", new Float32Array(positions)),
+      )
+      .setAttribute("NORMAL", accessor(doc, "VEC3", new Float32Array(normals)))
+      .setIndices(accessor(doc, "SCALAR", new Uint32Array(indices)))
+  );
+  gltfMesh.listPrimitives()[0].setMaterial(
+    doc.createMaterial().setBaseColorFactor([0.8, 0.3, 0.2, 1])
+      .setMetallicFactor(0)
+      .setRoughnessFactor(1).setDoubleSided(true),
+  );
+  await writeGlb(doc, `${tmp}/torus.glb`);
+  const transform = { rotate: { axis: vector(1, 0, 0), degrees: 20 } };
+  const asObj: Element = mesh({
+    path: "torus.obj",
+    material: material({ color: rgb(0.8, 0.3, 0.2), albedo: 1 }),
+    smooth: true,
+    transform,
+  });
+  const asGltf: Element = gltf({ path: "torus.glb", transform });
+  const [a, b] = await renderBoth(
+    await prepareScene(scene({ ...view, elements: [asObj] }), { baseDir: tmp }),
+    await prepareScene(scene({ ...view, elements: [asGltf] }), {
+      baseDir: tmp,
+    }),
+  );
+  const lit = a.data.filter((value, i) => i % 4 === 0 && value > 0).length;
+  assert.ok(lit > 200, `the torus is visible (${lit} lit pixels)`);
+  assert.deepEqual(b.data, a.data);
+});
