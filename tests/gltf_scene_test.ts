@@ -207,13 +207,32 @@ Deno.test("loadGltf: the model's first camera, or a framing one; its lights, or 
   assert.equal(d.fov, 40);
   assert.deepEqual(
     d.camera,
-    frameBounds({ min: [-0.5, -0.5, -0.5], max: [0.5, 0.5, 0.5] }).camera,
+    frameBounds({ min: [-0.5, -0.5, -0.5], max: [0.5, 0.5, 0.5] }, 64 / 48)
+      .camera,
   );
-  // The framing camera sees the whole bounding sphere: its distance is over radius / sin(20°).
-  const p = d.camera!.position;
+  // Every corner of the box is inside the 40° × (40° · 4/3) view, and one nearly touches
+  // its edge (the 5% margin): the framing is tight.
+  const eye = d.camera!.position, at = d.camera!.look_at;
+  const forward = normalize([at.x - eye.x, at.y - eye.y, at.z - eye.z]);
+  const right = normalize(cross(forward, [0, 1, 0]));
+  const up = cross(right, forward);
+  const tan = Math.tan((20 * Math.PI) / 180);
+  let widest = 0;
+  for (let corner = 0; corner < 8; corner++) {
+    const p = [0, 1, 2].map((c) => ((corner >> c) & 1 ? 0.5 : -0.5));
+    const v = [p[0] - eye.x, p[1] - eye.y, p[2] - eye.z];
+    const depth = dot(v, forward);
+    const x = dot(v, right) / (depth * tan * (64 / 48));
+    const y = dot(v, up) / (depth * tan);
+    assert.ok(
+      Math.abs(x) <= 1 && Math.abs(y) <= 1,
+      `corner ${corner}: ${x}, ${y}`,
+    );
+    widest = Math.max(widest, Math.abs(x), Math.abs(y));
+  }
   assert.ok(
-    Math.hypot(p.x, p.y, p.z) >
-      Math.sqrt(0.75) / Math.sin((20 * Math.PI) / 180),
+    widest > 0.94,
+    `the widest corner is at ${widest} of the half-view`,
   );
   assert.equal(d.lights.length, 1);
   assert.ok("Directional" in d.lights[0]);
@@ -310,3 +329,20 @@ Deno.test("--watch watches a model's .gltf, its .bin and its images", async () =
     "watched.gltf",
   ]);
 });
+
+function dot(a: number[], b: number[]): number {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+function cross(a: number[], b: number[]): number[] {
+  return [
+    a[1] * b[2] - a[2] * b[1],
+    a[2] * b[0] - a[0] * b[2],
+    a[0] * b[1] - a[1] * b[0],
+  ];
+}
+
+function normalize(v: number[]): number[] {
+  const length = Math.hypot(v[0], v[1], v[2]);
+  return v.map((c) => c / length);
+}

@@ -86,7 +86,7 @@ export function gltfScene(
   } else if (model.cameras.length > 0) {
     view = cameraView(model.cameras[0], model.bounds);
   } else {
-    view = frameBounds(model.bounds);
+    view = frameBounds(model.bounds, width / height);
   }
   const lights = model.lights.length > 0
     ? model.lights.map((light): Light =>
@@ -166,39 +166,60 @@ function cameraView(
 
 /**
  * A camera that frames `bounds` from a three-quarter front view: from the front (+z, where
- * glTF models face) turned 35° to the right and raised 25°, far enough that the bounding
- * sphere fits a {@linkcode FRAMING_FOV}° view with a margin.
+ * glTF models face) turned 35° to the right and raised 25°, looking at the box's centre from
+ * just far enough that all eight corners of the box fall inside a {@linkcode FRAMING_FOV}°
+ * (vertical) view of `aspect` (width ÷ height), with a 5% margin.
  *
  * @example
  * ```ts
- * import { frameBounds } from "./load_gltf.ts";
+ * import { frameBounds } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
- * const { camera, fov } = frameBounds({ min: [-1, -1, -1], max: [1, 1, 1] });
+ * const { camera, fov } = frameBounds({ min: [-1, -1, -1], max: [1, 1, 1] }, 4 / 3);
  * assert.deepEqual(camera.look_at, { x: 0, y: 0, z: 0 });
  * assert.ok(camera.position.z > 0 && camera.position.x > 0 && camera.position.y > 0);
  * assert.equal(fov, 40);
  * ```
  */
-export function frameBounds(bounds: GltfModel["bounds"]): {
+export function frameBounds(bounds: GltfModel["bounds"], aspect = 1): {
   camera: Camera;
   fov: number;
 } {
   const center = [0, 1, 2].map((c) => (bounds.min[c] + bounds.max[c]) / 2);
-  const radius = Math.max(diagonal(bounds) / 2, 1e-3);
-  const distance = (1.1 * radius) / Math.sin((FRAMING_FOV / 2) * Math.PI / 180);
   const yaw = (35 * Math.PI) / 180, pitch = (25 * Math.PI) / 180;
-  const direction = [
+  // From the centre towards the eye; the view's right and up follow (world up is +y).
+  const toEye = [
     Math.sin(yaw) * Math.cos(pitch),
     Math.sin(pitch),
     Math.cos(yaw) * Math.cos(pitch),
   ];
+  const right = normalize([toEye[2], 0, -toEye[0]]);
+  const up = [
+    toEye[1] * right[2] - toEye[2] * right[1],
+    toEye[2] * right[0] - toEye[0] * right[2],
+    toEye[0] * right[1] - toEye[1] * right[0],
+  ];
+  const tanV = Math.tan((FRAMING_FOV / 2) * Math.PI / 180) / 1.05;
+  const tanH = tanV * aspect;
+  const dot = (a: number[], b: number[]) =>
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+  const size = Math.max(diagonal(bounds), 1e-3);
+  let distance = 0;
+  for (let corner = 0; corner < 8; corner++) {
+    const p = [0, 1, 2].map((c) =>
+      ((corner >> c) & 1 ? bounds.max[c] : bounds.min[c]) - center[c]
+    );
+    // A corner at depth D − p·toEye must have |p·up| ≤ depth·tanV and |p·right| ≤ depth·tanH.
+    const need = dot(p, toEye) +
+      Math.max(Math.abs(dot(p, up)) / tanV, Math.abs(dot(p, right)) / tanH);
+    distance = Math.max(distance, need, dot(p, toEye) + 0.01 * size);
+  }
   return {
     camera: {
       position: {
-        x: center[0] + distance * direction[0],
-        y: center[1] + distance * direction[1],
-        z: center[2] + distance * direction[2],
+        x: center[0] + distance * toEye[0],
+        y: center[1] + distance * toEye[1],
+        z: center[2] + distance * toEye[2],
       },
       look_at: { x: center[0], y: center[1], z: center[2] },
       up: { x: 0, y: 1, z: 0 },

@@ -365,7 +365,7 @@ function lightOf(
   };
 }
 
-/** World bounds: each instance's object box, its eight corners transformed. */
+/** World bounds of every placed vertex (or, for huge scenes, of the placed object boxes). */
 function bounds(
   primitives: GltfPrimitive[],
   instances: GltfInstance[],
@@ -382,22 +382,39 @@ function bounds(
   });
   const min = [Infinity, Infinity, Infinity];
   const max = [-Infinity, -Infinity, -Infinity];
+  const add = (m: Float64Array, x: number, y: number, z: number) => {
+    const wx = m[0] * x + m[4] * y + m[8] * z + m[12];
+    const wy = m[1] * x + m[5] * y + m[9] * z + m[13];
+    const wz = m[2] * x + m[6] * y + m[10] * z + m[14];
+    if (wx < min[0]) min[0] = wx;
+    if (wx > max[0]) max[0] = wx;
+    if (wy < min[1]) min[1] = wy;
+    if (wy > max[1]) max[1] = wy;
+    if (wz < min[2]) min[2] = wz;
+    if (wz > max[2]) max[2] = wz;
+  };
+  // Every vertex of every placement when that is cheap (exact bounds frame a turned model
+  // tightly), else the corners of each placed object box (conservative).
+  let work = 0;
+  for (const { primitive } of instances) {
+    work += primitives[primitive].positions.length;
+  }
+  const exact = work <= 3 * (1 << 22);
   for (const { primitive, matrix: m } of instances) {
     const box = boxes[primitive];
     if (!(box[0] <= box[3])) continue;
+    if (exact) {
+      const p = primitives[primitive].positions;
+      for (let i = 0; i < p.length; i += 3) add(m, p[i], p[i + 1], p[i + 2]);
+      continue;
+    }
     for (let corner = 0; corner < 8; corner++) {
-      const x = box[corner & 1 ? 3 : 0];
-      const y = box[corner & 2 ? 4 : 1];
-      const z = box[corner & 4 ? 5 : 2];
-      const world = [
-        m[0] * x + m[4] * y + m[8] * z + m[12],
-        m[1] * x + m[5] * y + m[9] * z + m[13],
-        m[2] * x + m[6] * y + m[10] * z + m[14],
-      ];
-      for (let c = 0; c < 3; c++) {
-        min[c] = Math.min(min[c], world[c]);
-        max[c] = Math.max(max[c], world[c]);
-      }
+      add(
+        m,
+        box[corner & 1 ? 3 : 0],
+        box[corner & 2 ? 4 : 1],
+        box[corner & 4 ? 5 : 2],
+      );
     }
   }
   if (!(min[0] <= max[0])) return { min: [0, 0, 0], max: [0, 0, 0] };

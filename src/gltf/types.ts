@@ -208,7 +208,10 @@ export interface GltfModel {
   readonly cameras: readonly GltfCamera[];
   /** `KHR_lights_punctual` lights placed by the shown scene's nodes. */
   readonly lights: readonly GltfLight[];
-  /** World-space bounds of every instance's vertices ([0,0,0] twice when there are none). */
+  /**
+   * World-space bounds of every instance's vertices ([0,0,0] twice when there are none); for
+   * scenes of more than 4 Mi placed vertices, of the placed object boxes' corners.
+   */
   readonly bounds: {
     readonly min: readonly [number, number, number];
     readonly max: readonly [number, number, number];
