@@ -14,7 +14,7 @@ import {
   vector,
 } from "../mod.ts";
 import type { Element, Scene } from "../mod.ts";
-import { accessor, oneMesh, writeGlb } from "./fixtures/gltf.ts";
+import { accessor, core, oneMesh, writeGlb } from "./fixtures/gltf.ts";
 
 await Deno.mkdir("out", { recursive: true });
 const tmp = await Deno.makeTempDir({ dir: "out", prefix: "gltf_render_" });
@@ -141,5 +141,91 @@ Deno.test("cross-format: one model written as OBJ and as glTF renders the same p
   );
   const lit = a.data.filter((value, i) => i % 4 === 0 && value > 0).length;
   assert.ok(lit > 200, `the torus is visible (${lit} lit pixels)`);
+  assert.deepEqual(b.data, a.data);
+});
+
+Deno.test("cross-format: a glTF mesh placed by 100 nodes renders as 100 Mesh elements do", async () => {
+  const positions = [
+    -0.3,
+    -0.3,
+    0,
+    0.3,
+    -0.3,
+    0,
+    0.3,
+    0.3,
+    0,
+    -0.3,
+    0.3,
+    0,
+    0,
+    0,
+    0.4,
+  ];
+  const indices = [0, 1, 4, 1, 2, 4, 2, 3, 4, 3, 0, 4, 0, 2, 1, 0, 3, 2];
+  const doc = new core.Document();
+  doc.createBuffer();
+  // No normals in the file: flat, as the Mesh elements are.
+  const pyramid = doc.createMesh().addPrimitive(
+    doc.createPrimitive()
+      .setAttribute(
+        "POSITION",
+        accessor(doc, "VEC3", new Float32Array(positions)),
+      )
+      .setIndices(accessor(doc, "SCALAR", new Uint16Array(indices)))
+      .setMaterial(
+        doc.createMaterial().setBaseColorFactor([0.2, 0.7, 0.4, 1])
+          .setDoubleSided(true),
+      ),
+  );
+  const root = doc.createScene();
+  const places: [number, number, number, number][] = [];
+  for (let i = 0; i < 100; i++) {
+    const place: [number, number, number, number] = [
+      (i % 10) - 4.5,
+      Math.floor(i / 10) - 4.5,
+      -12 - (i % 3),
+      i * 7,
+    ];
+    places.push(place);
+    const [x, y, z, degrees] = place;
+    const half = (degrees * Math.PI) / 360;
+    root.addChild(
+      doc.createNode().setMesh(pyramid).setTranslation([x, y, z])
+        .setRotation([0, Math.sin(half), 0, Math.cos(half)]),
+    );
+  }
+  await writeGlb(doc, `${tmp}/pyramids.glb`);
+  const look = {
+    ...view,
+    fov: 60,
+    camera: {
+      position: point(0, 0, 0),
+      look_at: point(0, 0, -1),
+      up: vector(0, 1, 0),
+    },
+  };
+  const meshes = places.map(([x, y, z, degrees]) =>
+    mesh({
+      positions: [...new Float32Array(positions)],
+      indices,
+      material: material({ color: rgb(0.2, 0.7, 0.4), albedo: 1 }),
+      transform: {
+        rotate: { axis: vector(0, 1, 0), degrees },
+        translate: { x, y, z },
+      },
+    })
+  );
+  const [a, b] = await renderBoth(
+    await prepareScene(scene({ ...look, elements: meshes })),
+    await prepareScene(
+      scene({ ...look, elements: [gltf({ path: "pyramids.glb" })] }),
+      {
+        baseDir: tmp,
+      },
+    ),
+  );
+  const lit = a.data.filter((value, i) => i % 4 === 1 && value > 0).length;
+  assert.ok(lit > 100, `the pyramids are visible (${lit} lit pixels)`);
   assert.deepEqual(b.data, a.data);
 });
