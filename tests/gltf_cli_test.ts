@@ -118,3 +118,39 @@ Deno.test("cli: several models in one command: one image each, in turn, by the s
     assert.equal(result.stderr.split("\n").length, 2);
   });
 });
+
+Deno.test("cli: several models render in turn, one image and one JSON summary each", async () => {
+  await withTempDir(async (dir) => {
+    const box = await writeGlb(await texturedBox(), `${dir}/box.glb`);
+    const { path: plain } = await writeGltf(
+      oneMesh(boxPrimitive).doc,
+      dir,
+      "plain",
+    );
+    const result = await runCli([
+      box,
+      plain,
+      "--width",
+      "24",
+      "--height",
+      "16",
+      "--json",
+    ], {
+      cwd: dir,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const summaries = result.stdout.trim().split("\n").map((line) =>
+      JSON.parse(line)
+    );
+    assert.equal(summaries.length, 2);
+    assert.deepEqual(summaries.map((s) => [s.width, s.height]), [[24, 16], [
+      24,
+      16,
+    ]]);
+    const files = await listDir(dir);
+    assert.ok(
+      files.includes("box.png") && files.includes("plain.png"),
+      files.join(" "),
+    );
+  });
+});
