@@ -46,14 +46,19 @@ export const FRAMING_FOV = 40;
  *
  * @throws Everything `readGltf` throws, and a `RangeError` for a `camera` the model lacks.
  *
- * @example Load a model (a box with a texture, built by `examples/models/make_models.ts`)
+ * @example Load a model (a box with a texture, built by `examples/models/make_models.ts`) and render it
  * ```ts
- * import { loadGltf } from "../../mod.ts";
+ * import { loadGltf, render } from "../../mod.ts";
  * import assert from "node:assert/strict";
  *
  * const scene = await loadGltf("examples/models/textured_box.glb", { width: 32, height: 32 });
  * assert.deepEqual(scene.description.elements, [{ Gltf: { path: "examples/models/textured_box.glb" } }]);
  * assert.equal(scene.gltf?.get("examples/models/textured_box.glb")?.primitives.length, 1);
+ * const image = await render(scene, { workers: 1 });
+ * assert.equal(image.data.length, 32 * 32 * 4);
+ * // The framed box fills the middle of the image and leaves its corner to the background.
+ * assert.ok(image.data[4 * (16 * 32 + 16)] > 0);
+ * assert.equal(image.data[0], 0);
  * ```
  */
 export async function loadGltf(
