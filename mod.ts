@@ -14,9 +14,10 @@
  *   ({@linkcode gltf}) that places a model in a scene.
  * - Encoding: {@linkcode encodePng}, {@linkcode encodeJpeg}.
  *
- * Import it from any project (`import { render } from "../raypool/mod.ts"`): its one npm
- * dependency, imagescript, is imported with a full `npm:` specifier, so no import map is
- * needed. Rendering needs `--allow-read` (the worker module and the wasm; textures); decoding
+ * Import it from any project (`import { render } from "../raypool/mod.ts"`): its npm
+ * dependencies, imagescript (and, only when a glTF model is loaded, `@gltf-transform/core`
+ * and `@gltf-transform/extensions`, plus `draco3dgltf` or `meshoptimizer` for compressed
+ * ones), are imported with full `npm:` specifiers, so no import map is needed. Rendering needs `--allow-read` (the worker module and the wasm; textures); decoding
  * textures and encoding images also load imagescript's native addon, which needs
  * `--allow-ffi` (`--allow-ffi=./node_modules/.deno/imagescript@1.3.1` in a project with
  * `"nodeModulesDir": "auto"`; without it the error names the exact flag) and
