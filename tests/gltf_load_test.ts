@@ -675,3 +675,23 @@ Deno.test("sparse accessors, and a .gltf with its buffer as a data: URI", async 
   close(model.primitives[0].positions.subarray(1), moved.subarray(1));
   assert.deepEqual(model.files, [await Deno.realPath(path)]);
 });
+
+Deno.test("a JPEG texture decodes to RGBA8 (its size read from its header first)", async () => {
+  const { loadImagescript } = await import("../src/_imagescript.ts");
+  const { Image } = await loadImagescript();
+  const image = new Image(16, 8);
+  image.fill(0x3366ccff);
+  const jpeg = new Uint8Array(await image.encodeJPEG(95));
+  const { doc, mesh } = oneMesh(boxPrimitive);
+  mesh.listPrimitives()[0].setMaterial(
+    doc.createMaterial().setBaseColorTexture(
+      doc.createTexture().setMimeType("image/jpeg").setImage(jpeg),
+    ),
+  );
+  const model = await readGltf(await writeGlb(doc, `${tmp}/jpeg.glb`));
+  const [decoded] = model.images;
+  assert.equal(decoded.mimeType, "image/jpeg");
+  assert.deepEqual([decoded.width, decoded.height], [16, 8]);
+  // Lossy: each channel within a few levels of 0x33, 0x66, 0xcc; alpha opaque.
+  close(decoded.data.subarray(0, 4), [0x33, 0x66, 0xcc, 255], 4);
+});
