@@ -112,3 +112,24 @@ Deno.test("identity: different for any change the packed bytes would show", () =
   // And options are part of it.
   assert.ok(!sameScene(identity, sceneIdentity(base, { bruteForce: true })));
 });
+
+Deno.test("the scene prepared last is found again without a Renderer's help, by identity or by bytes", async () => {
+  const { shareScene } = await import("../src/render/shared_scene.ts");
+  const image = { width: 1, height: 1, data: new Uint8Array([1, 2, 3, 255]) };
+  const a = sceneOf([ball(0)], new Map([["t.png", image]]));
+  const prepared = await shareScene(a);
+  // Same arrays: recognised by identity.
+  assert.equal(await shareScene(sceneOf([ball(0)], a.textures)), prepared);
+  // Equal pixels in a new array: packed and recognised by its bytes (same key, same memory).
+  const copy = await shareScene(
+    sceneOf(
+      [ball(0)],
+      new Map([["t.png", { ...image, data: image.data.slice() }]]),
+    ),
+  );
+  assert.equal(copy.key, prepared.key);
+  assert.equal(copy.bytes, prepared.bytes);
+  // Another scene is prepared anew.
+  const other = await shareScene(sceneOf([ball(2)], a.textures));
+  assert.notEqual(other.key, prepared.key);
+});

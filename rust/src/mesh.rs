@@ -74,36 +74,44 @@ impl std::fmt::Display for MeshError {
 
 impl std::error::Error for MeshError {}
 
-/// Parts of a mesh as they arrive (flat arrays), before checking.
+/// Parts of a mesh as they arrive, before checking.
 #[derive(Clone, Debug, Default)]
 pub struct MeshParts {
     /// x, y, z per vertex.
-    pub positions: Vec<f32>,
+    pub positions: Vec<[f32; 3]>,
     /// Normal x, y, z per vertex; normalised at shading, (0, 0, 0) = the face's.
-    pub normals: Option<Vec<f32>>,
+    pub normals: Option<Vec<[f32; 3]>>,
     /// u, v per vertex.
-    pub uvs: Option<Vec<f32>>,
+    pub uvs: Option<Vec<[f32; 2]>>,
     /// r, g, b, a per vertex.
-    pub colors: Option<Vec<f32>>,
+    pub colors: Option<Vec<[f32; 4]>>,
     /// x, y, z, w per vertex.
-    pub tangents: Option<Vec<f32>>,
+    pub tangents: Option<Vec<[f32; 4]>>,
     /// Three vertex indices per triangle.
-    pub indices: Vec<u32>,
+    pub triangles: Vec<[u32; 3]>,
 }
 
-fn finite_array<const N: usize>(
-    name: &str,
-    values: Option<Vec<f32>>,
-    vertices: usize,
-) -> Result<Option<Vec<[f32; N]>>, MeshError> {
-    let Some(v) = values else { return Ok(None) };
-    if v.len() != vertices * N {
-        return Err(MeshError(format!("{} {name} numbers for {vertices} vertices", v.len())));
+impl MeshParts {
+    /// Parts from flat arrays (x, y, z per vertex; three indices per triangle), for callers
+    /// that hold them so; a trailing partial vertex or triangle is dropped.
+    pub fn flat(positions: &[f32], indices: &[u32]) -> MeshParts {
+        MeshParts {
+            positions: positions.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+            triangles: indices.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+            ..MeshParts::default()
+        }
     }
-    if let Some(i) = v.iter().position(|c| !c.is_finite()) {
-        return Err(MeshError(format!("{name} {} is not finite", i / N)));
+}
+
+fn finite_array<const N: usize>(name: &str, values: &Option<Vec<[f32; N]>>, vertices: usize) -> Result<(), MeshError> {
+    let Some(v) = values else { return Ok(()) };
+    if v.len() != vertices {
+        return Err(MeshError(format!("{} {name}s for {vertices} vertices", v.len())));
     }
-    Ok(Some(v.chunks_exact(N).map(|c| std::array::from_fn(|k| c[k])).collect()))
+    if let Some(i) = v.iter().position(|c| !c.iter().all(|x| x.is_finite())) {
+        return Err(MeshError(format!("{name} {i} is not finite")));
+    }
+    Ok(())
 }
 
 #[inline(always)]
@@ -160,45 +168,35 @@ impl MeshObject {
     /// ([`MeshObject::build_bvh`], [`MeshObject::set_bvh`]); until it has one, queries test
     /// every triangle.
     pub fn new(parts: MeshParts) -> Result<MeshObject, MeshError> {
-        let MeshParts { positions, normals, uvs, colors, tangents, indices } = parts;
-        if positions.len() % 3 != 0 {
-            return Err(MeshError(format!("positions must be x, y, z triples, got {} numbers", positions.len())));
-        }
-        let vertices = positions.len() / 3;
+        let MeshParts { positions, normals, uvs, colors, tangents, triangles } = parts;
+        let vertices = positions.len();
         if vertices > MAX_VERTICES {
             return Err(MeshError(format!("{vertices} vertices is more than the limit of {MAX_VERTICES}")));
         }
-        if let Some(i) = positions.iter().position(|c| !c.is_finite()) {
-            return Err(MeshError(format!("position {} is not finite ({})", i / 3, positions[i])));
+        if let Some(i) = positions.iter().position(|c| !(c[0].is_finite() && c[1].is_finite() && c[2].is_finite())) {
+            let bad = positions[i].iter().find(|v| !v.is_finite()).copied().unwrap_or(0.0);
+            return Err(MeshError(format!("position {i} is not finite ({bad})")));
         }
-        if indices.len() % 3 != 0 {
-            return Err(MeshError(format!("indices must be whole triangles, got {} indices", indices.len())));
-        }
-        if indices.is_empty() {
+        if triangles.is_empty() {
             return Err(MeshError("has no triangles".into()));
         }
-        if indices.len() / 3 > MAX_TRIANGLES {
-            return Err(MeshError(format!(
-                "{} triangles is more than the limit of {MAX_TRIANGLES}",
-                indices.len() / 3
-            )));
+        if triangles.len() > MAX_TRIANGLES {
+            return Err(MeshError(format!("{} triangles is more than the limit of {MAX_TRIANGLES}", triangles.len())));
         }
-        if let Some(&i) = indices.iter().find(|&&i| i as usize >= vertices) {
+        // One pass, no early exit: the loop vectorises; the message comes from a second look.
+        let highest = triangles.iter().fold(0u32, |m, t| m.max(t[0]).max(t[1]).max(t[2]));
+        if highest as usize >= vertices {
+            let i = triangles.iter().flatten().find(|&&i| i as usize >= vertices).copied().unwrap_or(highest);
             return Err(MeshError(format!("index {i} out of range (0..{vertices})")));
         }
-        let tangents: Option<Vec<[f32; 4]>> = finite_array("tangent", tangents, vertices)?;
+        finite_array("normal", &normals, vertices)?;
+        finite_array("texture coordinate", &uvs, vertices)?;
+        finite_array("colour", &colors, vertices)?;
+        finite_array("tangent", &tangents, vertices)?;
         if let Some(i) = tangents.iter().flatten().position(|t| t[3].abs() != 1.0) {
             return Err(MeshError(format!("tangent {i}: w must be 1 or -1")));
         }
-        Ok(MeshObject {
-            positions: positions.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
-            normals: finite_array("normal", normals, vertices)?,
-            uvs: finite_array("texture coordinate", uvs, vertices)?,
-            colors: finite_array("colour", colors, vertices)?,
-            tangents,
-            triangles: indices.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
-            bvh: Bvh::default(),
-        })
+        Ok(MeshObject { positions, normals, uvs, colors, tangents, triangles, bvh: Bvh::default() })
     }
 
     /// Computes smooth normals ([`smooth_normals`]) when the mesh has none. Call before the
@@ -483,7 +481,8 @@ mod tests {
     }
 
     fn parts(positions: Vec<f64>, indices: Vec<u32>) -> MeshParts {
-        MeshParts { positions: positions.iter().map(|&p| p as f32).collect(), indices, ..MeshParts::default() }
+        let positions: Vec<f32> = positions.iter().map(|&p| p as f32).collect();
+        MeshParts::flat(&positions, &indices)
     }
 
     fn built(p: MeshParts) -> MeshObject {
@@ -682,8 +681,8 @@ mod tests {
         // The unit square at y = -2, facing up, with normals and texture coordinates.
         let positions = vec![-1.0, -2.0, -1.0, 1.0, -2.0, -1.0, 1.0, -2.0, -3.0, -1.0, -2.0, -3.0];
         let mut p = parts(positions, vec![0, 2, 3, 0, 1, 2]);
-        p.uvs = Some(vec![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]);
-        p.normals = Some(vec![0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
+        p.uvs = Some(vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]);
+        p.normals = Some(vec![[0.0, 1.0, 0.0]; 4]);
         let mesh = built(p);
         assert_eq!(mesh.triangle_count(), 2);
         let hit =
@@ -710,23 +709,23 @@ mod tests {
         let ok = || parts(vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0], vec![0, 1, 2]);
         assert!(MeshObject::new(ok()).is_ok());
         let mut p = ok();
-        p.positions[4] = f32::NAN;
+        p.positions[1][1] = f32::NAN;
         assert_eq!(MeshObject::new(p).unwrap_err().0, "position 1 is not finite (NaN)");
         let mut p = ok();
-        p.indices = vec![0, 1, 3];
+        p.triangles = vec![[0, 1, 3]];
         assert_eq!(MeshObject::new(p).unwrap_err().0, "index 3 out of range (0..3)");
         let mut p = ok();
-        p.indices = vec![];
-        assert!(MeshObject::new(p).is_err());
+        p.triangles = vec![];
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "has no triangles");
         let mut p = ok();
-        p.indices = vec![0, 1];
-        assert!(MeshObject::new(p).is_err());
+        p.normals = Some(vec![[0.0; 3]; 2]);
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "2 normals for 3 vertices");
         let mut p = ok();
-        p.normals = Some(vec![0.0; 6]);
-        assert!(MeshObject::new(p).is_err());
+        p.uvs = Some(vec![[0.0, 0.0], [0.0, f32::INFINITY], [0.0; 2]]);
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "texture coordinate 1 is not finite");
         let mut p = ok();
-        p.uvs = Some(vec![0.0; 5]);
-        assert!(MeshObject::new(p).is_err());
+        p.tangents = Some(vec![[1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.5], [1.0, 0.0, 0.0, -1.0]]);
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "tangent 1: w must be 1 or -1");
     }
 
     #[test]

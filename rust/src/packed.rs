@@ -371,6 +371,25 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// `N` little-endian f32 from `4 N` bytes.
+fn f32s<const N: usize>(c: &[u8]) -> [f32; N] {
+    std::array::from_fn(|k| f32::from_le_bytes([c[4 * k], c[4 * k + 1], c[4 * k + 2], c[4 * k + 3]]))
+}
+
+/// An optional per-vertex attribute: read when its flag bit is set.
+fn attribute<const N: usize>(
+    r: &mut Reader,
+    present: u32,
+    vertices: u64,
+    what: &dyn Fn() -> String,
+    decode: fn(&[u8]) -> [f32; N],
+) -> Result<Option<Vec<[f32; N]>>> {
+    if present == 0 {
+        return Ok(None);
+    }
+    r.array(vertices, 4 * N, what, decode).map(Some)
+}
+
 fn f32_le(c: &[u8]) -> f32 {
     f32::from_le_bytes([c[0], c[1], c[2], c[3]])
 }
@@ -652,19 +671,15 @@ fn read_mesh(r: &mut Reader, b: &mut SceneBuilder, i: u32) -> Result<()> {
         return Err(error(format!("mesh {i}: triangle_count must be 1 to {MAX_TRIANGLES}, got {triangles}")));
     }
     let n = vertices as u64;
-    let positions = r.array(3 * n, 4, &|| format!("the positions of mesh {i}"), f32_le)?;
-    let mut attribute = |bit: u32, per: u64, what: &str| -> Result<Option<Vec<f32>>> {
-        if flags & bit == 0 {
-            return Ok(None);
-        }
-        r.array(per * n, 4, &|| format!("the {what} of mesh {i}"), f32_le).map(Some)
-    };
-    let normals = attribute(MESH_NORMALS, 3, "normals")?;
-    let uvs = attribute(MESH_UVS, 2, "texture coordinates")?;
-    let colors = attribute(MESH_COLORS, 4, "colours")?;
-    let tangents = attribute(MESH_TANGENTS, 4, "tangents")?;
-    let indices = r.array(3 * triangles as u64, 4, &|| format!("the indices of mesh {i}"), u32_le)?;
-    b.add_mesh(MeshParts { positions, normals, uvs, colors, tangents, indices })
+    let positions = r.array(n, 12, &|| format!("the positions of mesh {i}"), f32s::<3>)?;
+    let normals = attribute(r, flags & MESH_NORMALS, n, &|| format!("the normals of mesh {i}"), f32s::<3>)?;
+    let uvs = attribute(r, flags & MESH_UVS, n, &|| format!("the texture coordinates of mesh {i}"), f32s::<2>)?;
+    let colors = attribute(r, flags & MESH_COLORS, n, &|| format!("the colours of mesh {i}"), f32s::<4>)?;
+    let tangents = attribute(r, flags & MESH_TANGENTS, n, &|| format!("the tangents of mesh {i}"), f32s::<4>)?;
+    let triangles = r.array(triangles as u64, 12, &|| format!("the indices of mesh {i}"), |c| {
+        [u32_le(&c[0..4]), u32_le(&c[4..8]), u32_le(&c[8..12])]
+    })?;
+    b.add_mesh(MeshParts { positions, normals, uvs, colors, tangents, triangles })
         .map_err(|e| error(format!("{}: {e}", name())))?;
     Ok(())
 }

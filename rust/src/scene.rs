@@ -955,13 +955,8 @@ mod tests {
     fn scene_of(positions: Vec<f64>, indices: Vec<u32>, t: Affine, smooth: bool) -> Scene {
         let mut b = SceneBuilder::new(1e-9, 3).unwrap();
         let m = white(&mut b);
-        let mesh = b
-            .add_mesh(MeshParts {
-                positions: positions.iter().map(|&v| v as f32).collect(),
-                indices,
-                ..MeshParts::default()
-            })
-            .unwrap();
+        let mesh =
+            b.add_mesh(MeshParts::flat(&positions.iter().map(|&v| v as f32).collect::<Vec<f32>>(), &indices)).unwrap();
         b.add_instance(mesh, t, m, smooth).unwrap();
         b.build()
     }
@@ -1040,13 +1035,8 @@ mod tests {
         let (positions, indices) = bumpy();
         let mut b = SceneBuilder::new(1e-9, 3).unwrap();
         let m = white(&mut b);
-        let mesh = b
-            .add_mesh(MeshParts {
-                positions: positions.iter().map(|&v| v as f32).collect(),
-                indices,
-                ..MeshParts::default()
-            })
-            .unwrap();
+        let mesh =
+            b.add_mesh(MeshParts::flat(&positions.iter().map(|&v| v as f32).collect::<Vec<f32>>(), &indices)).unwrap();
         for i in 0..1000 {
             let (x, y) = ((i % 40) as f64 - 20.0, (i / 40) as f64 - 12.0);
             let t = Affine::from_trs(

@@ -10,8 +10,9 @@
 //! timing starts. The view is given on the command line: the original's camera unless
 //! `--camera` names position, look_at and up.
 //!
-//! Prints one JSON line, `{"width":W,"height":H,"threads":N,"renderMs":MS}`, where MS is the
-//! wall time of rendering the whole image in 64×64 tiles pulled by N threads (default 1).
+//! Prints one JSON line, `{"width":W,"height":H,"threads":N,"sceneMs":S,"renderMs":MS}`, where S
+//! is the wall time of reading the packed scene (`from_packed`, what each wasm worker does) and
+//! MS that of rendering the whole image in 64×64 tiles pulled by N threads (default 1).
 //! `--out FILE` writes the image as raw RGBA8, rows top first. Exit status 2 on bad input.
 
 use raypool::camera::Pose;
@@ -135,16 +136,19 @@ fn render(scene: &Scene, view: &View, threads: usize) -> Vec<u8> {
 }
 
 /// The scene and view the arguments name, or the one-line reason they do not.
-fn load(args: &Args) -> Result<(Scene, View), String> {
+/// Also the milliseconds `from_packed` took.
+fn load(args: &Args) -> Result<(Scene, View, f64), String> {
     let bytes = std::fs::read(&args.scene).map_err(|e| format!("{}: {e}", args.scene.display()))?;
+    let start = Instant::now();
     let scene = raypool::from_packed(&bytes).map_err(|e| format!("{}: {e}", args.scene.display()))?;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
     let view = View::new(args.width, args.height, args.fov, args.samples, args.camera).map_err(|e| e.to_string())?;
-    Ok((scene, view))
+    Ok((scene, view, ms))
 }
 
 fn main() -> ExitCode {
     let loaded = parse_args(std::env::args().skip(1)).and_then(|args| load(&args).map(|sv| (args, sv)));
-    let (args, (scene, view)) = match loaded {
+    let (args, (scene, view, scene_ms)) = match loaded {
         Ok(x) => x,
         Err(e) => {
             eprintln!("native_render: {e}");
@@ -155,10 +159,11 @@ fn main() -> ExitCode {
     let image = render(&scene, &view, args.threads);
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     println!(
-        "{{\"width\":{},\"height\":{},\"threads\":{},\"renderMs\":{:.3}}}",
+        "{{\"width\":{},\"height\":{},\"threads\":{},\"sceneMs\":{:.3},\"renderMs\":{:.3}}}",
         view.width(),
         view.height(),
         args.threads,
+        scene_ms,
         ms
     );
     if let Some(out) = args.out {
@@ -231,14 +236,14 @@ mod tests {
             "{file} --width 70 --height 66 --fov 90 --samples 4 --camera 0 0 0 0 0 -1 0 1 0 --threads 2"
         ))
         .unwrap();
-        let (scene, view) = load(&a).unwrap();
+        let (scene, view, _) = load(&a).unwrap();
         assert_eq!((view.width(), view.height(), view.samples(), a.threads), (70, 66, 4, 2));
         let one = render(&scene, &view, 1);
         assert_eq!(one.len(), 70 * 66 * 4);
         assert!(one.chunks_exact(4).any(|p| p != [0, 0, 0, 255]), "something is lit");
         assert_eq!(render(&scene, &view, 3), one);
         let prepared = scene_file("prepared", &raypool::prepare(&packed_scene()).unwrap());
-        let (scene, view) =
+        let (scene, view, _) =
             load(&args(&format!("{prepared} --width 70 --height 66 --fov 90 --samples 4")).unwrap()).unwrap();
         assert_eq!(render(&scene, &view, 2), one);
     }
