@@ -12,6 +12,7 @@ import {
 } from "../mod.ts";
 import { packScene } from "../src/render/packed_scene.ts";
 import {
+  accessor,
   boxPrimitive,
   core,
   ext,
@@ -346,3 +347,66 @@ function normalize(v: number[]): number[] {
   const length = Math.hypot(v[0], v[1], v[2]);
   return v.map((c) => c / length);
 }
+
+Deno.test("a glTF mesh placed by 1,000 nodes costs a worker its memory once", async () => {
+  const { planRender } = await import("../src/render/plan.ts");
+  const { Renderer, renderPlanned } = await import("../src/render/renderer.ts");
+  // A 300 × 300 grid: 180,000 triangles, about 3.2 MB of positions and indices.
+  const side = 300;
+  const positions: number[] = [], indices: number[] = [];
+  for (let y = 0; y <= side; y++) {
+    for (let x = 0; x <= side; x++) {
+      positions.push(x / side, y / side, Math.sin(x + y) / side);
+    }
+  }
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const a = y * (side + 1) + x;
+      indices.push(a, a + 1, a + side + 1, a + 1, a + side + 2, a + side + 1);
+    }
+  }
+  const write = async (placements: number) => {
+    const doc = new core.Document();
+    doc.createBuffer();
+    const grid = doc.createMesh().addPrimitive(
+      doc.createPrimitive()
+        .setAttribute(
+          "POSITION",
+          accessor(doc, "VEC3", new Float32Array(positions)),
+        )
+        .setIndices(accessor(doc, "SCALAR", new Uint32Array(indices))),
+    );
+    const root = doc.createScene();
+    for (let i = 0; i < placements; i++) {
+      root.addChild(
+        doc.createNode().setMesh(grid).setTranslation([
+          i % 40,
+          Math.floor(i / 40),
+          -50,
+        ]),
+      );
+    }
+    return await writeGlb(doc, `${tmp}/grid${placements}.glb`);
+  };
+  const memory = async (path: string) => {
+    const scene = await loadGltf(path, { width: 8, height: 8 });
+    await using renderer = new Renderer({ workers: 1 });
+    let bytes = 0;
+    await renderPlanned(renderer, planRender(scene, {}, 1), {
+      onSceneBuilt: (_ms, size) => bytes = size,
+    });
+    assert.ok(bytes > 0, "the worker reported its memory");
+    return bytes;
+  };
+  const meshBytes = (side + 1) ** 2 * 12 + 2 * side * side * 12;
+  const once = await memory(await write(1));
+  const thousand = await memory(await write(1000));
+  // 999 more placements cost far less than one more copy of the mesh would (999 copies would
+  // be 999 times it): the records and the top-level tree only.
+  assert.ok(
+    thousand - once < meshBytes / 2,
+    `999 more placements took ${
+      thousand - once
+    } bytes, the mesh is ${meshBytes}`,
+  );
+});
