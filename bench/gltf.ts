@@ -160,6 +160,11 @@ if (!hasBlender) {
   };
 } else {
   const script = `${dir}/blender_thumbnail.py`;
+  const view = {
+    fov: scene.description.fov,
+    camera: scene.description.camera!,
+  };
+  const eye = view.camera.position, target = view.camera.look_at;
   await Deno.writeTextFile(
     script,
     `import numpy\nnumpy.bool = bool  # Blender 3.4's glTF importer uses the removed alias\n` +
@@ -181,9 +186,13 @@ if (!hasBlender) {
       `cam = bpy.data.objects.new('cam', bpy.data.cameras.new('cam'))\n` +
       `scene.collection.objects.link(cam)\n` +
       `scene.camera = cam\n` +
-      `cam.location = (2.6, 2.0, 2.6)\n` +
+      // raypool's framing camera, from glTF's y-up to Blender's z-up: (x, y, z) → (x, −z, y).
+      `cam.location = (${eye.x}, ${-eye.z}, ${eye.y})\n` +
+      `cam.data.sensor_fit = 'VERTICAL'\n` +
+      `cam.data.angle = ${(view.fov * Math.PI) / 180}\n` +
       `import mathutils\n` +
-      `cam.rotation_euler = (mathutils.Vector((0, 0, 0)) - cam.location).to_track_quat('-Z', 'Y').to_euler()\n` +
+      `target = mathutils.Vector((${target.x}, ${-target.z}, ${target.y}))\n` +
+      `cam.rotation_euler = (target - cam.location).to_track_quat('-Z', 'Y').to_euler()\n` +
       `world = bpy.data.worlds.new('w'); scene.world = world; world.use_nodes = True\n` +
       `world.node_tree.nodes['Background'].inputs[0].default_value = (1, 1, 1, 1)\n` +
       `scene.render.filepath = ${
