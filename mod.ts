@@ -100,18 +100,24 @@ export {
   startFarmNode,
 } from "./src/farm/node.ts";
 export { encodeJpeg } from "./src/encode/jpeg.ts";
+export { decodeHdr, HdrFormatError, type HdrImage } from "./src/decode/hdr.ts";
+export { encodeHdr, HdrStreamWriter } from "./src/encode/hdr.ts";
+export { type ExrPixelType, ExrStreamWriter } from "./src/encode/exr.ts";
 export type {
   Camera,
   Color,
   Coloration,
   DirectionalLight,
   Element,
+  Environment,
   Gltf,
+  Integrator,
   Light,
   Material,
   Mesh,
   MeshData,
   MeshTransform,
+  PbrSurface,
   Plane,
   Point,
   Region,
@@ -122,5 +128,6 @@ export type {
   SphericalLight,
   Surface,
   TextureImage,
+  ToneMapping,
   Vector,
 } from "./src/types.ts";

@@ -63,7 +63,7 @@ const cases: Case[] = [
       s.background = "black";
     },
     TypeError,
-    'unknown field "background" at top level, expected "width", "height", "fov", "elements", "lights", "shadow_bias", "max_recursion_depth", "camera" or "samples"',
+    'unknown field "background" at top level, expected "width", "height", "fov", "elements", "lights", "shadow_bias", "max_recursion_depth", "camera", "samples", "integrator", "environment", "tone_mapping" or "exposure"',
   ],
   [
     "typo nested",
@@ -199,7 +199,7 @@ const cases: Case[] = [
       sphere0(s).material.surface = "Shiny";
     },
     TypeError,
-    'elements[0].Sphere.material.surface has unknown variant "Shiny", expected "Diffuse", "Reflective" or "Refractive"',
+    'elements[0].Sphere.material.surface has unknown variant "Shiny", expected "Diffuse", "Reflective", "Refractive" or "Pbr"',
   ],
   [
     "data variant as a string",
@@ -223,7 +223,7 @@ const cases: Case[] = [
       sphere0(s).material.surface = 1;
     },
     TypeError,
-    'elements[0].Sphere.material.surface must be "Diffuse" or an object with one key, "Reflective" or "Refractive", got 1',
+    'elements[0].Sphere.material.surface must be "Diffuse" or an object with one key, "Reflective", "Refractive" or "Pbr", got 1',
   ],
   [
     "unknown surface variant",
@@ -231,7 +231,7 @@ const cases: Case[] = [
       sphere0(s).material.surface = { Glossy: {} };
     },
     TypeError,
-    'elements[0].Sphere.material.surface has unknown variant "Glossy", expected "Diffuse", "Reflective" or "Refractive"',
+    'elements[0].Sphere.material.surface has unknown variant "Glossy", expected "Diffuse", "Reflective", "Refractive" or "Pbr"',
   ],
 
   // Types

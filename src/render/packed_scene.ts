@@ -354,9 +354,26 @@ export function packScene(
     if ("Texture" in c) textureOf(c.Texture.path);
   }
 
+  // The path tracer's environment image, after every colour texture (format 2, RGB f32).
+  const env = d.environment !== undefined && "Hdr" in d.environment
+    ? d.environment.Hdr
+    : undefined;
+  const envImage = env === undefined
+    ? undefined
+    : scene.environments?.get(env.path);
+  if (env !== undefined && envImage === undefined) {
+    throw new Error(
+      `environment ${
+        JSON.stringify(env.path)
+      } is missing from scene.environments`,
+    );
+  }
   let size = HEADER_BYTES;
   for (const t of textures) {
     size += TEXTURE_HEAD_BYTES + align8(t.width * t.height * 4);
+  }
+  if (envImage !== undefined) {
+    size += TEXTURE_HEAD_BYTES + align8(envImage.width * envImage.height * 12);
   }
   size += materials.length * MATERIAL_BYTES;
   for (const m of meshes) size += meshBytes(m);
@@ -372,20 +389,26 @@ export function packScene(
   w.u32(options.bruteForce ? FLAG_BRUTE_FORCE : 0);
   w.f64(d.shadow_bias);
   w.u32(d.max_recursion_depth);
-  w.u32(textures.length);
+  w.u32(textures.length + (envImage === undefined ? 0 : 1));
   w.u32(materials.length);
   w.u32(meshes.length);
   w.u32(elements.length);
   w.u32(d.lights.length);
-  // The path tracer's settings, at the values that mean "render as the original".
-  w.u32(0); // integrator: Whitted
-  w.u32(0); // max_bounces
-  w.f32(0), w.f32(0), w.f32(0); // environment: black
-  w.u32(NONE); // environment texture
-  w.f32(1); // environment intensity
-  w.f32(0); // environment rotation
-  w.u32(0); // tone mapping: the original's encoding
-  w.f32(0); // exposure
+  // The path tracer's settings; absent, the values that mean "render as the original".
+  const path = d.integrator !== undefined && d.integrator !== "Whitted"
+    ? d.integrator.Path
+    : undefined;
+  w.u32(path === undefined ? 0 : 1); // integrator
+  w.u32(path?.max_bounces ?? 0);
+  const envColor = d.environment !== undefined && "Color" in d.environment
+    ? d.environment.Color
+    : { red: 0, green: 0, blue: 0 };
+  w.f32(envColor.red), w.f32(envColor.green), w.f32(envColor.blue);
+  w.u32(envImage === undefined ? NONE : textures.length); // environment texture
+  w.f32(env?.intensity ?? 1);
+  w.f32(env?.rotation_degrees ?? 0);
+  w.u32(TONE_MAPPING[d.tone_mapping ?? "Clamp"]);
+  w.f32(d.exposure ?? 0);
   w.at = HEADER_BYTES;
 
   for (const [i, t] of textures.entries()) {
@@ -395,6 +418,13 @@ export function packScene(
     w.u32(0);
     bytes.set(t.data, w.at);
     w.at += align8(t.width * t.height * 4);
+  }
+  if (envImage !== undefined) {
+    w.u32(envImage.width);
+    w.u32(envImage.height);
+    w.u32(TEXTURE_RGB_F32);
+    w.u32(0);
+    w.f32s(envImage.rgb);
   }
   for (const material of materials) {
     const start = w.at;
@@ -406,12 +436,12 @@ export function packScene(
     const c = material.coloration;
     const s = material.surface;
     w.u32("Color" in c ? 0 : 1);
-    w.u32(s === "Diffuse" ? 0 : "Reflective" in s ? 1 : 2);
+    w.u32(surfaceCode(s));
     const color = "Color" in c ? c.Color : { red: 0, green: 0, blue: 0 };
     w.f32(color.red), w.f32(color.green), w.f32(color.blue);
     w.u32("Texture" in c ? textureIndex.get(c.Texture.path)! : NONE);
     w.f32(material.albedo);
-    if (s === "Diffuse") {
+    if (s === "Diffuse" || "Pbr" in s) {
       w.f32(0), w.f32(0);
     } else if ("Reflective" in s) {
       w.f32(s.Reflective.reflectivity), w.f32(0);
@@ -421,14 +451,17 @@ export function packScene(
     w.u32(0); // flags: seen from both sides, lit
     w.u32(0); // alpha mode: opaque
     w.f32(0.5); // alpha cut-off
-    // The physically based fields, at glTF's defaults (the original's surfaces ignore them).
+    // The physically based fields, glTF's defaults where absent (the original's surfaces
+    // ignore them).
+    const p = typeof s === "object" && "Pbr" in s ? s.Pbr : {};
     w.f32(1), w.f32(1), w.f32(1), w.f32(1); // base colour factor
-    w.f32(0); // metallic
-    w.f32(0.5); // roughness
-    w.f32(1), w.f32(1), w.f32(1); // emission
-    w.f32(0); // emission strength
-    w.f32(0); // transmission
-    w.f32(1.5); // ior
+    w.f32(p.metallic ?? 0);
+    w.f32(p.roughness ?? 0.5);
+    const e = p.emission ?? { red: 1, green: 1, blue: 1 };
+    w.f32(e.red), w.f32(e.green), w.f32(e.blue);
+    w.f32(p.emission_strength ?? 0);
+    w.f32(p.transmission ?? 0);
+    w.f32(p.ior ?? 1.5);
     w.f32(1); // normal scale
     w.u32(0);
     for (let i = 0; i < 4; i++) w.noTexture();
@@ -475,6 +508,22 @@ export function packScene(
     w.at = start + LIGHT_BYTES;
   }
   return bytes;
+}
+
+/** Texture format 2: RGB f32, linear (HDR environments). */
+const TEXTURE_RGB_F32 = 2;
+
+/** The header's tone mapping codes. */
+const TONE_MAPPING = { Clamp: 0, Neutral: 1, Aces: 2 } as const;
+
+/** The material record's surface code. */
+function surfaceCode(s: Material["surface"]): number {
+  if (s === "Diffuse") return 0;
+  if ("Reflective" in s) return 1;
+  if ("Refractive" in s) return 2;
+  if ("Pbr" in s) return 3;
+  const unknownSurface: never = s;
+  throw new TypeError(`unknown surface ${JSON.stringify(unknownSurface)}`);
 }
 
 /** Little-endian fields into a zero-filled buffer. */

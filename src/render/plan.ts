@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isPath } from "../scene/validate.ts";
 import { show } from "../_format.ts";
 import { checkImageSize } from "../scene/check_image_size.ts";
 import { checkScene } from "../scene/check_scene.ts";
@@ -243,14 +244,19 @@ export function checkWorkers(value: unknown, name = "workers"): number {
  * assert.throws(() => checkSamples(4294967296), RangeError);
  * ```
  */
-export function checkSamples(value: unknown, name = "samples"): number {
+export function checkSamples(
+  value: unknown,
+  name = "samples",
+  square = true,
+): number {
   const samples = positiveInteger(name, value);
   if (samples > MAX_SAMPLES) {
     throw new RangeError(
       `${name} must be at most 65535² = ${MAX_SAMPLES}, got ${samples}`,
     );
   }
-  if (Math.sqrt(samples) % 1 !== 0) {
+  // The path tracer takes any count (random points in the pixel, not a grid).
+  if (square && Math.sqrt(samples) % 1 !== 0) {
     throw new RangeError(
       `${name} must be a perfect square (1, 4, 9, …), got ${samples}`,
     );
@@ -347,7 +353,7 @@ export function planRender(
   }
   const samples = options.samples === undefined
     ? d.samples ?? 1
-    : checkSamples(options.samples);
+    : checkSamples(options.samples, "samples", !isPath(d.integrator));
   const region = options.region === undefined
     ? { x: 0, y: 0, width, height }
     : checkRegion(options.region, width, height);

@@ -34,6 +34,12 @@ const STAND_IN_TEXTURE: TextureImage = {
   height: 1,
   data: new Uint8Array(4),
 };
+/** What an environment image packs as in the skeleton (its texels are sources). */
+const STAND_IN_ENVIRONMENT = {
+  width: 1,
+  height: 1,
+  rgb: new Float32Array(3),
+};
 
 /**
  * The identity of `scene` packed with `options`. Two scenes with {@linkcode sameScene}
@@ -61,6 +67,10 @@ export function sceneIdentity(
   const textures = new Map<string, TextureImage>();
   const meshes = new Map<string, MeshData>();
   const gltf = new Map<string, GltfModel>();
+  const environments = new Map<
+    string,
+    { width: number; height: number; rgb: Float32Array }
+  >();
   // One stand-in per parsed mesh, so meshes shared by several paths stay shared.
   const standIns = new Map<MeshData, MeshData>();
   for (const use of sceneAssets(scene.description)) {
@@ -106,6 +116,14 @@ export function sceneIdentity(
         sources.push(model);
         break;
       }
+      case "environment": {
+        const image = scene.environments?.get(use.path);
+        if (image === undefined || environments.has(use.path)) break;
+        environments.set(use.path, STAND_IN_ENVIRONMENT);
+        sizes.push(image.width, image.height);
+        sources.push(image.rgb);
+        break;
+      }
       default: {
         const unknownKind: never = use.kind;
         throw new TypeError(`unknown asset kind ${unknownKind}`);
@@ -113,7 +131,7 @@ export function sceneIdentity(
     }
   }
   const skeleton = packScene(
-    { description: scene.description, textures, meshes, gltf },
+    { description: scene.description, textures, meshes, gltf, environments },
     options,
   );
   return { skeleton, sizes, sources };

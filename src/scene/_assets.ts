@@ -13,6 +13,8 @@ import { readMesh } from "./_meshes.ts";
 import { readGltf } from "../gltf/read_gltf.ts";
 import type { GltfModel } from "../gltf/types.ts";
 import { abortError } from "../_format.ts";
+import { readEnvironment } from "./_environment.ts";
+import type { HdrImage } from "../decode/hdr.ts";
 
 /** One use of a file in a scene. */
 export interface AssetUse {
@@ -32,6 +34,8 @@ export interface SceneAssets {
   meshes: Map<string, MeshData>;
   /** Loaded glTF models. */
   gltf: Map<string, GltfModel>;
+  /** Decoded `.hdr` environments (the path tracer's). */
+  environments: Map<string, HdrImage>;
 }
 
 /**
@@ -61,6 +65,14 @@ export function sceneAssets(description: SceneDescription): AssetUse[] {
       });
     }
   });
+  const env = description.environment;
+  if (env !== undefined && "Hdr" in env) {
+    uses.push({
+      kind: "environment",
+      path: env.Hdr.path,
+      jsonPath: "environment.Hdr.path",
+    });
+  }
   return uses;
 }
 
@@ -83,11 +95,15 @@ export async function loadAssets(
     const key = `${use.kind}\0${use.path}`;
     if (!first.has(key)) first.set(key, use);
   }
-  const loaded = new Map<string, TextureImage | MeshData | GltfModel>();
+  const loaded = new Map<
+    string,
+    TextureImage | MeshData | GltfModel | HdrImage
+  >();
   const assets: SceneAssets = {
     textures: new Map(),
     meshes: new Map(),
     gltf: new Map(),
+    environments: new Map(),
   };
   for (const use of first.values()) {
     const file = await abortable(
@@ -119,6 +135,13 @@ export async function loadAssets(
           });
         assets.gltf.set(use.path, model);
         value = model;
+        break;
+      }
+      case "environment": {
+        const image = value as HdrImage | undefined ??
+          await readEnvironment(use.path, use.jsonPath, file, signal);
+        assets.environments.set(use.path, image);
+        value = image;
         break;
       }
       default: {

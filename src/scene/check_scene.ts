@@ -84,12 +84,15 @@ export function checkScene(scene: Scene): Scene {
       }`,
     );
   }
+  const environments: unknown = scene.environments;
   for (const use of sceneAssets(description)) {
     const [held, name] = use.kind === "texture"
       ? [textures, "textures"]
       : use.kind === "mesh"
       ? [meshes as Map<string, MeshData> | undefined, "meshes"]
-      : [gltf as Map<string, GltfModel> | undefined, "gltf"];
+      : use.kind === "gltf"
+      ? [gltf as Map<string, GltfModel> | undefined, "gltf"]
+      : [environments as Map<string, unknown> | undefined, "environments"];
     if (held?.has(use.path) !== true) {
       throw new TypeError(
         `${use.jsonPath} names the ${use.kind} ${
@@ -105,6 +108,12 @@ export function checkScene(scene: Scene): Scene {
       ? {}
       : { meshes: meshes as Map<string, MeshData> }),
     ...(gltf === undefined ? {} : { gltf: gltf as Map<string, GltfModel> }),
+    ...(environments === undefined ? {} : {
+      environments: environments as Map<
+        string,
+        { width: number; height: number; rgb: Float32Array }
+      >,
+    }),
   };
 }
 

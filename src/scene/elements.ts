@@ -58,9 +58,9 @@ export type CheckMaterial = (value: unknown, path: string) => Material;
 
 /**
  * What a file a scene names holds, which decides how the asset loader (`_assets.ts`) loads
- * it: a texture image, a mesh file, or a glTF model.
+ * it: a texture image, a mesh file, a glTF model, or an HDR environment.
  */
-export type AssetKind = "texture" | "mesh" | "gltf";
+export type AssetKind = "texture" | "mesh" | "gltf" | "environment";
 
 /** A file an element names, other than its material's texture. */
 export interface ElementFile {

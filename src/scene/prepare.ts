@@ -59,7 +59,7 @@ export async function prepareScene(
 ): Promise<Scene> {
   options.signal?.throwIfAborted();
   const clean = validateScene(description);
-  const { textures, meshes, gltf } = await loadAssets(
+  const { textures, meshes, gltf, environments } = await loadAssets(
     clean,
     options.baseDir,
     options.signal,
@@ -69,5 +69,6 @@ export async function prepareScene(
     textures,
     meshes,
     ...(gltf.size > 0 ? { gltf } : {}),
+    ...(environments.size === 0 ? {} : { environments }),
   };
 }
