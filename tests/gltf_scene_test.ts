@@ -197,7 +197,7 @@ Deno.test("packing: a glTF material is a PBR record with its textures, samplers 
   assert.equal(u32(200), 0xffff_ffff); // no emissive texture
 });
 
-Deno.test("loadGltf: the model's first camera, or a framing one; its lights, or the default one", async () => {
+Deno.test("loadGltf: the model's first camera, or a framing one; path traced under the default environment with its lights", async () => {
   const { doc } = oneMesh(boxPrimitive);
   const path = await writeGlb(doc, `${tmp}/plain.glb`);
   const plain = await loadGltf(path, { width: 64, height: 48 });
@@ -235,8 +235,13 @@ Deno.test("loadGltf: the model's first camera, or a framing one; its lights, or 
     widest > 0.94,
     `the widest corner is at ${widest} of the half-view`,
   );
-  assert.equal(d.lights.length, 1);
-  assert.ok("Directional" in d.lights[0]);
+  // No lights in the file: the uniform white environment alone, path traced.
+  assert.deepEqual(d.lights, []);
+  assert.deepEqual(d.integrator, { Path: { max_bounces: 8 } });
+  assert.deepEqual(d.environment, { Color: { red: 1, green: 1, blue: 1 } });
+  assert.equal(d.tone_mapping, "Neutral");
+  assert.equal(d.samples, 16);
+  assert.equal((await loadGltf(path, { samples: 3 })).description.samples, 3);
 
   const s = Math.SQRT1_2;
   const scene = doc.getRoot().listScenes()[0];

@@ -26,6 +26,8 @@ export interface LoadGltfOptions {
    * first when the model has one, else {@linkcode frameBounds}'s view.
    */
   camera?: number;
+  /** Samples per pixel (default {@linkcode DEFAULT_SAMPLES}). */
+  samples?: number;
   /** Aborting rejects with an `AbortError`. */
   signal?: AbortSignal;
 }
@@ -33,12 +35,29 @@ export interface LoadGltfOptions {
 /** The vertical field of view of the framing camera, in degrees. */
 export const FRAMING_FOV = 40;
 
+/** Samples per pixel of a model's scene unless asked otherwise. */
+export const DEFAULT_SAMPLES = 16;
+
+/**
+ * How a model's scene is rendered: path traced (8 bounces) under a uniform white environment
+ * of radiance 1 (a white sky all around, as a viewer's neutral studio), tone-mapped with
+ * Khronos PBR Neutral.
+ */
+export const DEFAULT_LOOK: Pick<
+  SceneDescription,
+  "integrator" | "environment" | "tone_mapping"
+> = {
+  integrator: { Path: { max_bounces: 8 } },
+  environment: { Color: { red: 1, green: 1, blue: 1 } },
+  tone_mapping: "Neutral",
+};
+
 /**
  * Loads a `.glb` or `.gltf` (with its resources beside it) as a scene: one `Gltf` element
  * placing the whole model with its materials, seen through the model's camera (`camera`, or
- * its first), or else from a three-quarter front view framing its bounds; lit by the model's
- * `KHR_lights_punctual` lights, or, when it has none, by the default light: a white
- * directional light of intensity 3 from above, behind the viewer's left shoulder.
+ * its first), or else from a three-quarter front view framing its bounds; path traced under
+ * {@linkcode DEFAULT_LOOK} (a uniform white environment, PBR Neutral tone mapping) with
+ * {@linkcode DEFAULT_SAMPLES} samples, plus the model's `KHR_lights_punctual` lights.
  *
  * The scene's `gltf` map holds the loaded model under the path as given, so rendering does
  * not read the file again. Warnings (unsupported extensions, skipped primitives) are in
@@ -54,11 +73,12 @@ export const FRAMING_FOV = 40;
  * const scene = await loadGltf("examples/models/textured_box.glb", { width: 32, height: 32 });
  * assert.deepEqual(scene.description.elements, [{ Gltf: { path: "examples/models/textured_box.glb" } }]);
  * assert.equal(scene.gltf?.get("examples/models/textured_box.glb")?.primitives.length, 1);
- * const image = await render(scene, { workers: 1 });
+ * const image = await render(scene, { workers: 1, samples: 4 });
  * assert.equal(image.data.length, 32 * 32 * 4);
- * // The framed box fills the middle of the image and leaves its corner to the background.
- * assert.ok(image.data[4 * (16 * 32 + 16)] > 0);
- * assert.equal(image.data[0], 0);
+ * // The corner sees the white environment; the middle, the red and blue checker.
+ * assert.ok(image.data[0] > 200 && image.data[1] > 200 && image.data[2] > 200);
+ * const middle = 4 * (16 * 32 + 16);
+ * assert.ok(image.data[middle + 1] < image.data[middle] || image.data[middle + 1] < image.data[middle + 2]);
  * ```
  */
 export async function loadGltf(
@@ -67,14 +87,19 @@ export async function loadGltf(
 ): Promise<Scene> {
   const { width = 512, height = 512, signal } = options;
   const model = await readGltf(path, { signal });
-  return gltfScene(path, model, { width, height, camera: options.camera });
+  return gltfScene(path, model, {
+    width,
+    height,
+    camera: options.camera,
+    samples: options.samples,
+  });
 }
 
 /** The scene of an already loaded model (see {@linkcode loadGltf}). */
 export function gltfScene(
   path: string,
   model: GltfModel,
-  options: { width: number; height: number; camera?: number },
+  options: { width: number; height: number; camera?: number; samples?: number },
 ): Scene {
   const { width, height } = options;
   let view: { camera: Camera; fov: number };
@@ -93,27 +118,25 @@ export function gltfScene(
   } else {
     view = frameBounds(model.bounds, width / height);
   }
-  const lights = model.lights.length > 0
-    ? model.lights.map((light): Light =>
-      light.type === "directional"
-        ? {
-          Directional: {
-            direction: toVector(light.direction),
-            color: rgb(light.color),
-            intensity: light.intensity,
-          },
-        }
-        : {
-          // A point light of I candela gives I / d² at distance d; raypool's spherical
-          // light of intensity P gives P / (4π d²).
-          Spherical: {
-            position: toVector(light.position),
-            color: rgb(light.color),
-            intensity: 4 * Math.PI * light.intensity,
-          },
-        }
-    )
-    : [defaultLight(view.camera)];
+  const lights = model.lights.map((light): Light =>
+    light.type === "directional"
+      ? {
+        Directional: {
+          direction: toVector(light.direction),
+          color: rgb(light.color),
+          intensity: light.intensity,
+        },
+      }
+      : {
+        // A point light of I candela gives I / d² at distance d; raypool's spherical
+        // light of intensity P gives P / (4π d²).
+        Spherical: {
+          position: toVector(light.position),
+          color: rgb(light.color),
+          intensity: 4 * Math.PI * light.intensity,
+        },
+      }
+  );
   const description: SceneDescription = {
     width,
     height,
@@ -123,6 +146,8 @@ export function gltfScene(
     shadow_bias: 1e-6 * Math.max(1, diagonal(model.bounds)),
     max_recursion_depth: 8,
     camera: view.camera,
+    samples: options.samples ?? DEFAULT_SAMPLES,
+    ...DEFAULT_LOOK,
   };
   return {
     description: validateScene(description),
@@ -230,32 +255,6 @@ export function frameBounds(bounds: GltfModel["bounds"], aspect = 1): {
       up: { x: 0, y: 1, z: 0 },
     },
     fov: FRAMING_FOV,
-  };
-}
-
-/** The default light: white, intensity 3, shining from above the viewer's left shoulder. */
-function defaultLight(camera: Camera): Light {
-  const forward = normalize([
-    camera.look_at.x - camera.position.x,
-    camera.look_at.y - camera.position.y,
-    camera.look_at.z - camera.position.z,
-  ]);
-  const up = [camera.up.x, camera.up.y, camera.up.z];
-  // right = forward × up; the light comes from up and left of the view, shining along it.
-  const right = normalize([
-    forward[1] * up[2] - forward[2] * up[1],
-    forward[2] * up[0] - forward[0] * up[2],
-    forward[0] * up[1] - forward[1] * up[0],
-  ]);
-  const direction = normalize(
-    [0, 1, 2].map((c) => forward[c] + 0.5 * right[c] - up[c]),
-  );
-  return {
-    Directional: {
-      direction: toVector(direction),
-      color: { red: 1, green: 1, blue: 1 },
-      intensity: 3,
-    },
   };
 }
 
