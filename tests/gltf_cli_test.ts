@@ -154,3 +154,40 @@ Deno.test("cli: several models render in turn, one image and one JSON summary ea
     );
   });
 });
+
+Deno.test("cli: models are path traced, so --samples takes any count; the path flags apply", async () => {
+  const { parseCliArgs } = await import("../src/cli/args.ts");
+  const command = parseCliArgs(["model.glb", "--samples", "10"]);
+  assert.ok(command.kind === "render" && command.samples === 10);
+  assert.throws(() => parseCliArgs(["scene.json", "--samples", "10"]), {
+    message: /perfect square/,
+  });
+  assert.throws(
+    () =>
+      parseCliArgs(["model.glb", "--samples", "10", "--integrator", "whitted"]),
+    {
+      message: /perfect square/,
+    },
+  );
+  await withTempDir(async (dir) => {
+    const box = await writeGlb(await texturedBox(), `${dir}/box.glb`);
+    const result = await runCli([
+      box,
+      "--width",
+      "16",
+      "--height",
+      "16",
+      "--samples",
+      "3",
+      "--environment",
+      "0,0,0",
+      "-o",
+      `${dir}/dark.png`,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    // A black environment and no lights: every pixel black.
+    const { decodeImage } = await import("./fixtures/cli/helpers.ts");
+    const image = await decodeImage(`${dir}/dark.png`);
+    assert.ok(image.data.every((value, i) => i % 4 === 3 || value === 0));
+  });
+});

@@ -15,6 +15,7 @@ import {
   parseFarmNodeArgs,
   parseFarmOptions,
 } from "./farm_args.ts";
+import { parsePathFlags, PATH_OPTIONS, type PathFlags } from "./path_flags.ts";
 
 /** What the user asked for when it is a render. */
 export interface RenderCommand {
@@ -57,6 +58,8 @@ export interface RenderCommand {
   farm?: FarmOptions;
   /** `--camera N`: which of a glTF model's cameras to look through (0 = the first). */
   camera?: number;
+  /** The path tracer's flags (`--integrator`, `--environment`, …). */
+  path?: PathFlags;
 }
 
 /** What the command line asks for. */
@@ -87,6 +90,7 @@ const OPTIONS = {
   "farm-creds": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
+  ...PATH_OPTIONS,
 } as const;
 
 /** Caps beyond which a value is surely a typo; they also keep the numbers within u32. */
@@ -183,7 +187,15 @@ export function parseCliArgs(args: readonly string[]): Command {
     command.tileSize = parseInteger("--tile", values.tile, 1, MAX_SIDE);
   }
   if (values.samples !== undefined) {
-    command.samples = parseSamples(values.samples);
+    // Under the path tracer any count (the plan checks it against the scene's integrator).
+    // glTF models are path traced unless --integrator says otherwise.
+    const path = values.integrator === "path" ||
+      values["max-bounces"] !== undefined ||
+      (values.integrator === undefined &&
+        positionals.every((file) => /\.(glb|gltf)$/i.test(file)));
+    command.samples = path
+      ? parseInteger("--samples", values.samples, 1, MAX_SAMPLES)
+      : parseSamples(values.samples);
   }
   if (values.region !== undefined) command.region = parseRegion(values.region);
   if (values.quality !== undefined) {
@@ -214,6 +226,8 @@ export function parseCliArgs(args: readonly string[]): Command {
     command.host = values.host.replace(/^\[(.*)\]$/, "$1");
   }
   if (values.watch) command.watch = true;
+  const path = parsePathFlags(values);
+  if (path !== undefined) command.path = path;
   const farm = parseFarmOptions(
     values.farm,
     values["farm-timeout"],

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { applyPathFlags } from "./path_flags.ts";
 import { abortable } from "../_format.ts";
 import {
   defaultWorkers,
@@ -293,7 +294,11 @@ export async function checkInput(
     api.loadScene(command.scene, {
       signal,
       ...(command.camera === undefined ? {} : { camera: command.camera }),
-    }).catch((error) => {
+    }).then((loaded) =>
+      command.path === undefined
+        ? loaded
+        : applyPathFlags(loaded, command.path, command.scene, signal)
+    ).catch((error) => {
       if (signal?.aborted) throw signal.reason;
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,

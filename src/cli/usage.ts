@@ -36,7 +36,16 @@ Options:
       --height N      image height in pixels (overrides the scene's)
       --workers N     worker count (default: all cores, ${navigator.hardwareConcurrency} here)
       --tile N        tile size in pixels
-      --samples N     anti-aliasing samples per pixel, a perfect square: 1, 4, 9, 16, …
+      --samples N     samples per pixel: a perfect square (1, 4, 9, 16, …), any count
+                      when path traced
+      --integrator whitted|path
+                      the original's ray tracer (default) or the path tracer
+      --max-bounces N the path tracer's longest path (default 8; implies path)
+      --environment R,G,B|FILE.hdr
+                      what rays escaping the scene see (path tracer)
+      --tone-map clamp|neutral|aces
+                      the path tracer's tone curve
+      --exposure EV   exposure in stops (path tracer)
       --region X,Y,W,H
                       render only this rectangle of the full image
       --quality N     JPEG quality, 1–100
