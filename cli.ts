@@ -16,27 +16,18 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { defaultApi } from "./src/cli/api.ts";
 import { parseCliArgs } from "./src/cli/args.ts";
-import {
-  EXIT_INTERRUPTED,
-  EXIT_OK,
-  exitCodeFor,
-  oneLineMessage,
-} from "./src/cli/errors.ts";
+import { EXIT_INTERRUPTED, EXIT_OK, exitCodeFor } from "./src/cli/errors.ts";
+import { errorMessage as oneLineMessage } from "./src/_errors.ts";
 import {
   parseStreamThreshold,
   PNG_STREAM_THRESHOLD_VARIABLE,
 } from "./src/cli/limits.ts";
 import { ProgressDisplay } from "./src/cli/progress.ts";
-import { runLive } from "./src/cli/live.ts";
 import { type RunOptions, runRender } from "./src/cli/run.ts";
 import { formatSummaryLine, type RenderSummary } from "./src/cli/summary.ts";
-import {
-  describeFarm,
-  type FarmRenderSummary,
-  formatFarmSummaryLine,
-  runFarmNode,
-  runFarmRender,
-} from "./src/cli/farm.ts";
+// The farm (its NATS client, stores and zlib) and the live preview (its server) are imported
+// only by the commands that use them: a plain render starts its workers sooner without them.
+import type { FarmRenderSummary } from "./src/cli/farm.ts";
 import { farmNodeUsage } from "./src/cli/farm_args.ts";
 import { usage } from "./src/cli/usage.ts";
 
@@ -99,6 +90,17 @@ function invocation(): { command: string; folder?: string } {
     : { command: "deno task render", folder };
 }
 
+/**
+ * How the user grants listening on `host`: the task grants only loopback, so run cli.ts with
+ * deno run; the installed command was given its permissions by the install line, so install
+ * it again with the address added (it is the user's command, not a deno invocation).
+ */
+function allowNetHint(command: string, host: string): string {
+  return command === "raypool"
+    ? `install raypool again with the README's install line, --allow-net=127.0.0.1 changed to --allow-net=127.0.0.1,${host}`
+    : `${command} grants only 127.0.0.1; run cli.ts with deno run --allow-net=${host} and the task's other permissions`;
+}
+
 /** A pseudo-terminal may report 0 columns; assume the classic 80 then. */
 function terminalColumns(): number {
   try {
@@ -140,12 +142,23 @@ async function main(args: string[]): Promise<number> {
       return EXIT_OK;
     }
     if (command.kind === "farm-node-help") {
-      writeAll(Deno.stdout, farmNodeUsage());
+      writeAll(
+        Deno.stdout,
+        farmNodeUsage(
+          invoked.command === "deno task render"
+            ? "deno task farm-node"
+            : `${invoked.command} farm-node`,
+        ),
+      );
       return EXIT_OK;
     }
+    const farm = command.kind === "farm-node" ||
+        (command.kind === "render" && command.farm !== undefined)
+      ? await import("./src/cli/farm.ts")
+      : undefined;
     if (command.kind === "farm-node") {
       // A node stops on Ctrl-C or SIGTERM by handing its jobs back: that is success.
-      await runFarmNode(command, {
+      await farm!.runFarmNode(command, {
         signal: controller.signal,
         log: (line) => writeAll(Deno.stderr, `raypool farm-node: ${line}\n`),
       });
@@ -170,7 +183,7 @@ async function main(args: string[]): Promise<number> {
           `Rendering ${scene} at ${width}×${height} ${
             command.farm === undefined
               ? `with ${workers} worker${workers === 1 ? "" : "s"}`
-              : describeFarm(command.farm)
+              : farm!.describeFarm(command.farm)
           } to ${output}`,
         );
       },
@@ -188,15 +201,17 @@ async function main(args: string[]): Promise<number> {
       if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
       else if (!command.quiet) {
         const line = "farm" in summary
-          ? formatFarmSummaryLine(summary as FarmRenderSummary)
+          ? farm!.formatFarmSummaryLine(summary as FarmRenderSummary)
           : formatSummaryLine(summary);
         writeAll(Deno.stderr, `${line}\n`);
       }
     };
     if (command.preview !== undefined || command.watch) {
+      const { runLive } = await import("./src/cli/live.ts");
       const written = await runLive(command, api(), {
         ...runOptions,
         signal: controller.signal,
+        allowNetHint: (host) => allowNetHint(invoked.command, host),
         onListening: (url) =>
           writeAll(Deno.stderr, `Preview at ${url} (Ctrl-C to stop)\n`),
         onWritten: report,
@@ -209,7 +224,7 @@ async function main(args: string[]): Promise<number> {
       if (!written) throw controller.signal.reason;
       return EXIT_OK;
     }
-    const run = command.farm === undefined ? runRender : runFarmRender;
+    const run = farm === undefined ? runRender : farm.runFarmRender;
     if (command.batch === undefined) {
       report(await run(command, api(), runOptions));
       return EXIT_OK;

@@ -92,7 +92,12 @@ export type {
   RenderProgress,
 } from "./src/render/plan.ts";
 export { encodePng } from "./src/encode/png.ts";
-export { type FarmRenderOptions, renderOnFarm } from "./src/farm/submit.ts";
+export {
+  type FarmBackendOptions,
+  type FarmRenderOptions,
+  renderOnFarm,
+} from "./src/farm/submit.ts";
+export type { FarmConnectionOptions } from "./src/farm/connection.ts";
 export {
   type FarmNode,
   type FarmNodeEvent,
@@ -101,8 +106,12 @@ export {
 } from "./src/farm/node.ts";
 export { encodeJpeg } from "./src/encode/jpeg.ts";
 export { decodeHdr, HdrFormatError, type HdrImage } from "./src/decode/hdr.ts";
-export { encodeHdr, HdrStreamWriter } from "./src/encode/hdr.ts";
-export { type ExrPixelType, ExrStreamWriter } from "./src/encode/exr.ts";
+export { encodeHdr, type HdrSink, HdrStreamWriter } from "./src/encode/hdr.ts";
+export {
+  type ExrPixelType,
+  type ExrSink,
+  ExrStreamWriter,
+} from "./src/encode/exr.ts";
 export type {
   Camera,
   Color,

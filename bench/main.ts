@@ -52,7 +52,12 @@ import {
   threadCpuMs,
   type Timing,
 } from "./measure.ts";
-import { buildNative, type NativeToolchain, runNative } from "./native.ts";
+import {
+  buildNative,
+  type NativeToolchain,
+  runNative,
+  viewArgs,
+} from "./native.ts";
 import {
   type BenchResult,
   type CliOverhead,
@@ -257,10 +262,31 @@ async function cliRun(): Promise<{ wallMs: number; summary: CliTimings }> {
   return { wallMs, summary: summary.timings };
 }
 
+/** Wall time of one call through scripts/toolchain.sh, from outside. */
+async function toolchainWallMs(args: string[]): Promise<number> {
+  const start = performance.now();
+  const output = await new Deno.Command("bash", {
+    args: ["scripts/toolchain.sh", "run", ...args],
+    cwd: repo,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - start;
+  if (!output.success) {
+    throw new Error(
+      `scripts/toolchain.sh run ${args[0]} exited with ${output.code}: ${
+        new TextDecoder().decode(output.stderr).trim()
+      }`,
+    );
+  }
+  return ms;
+}
+
 /**
- * `cli.ts` runs, each followed by the same render on a warm pool in this process: side by
- * side, so that both see the same machine (other processes' share of a shared machine's CPUs
- * drifts from minute to minute). The pool's workers idle while the CLI runs.
+ * `cli.ts` runs, each followed by the same render on a warm pool in this process and, with
+ * a native build, by `native_render` on the same scene and view as a whole process: side by
+ * side, so that all see the same machine (other processes' share of a shared machine's CPUs
+ * drifts from minute to minute). The pool's workers idle while the others run.
  */
 async function measureCli(): Promise<CliOverhead> {
   log(`cli.ts: test scene ${HD.width}×${HD.height}, ${CLI_WORKERS} workers`);
@@ -268,8 +294,25 @@ async function measureCli(): Promise<CliOverhead> {
   await using renderer = new Renderer({ workers: CLI_WORKERS });
   await renderer.render(scene, { width: HD.width / 4, height: HD.height / 4 });
   await cliRun(); // fills Deno's transpile cache, as a user's second run finds it
+  const nativeArgs = haveNative
+    ? [
+      "rust/target/release/native_render",
+      `${workRelative}/cli-native.bin`,
+      ...viewArgs(planRender(scene, HD, CLI_WORKERS).view),
+      "--threads",
+      String(CLI_WORKERS),
+      "--out",
+      `${workRelative}/cli-native.rgba`,
+    ]
+    : [];
+  if (haveNative) {
+    await Deno.writeFile(`${workDir}/cli-native.bin`, packScene(scene));
+    await toolchainWallMs(nativeArgs);
+  }
   const runs: Awaited<ReturnType<typeof cliRun>>[] = [];
   const warm: number[] = [];
+  const native: number[] = [];
+  const toolchainOnly: number[] = [];
   let spent = 0;
   while (runs.length < reps && (runs.length === 0 || spent < budgetMs)) {
     const run = await cliRun();
@@ -278,8 +321,13 @@ async function measureCli(): Promise<CliOverhead> {
     warm.push(performance.now() - start);
     runs.push(run);
     spent += run.wallMs + warm.at(-1)!;
+    if (haveNative) {
+      native.push(await toolchainWallMs(nativeArgs));
+      toolchainOnly.push(await toolchainWallMs(["true"]));
+    }
   }
   const best = runs.reduce((a, b) => a.wallMs <= b.wallMs ? a : b);
+  const toolchainMs = Math.min(...toolchainOnly);
   return {
     workers: CLI_WORKERS,
     width: HD.width,
@@ -287,6 +335,12 @@ async function measureCli(): Promise<CliOverhead> {
     processWallMs: summarize(runs.map((r) => r.wallMs)),
     renderPhaseMs: summarize(warm),
     pairRatios: runs.map((r, i) => round(r.wallMs / warm[i], 3)),
+    native: haveNative
+      ? {
+        processWallMs: summarize(native.map((ms) => ms - toolchainMs)),
+        toolchainMs: round(toolchainMs),
+      }
+      : null,
     bestRunTimings: best.summary,
   };
 }
@@ -687,6 +741,9 @@ const overheadRatio = round(
   cli.processWallMs.bestMs / cli.renderPhaseMs.bestMs,
   3,
 );
+const vsNativeProcess = cli.native === null
+  ? null
+  : round(cli.processWallMs.bestMs / cli.native.processWallMs.bestMs, 3);
 const firstTileMs = startup.firstTileMs.medianMs;
 const sceneSetupRatio = hundredThousandSpheres.setup.ratio;
 // The target is stated for 2 cores; elsewhere the same efficiency (92.5%) is asked for.
@@ -700,6 +757,7 @@ const result: BenchResult = {
   bvhCpuEstimate,
   firstTileMs,
   overheadRatio,
+  vsNativeProcess,
   sceneSetupRatio,
   encodeMs: round(Math.min(...encodeRuns.slice(1))),
   encodeFirstMs: round(encodeRuns[0]),
@@ -733,6 +791,14 @@ const result: BenchResult = {
       "<=",
       1.25,
       `cli.ts whole process ÷ warm-pool render phase, test scene 1920×1080, ${CLI_WORKERS} workers`,
+    ),
+    vsNativeProcess: target(
+      vsNativeProcess,
+      "<=",
+      0.85,
+      vsNativeProcess === null
+        ? `no native build: ${nativeError}`
+        : `cli.ts whole process ÷ native_render's (${CLI_WORKERS} threads; stands for the original), test scene 1920×1080`,
     ),
     sceneSetupRatio: target(
       sceneSetupRatio,

@@ -16,7 +16,7 @@ import { Renderer } from "../src/render/renderer.ts";
 import { loadScene } from "../src/scene/load.ts";
 import { prepareScene } from "../src/scene/prepare.ts";
 import type { Scene } from "../src/types.ts";
-import { dragonFile } from "../tests/_models.ts";
+import { dragonFile } from "../testing/models.ts";
 import { machine, round } from "./measure.ts";
 
 const { values: flags } = parseArgs({

@@ -120,6 +120,18 @@ export interface CliOverhead {
   renderPhaseMs: Timing;
   /** Each CLI run ÷ the warm render right after it. */
   pairRatios: number[];
+  /**
+   * The same Rust core built natively (`native_render`, `workers` threads) as a whole process:
+   * reading the packed scene, building its BVH, rendering and writing the raw image, less
+   * what reaching it through `scripts/toolchain.sh` costs (`toolchainMs`, the same call
+   * running `true`). It stands for the original (the native ray tracer raypool descends
+   * from), which is not available here; it decodes and encodes no PNG, so it is if anything
+   * faster than the original. `null` without a native build.
+   */
+  native: {
+    processWallMs: Timing;
+    toolchainMs: number;
+  } | null;
   /** The CLI's own `--json` timings of its fastest run (its clock starts after imports). */
   bestRunTimings: {
     loadMs: number;
@@ -262,6 +274,8 @@ export interface BenchResult {
   firstTileMs: number;
   /** The CLI's whole process ÷ the warm-pool render phase (test scene, 1920×1080, 2 workers). */
   overheadRatio: number;
+  /** The CLI's whole process ÷ native_render's (see {@linkcode CliOverhead.native}). */
+  vsNativeProcess: number | null;
   /** Scene set-up of 100,000 spheres, N workers ÷ 1 worker. */
   sceneSetupRatio: number;
   /** Best `encodePng` of the 1920×1080 test image (after a first call that loads the encoder). */
@@ -277,6 +291,7 @@ export interface BenchResult {
     | "bvh"
     | "firstTileMs"
     | "overheadRatio"
+    | "vsNativeProcess"
     | "sceneSetupRatio",
     Target
   >;
@@ -477,6 +492,15 @@ export function formatReport(r: BenchResult): string {
         fixed(c.processWallMs.bestMs - t.totalMs, 0)
       }`,
   );
+  if (c.native !== null) {
+    out.push(
+      `  native_render, ${c.workers} threads, whole process (toolchain call less ${
+        fixed(c.native.toolchainMs, 0)
+      } ms): best ${fixed(c.native.processWallMs.bestMs, 0)} ms (median ${
+        fixed(c.native.processWallMs.medianMs, 0)
+      })`,
+    );
+  }
   out.push(
     `Encode: encodePng of the 1920×1080 test image: best ${
       fixed(r.encodeMs, 0)

@@ -156,19 +156,6 @@ Deno.test("cli: several models render in turn, one image and one JSON summary ea
 });
 
 Deno.test("cli: models are path traced, so --samples takes any count; the path flags apply", async () => {
-  const { parseCliArgs } = await import("../src/cli/args.ts");
-  const command = parseCliArgs(["model.glb", "--samples", "10"]);
-  assert.ok(command.kind === "render" && command.samples === 10);
-  assert.throws(() => parseCliArgs(["scene.json", "--samples", "10"]), {
-    message: /perfect square/,
-  });
-  assert.throws(
-    () =>
-      parseCliArgs(["model.glb", "--samples", "10", "--integrator", "whitted"]),
-    {
-      message: /perfect square/,
-    },
-  );
   await withTempDir(async (dir) => {
     const box = await writeGlb(await texturedBox(), `${dir}/box.glb`);
     const result = await runCli([

@@ -9,7 +9,7 @@
 import { dirname, resolve } from "node:path";
 import type { Environment, Scene, ToneMapping } from "../types.ts";
 import { prepareScene } from "../scene/prepare.ts";
-import { InputError } from "./errors.ts";
+import { InputError } from "../_errors.ts";
 
 /** What the flags ask for; each absent field leaves the scene's own value. */
 export interface PathFlags {

@@ -21,7 +21,11 @@ export const MAX_HDR_TEXELS = 2 ** 28;
 
 /** Why a `.hdr` file was refused: one line naming what is wrong and where. */
 export class HdrFormatError extends Error {
-  /** @param message the one-line reason */
+  /**
+   * An error with this message.
+   *
+   * @param message the one-line reason
+   */
   constructor(message: string) {
     super(message);
     this.name = "HdrFormatError";

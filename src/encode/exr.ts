@@ -163,6 +163,8 @@ export class ExrStreamWriter {
   #rows = 0;
 
   /**
+   * A writer of a `width` × `height` image; nothing is written before the first rows.
+   *
    * @param width pixels, 1 to 2^31 − 1
    * @param height pixels, 1 to 2^31 − 1
    * @param sink receives the file's bytes in order

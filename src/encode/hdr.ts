@@ -137,6 +137,8 @@ export class HdrStreamWriter {
   #rows = 0;
 
   /**
+   * A writer of a `width` × `height` image; nothing is written before the first rows.
+   *
    * @param width pixels, 1 to 999,999,999
    * @param height pixels, 1 to 999,999,999
    * @param sink receives the file's bytes in order

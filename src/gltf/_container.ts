@@ -3,7 +3,8 @@
 // takes), checking the JSON on the way.
 
 import { dirname, resolve } from "node:path";
-import { abortError, reason, rewrap } from "../_format.ts";
+import { abortError } from "../_abort.ts";
+import { reason, rewrap } from "../_errors.ts";
 import { readBoundedFile } from "../scene/_read_file.ts";
 import { checkGltfJson, type JsonFacts } from "./_check_json.ts";
 import { gltfError } from "./_error.ts";

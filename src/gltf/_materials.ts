@@ -4,7 +4,8 @@
 import type * as Core from "npm:@gltf-transform/core@4.5.1";
 // deno-lint-ignore no-import-prefix
 import type * as Ext from "npm:@gltf-transform/extensions@4.5.1";
-import { abortError, reason } from "../_format.ts";
+import { abortError } from "../_abort.ts";
+import { reason } from "../_errors.ts";
 import { loadImagescript } from "../_imagescript.ts";
 import { abortable } from "../scene/_abortable.ts";
 import { gltfError } from "./_error.ts";

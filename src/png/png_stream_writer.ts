@@ -6,7 +6,7 @@
  * @module
  */
 
-import { constants, deflateRaw, type ZlibOptions } from "node:zlib";
+import type { ZlibOptions } from "node:zlib";
 import { adler32, crc32 } from "./checksums.ts";
 
 const PNG_SIGNATURE = new Uint8Array([
@@ -33,11 +33,14 @@ export interface PngStreamWriterOptions {
   level?: number;
 }
 
-function compress(
+async function compress(
   bytes: Uint8Array,
   level: number,
   last: boolean,
 ): Promise<Uint8Array> {
+  // Imported on first use: setting Deno's node:zlib up costs ~10 ms, which every CLI run
+  // would otherwise spend before its workers start, streamed or not.
+  const { constants, deflateRaw } = await import("node:zlib");
   // Each band is deflated on its own and ends on a sync flush, so the bands' raw deflate
   // streams concatenate into one valid stream; only the last band sets the final block.
   const options: ZlibOptions = {

@@ -5,14 +5,14 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MeshData, SceneDescription, TextureImage } from "../types.ts";
-import { reason, rewrap } from "../_format.ts";
+import { reason, rewrap } from "../_errors.ts";
+import { abortError, throwIfAborted } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
 import { type AssetKind, elementFiles, elementParts } from "./elements.ts";
 import { decodeTexture } from "./_textures.ts";
-import { readMesh } from "./_meshes.ts";
+import { checkPlacements, readMesh } from "./_meshes.ts";
 import { readGltf } from "../gltf/read_gltf.ts";
 import type { GltfModel } from "../gltf/types.ts";
-import { abortError } from "../_format.ts";
 import { readEnvironment } from "./_environment.ts";
 import type { HdrImage } from "../decode/hdr.ts";
 
@@ -87,7 +87,7 @@ export async function loadAssets(
   baseDir: string | URL | undefined,
   signal?: AbortSignal,
 ): Promise<SceneAssets> {
-  signal?.throwIfAborted();
+  throwIfAborted(signal, "loading the scene");
   const base = baseDir === undefined ? undefined : directoryPath(baseDir);
   // Each (kind, path as written) once, under the JSON path of its first use.
   const first = new Map<string, AssetUse>();
@@ -151,6 +151,7 @@ export async function loadAssets(
     }
     loaded.set(key, value);
   }
+  checkPlacements(description, assets.meshes);
   return assets;
 }
 

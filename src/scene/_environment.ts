@@ -1,7 +1,8 @@
 // Private: reads and decodes one `.hdr` environment file (the asset loader finds it).
 
 import { decodeHdr, type HdrImage } from "../decode/hdr.ts";
-import { abortError, reason, rewrap } from "../_format.ts";
+import { abortError } from "../_abort.ts";
+import { reason, rewrap } from "../_errors.ts";
 import { MAX_TEXTURE_FILE_BYTES } from "./limits.ts";
 import { readBoundedFile } from "./_read_file.ts";
 

@@ -1,10 +1,10 @@
 // Private: the one way scene, texture and other asset files are read, so that no file can
 // make a long-running program block or run out of memory.
 
-import { constants } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { abortable } from "./_abortable.ts";
-import { reason, rewrap } from "../_format.ts";
+import { reason, rewrap } from "../_errors.ts";
+import { throwIfAborted } from "../_abort.ts";
 
 /** Options for {@linkcode readBoundedFile}. */
 export interface ReadBoundedFileOptions {
@@ -40,7 +40,7 @@ export async function readBoundedFile(
   options: ReadBoundedFileOptions,
 ): Promise<Uint8Array> {
   const { limit, what, signal } = options;
-  signal?.throwIfAborted();
+  throwIfAborted(signal, "loading the scene");
   const info = await abortable(stat(path, what), signal);
   checkInfo(info, limit, what);
   const file = await abortable(
@@ -69,7 +69,7 @@ export async function readBoundedFile(
     let buffer = new Uint8Array(Math.min(handleInfo.size, limit) + 1);
     let length = 0;
     for (;;) {
-      signal?.throwIfAborted();
+      throwIfAborted(signal, "loading the scene");
       if (length === buffer.length) {
         if (length > limit) break;
         const grown = new Uint8Array(Math.min(buffer.length * 2, limit + 1));
@@ -94,7 +94,13 @@ export async function readBoundedFile(
 }
 
 /** Opens for reading without waiting for a writer, should the path have become a FIFO. */
-function openNonBlocking(path: string): Promise<FileHandle> {
+async function openNonBlocking(path: string): Promise<FileHandle> {
+  // Imported here, not at the top: Deno sets its Node file system up on first import
+  // (~15 ms), which a CLI run then spends while its workers start, not before.
+  const [{ constants }, { open }] = await Promise.all([
+    import("node:fs"),
+    import("node:fs/promises"),
+  ]);
   // O_NONBLOCK is undefined on Windows, which has no FIFOs in the file system.
   return open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
 }

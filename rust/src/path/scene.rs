@@ -289,7 +289,8 @@ impl ScenePath<'_> {
             }
             ShapeKind::Instance => {
                 let inst = &scene.instances()[nearest.index as usize];
-                let s = inst.surface_at(&scene.meshes()[inst.mesh as usize], nearest.part, position);
+                let (s, _) =
+                    inst.surface_at(&scene.meshes()[inst.mesh as usize], nearest.part, position, ray.direction);
                 let light =
                     self.data.instance_light.get(nearest.index as usize).copied().flatten().map(|b| b + nearest.part);
                 (s.geometric_normal, s.shading_normal, s.tex_coords, inst.material, light)
