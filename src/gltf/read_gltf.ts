@@ -232,15 +232,25 @@ export async function readGltf(
 
 let draco: Promise<unknown> | undefined;
 
+// The packages glTF loading needs, named in variables so that Deno fetches them when a model
+// is first loaded rather than with every program that imports raypool (a string literal in
+// `import()` is fetched ahead, with the module graph).
+const GLTF_CORE = "npm:@gltf-transform/core@4.5.1";
+const GLTF_EXTENSIONS = "npm:@gltf-transform/extensions@4.5.1";
+const DRACO = "npm:draco3dgltf@1.5.7";
+const MESHOPT = "npm:meshoptimizer@0.25.0";
+
+function lazyImport<T>(specifier: string): Promise<T> {
+  return import(specifier) as Promise<T>;
+}
+
 /** A gltf-transform reader with raypool's extensions, and decoders for those the file uses. */
 async function createIO(
   path: string,
   used: Set<string>,
 ): Promise<Core.PlatformIO> {
-  // deno-lint-ignore no-import-prefix
-  const core = await import("npm:@gltf-transform/core@4.5.1");
-  // deno-lint-ignore no-import-prefix
-  const ext = await import("npm:@gltf-transform/extensions@4.5.1");
+  const core = await lazyImport<typeof Core>(GLTF_CORE);
+  const ext = await lazyImport<typeof Ext>(GLTF_EXTENSIONS);
   /** Resources come in through `readJSON`: this reader never opens a file itself. */
   class PreloadedIO extends core.PlatformIO {
     protected readURI(uri: string): never {
@@ -268,20 +278,18 @@ async function createIO(
     ]);
   try {
     if (used.has("KHR_draco_mesh_compression")) {
-      // deno-lint-ignore no-import-prefix
-      draco ??= import("npm:draco3dgltf@1.5.7").then((m) =>
-        m.default.createDecoderModule()
-      ).catch((error) => {
+      draco ??= lazyImport<
+        { default: { createDecoderModule(): Promise<unknown> } }
+      >(DRACO).then((m) => m.default.createDecoderModule()).catch((error) => {
         draco = undefined;
         throw error;
       });
       io.registerDependencies({ "draco3d.decoder": await draco });
     }
     if (used.has("EXT_meshopt_compression")) {
-      const { MeshoptDecoder } = await import(
-        // deno-lint-ignore no-import-prefix
-        "npm:meshoptimizer@0.25.0"
-      );
+      const { MeshoptDecoder } = await lazyImport<
+        { MeshoptDecoder: { ready: Promise<void> } }
+      >(MESHOPT);
       await MeshoptDecoder.ready;
       io.registerDependencies({ "meshopt.decoder": MeshoptDecoder });
     }
