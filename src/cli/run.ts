@@ -52,7 +52,10 @@ export interface RaypoolApi {
   /** Ends what `warm` or a render started; called once the run is over, however it ends. */
   close?(): Promise<void>;
   /** Reads, validates and prepares a scene file; `options.signal` aborts it. */
-  loadScene(path: string, options?: { signal?: AbortSignal }): Promise<Scene>;
+  loadScene(
+    path: string,
+    options?: { signal?: AbortSignal; camera?: number },
+  ): Promise<Scene>;
   /** Throws a `RangeError` when a `width × height` image cannot be allocated. */
   checkImageSize(width: number, height: number): void;
   /** This machine's workers as a render backend. */
@@ -320,7 +323,10 @@ export async function checkInput(
   }
 
   const scene = await abortable(
-    api.loadScene(command.scene, { signal }).then((loaded) =>
+    api.loadScene(command.scene, {
+      signal,
+      ...(command.camera === undefined ? {} : { camera: command.camera }),
+    }).then((loaded) =>
       command.path === undefined
         ? loaded
         : applyPathFlags(loaded, command.path, command.scene, signal)
