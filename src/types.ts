@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { GltfModel } from "./gltf/types.ts";
+
 /**
  * A point in space (f64 in the renderer).
  *
@@ -242,7 +244,29 @@ export interface Plane {
  * };
  * ```
  */
-export type Element = { Sphere: Sphere } | { Plane: Plane } | { Mesh: Mesh };
+export type Element =
+  | { Sphere: Sphere }
+  | { Plane: Plane }
+  | { Mesh: Mesh }
+  | { Gltf: Gltf };
+
+/**
+ * A glTF 2.0 model (`.glb`, or `.gltf` with its resources beside it), found like a mesh path:
+ * its default scene's meshes, placed by its node hierarchy and then by `transform` (the `Mesh`
+ * element's syntax), with the model's own materials and textures.
+ *
+ * @example
+ * ```ts
+ * import type { Gltf } from "./types.ts";
+ * const model: Gltf = { path: "models/helmet.glb", transform: { scale: 2, translate: { x: 0, y: 0, z: -5 } } };
+ * ```
+ */
+export interface Gltf {
+  /** The `.glb` or `.gltf` file. */
+  path: string;
+  /** Scale, rotate, translate (in that order), after the model's own node transforms. */
+  transform?: MeshTransform;
+}
 
 /**
  * Where a mesh goes in the scene: scaled (one factor, or one per axis; never zero), then
@@ -510,6 +534,8 @@ export interface Scene {
   readonly textures: ReadonlyMap<string, TextureImage>;
   /** Parsed mesh files, keyed by path as written in `description` (absent: no mesh files). */
   readonly meshes?: ReadonlyMap<string, MeshData>;
+  /** Loaded glTF models, keyed by path as written in `description` (absent: none). */
+  readonly gltf?: ReadonlyMap<string, GltfModel>;
   /**
    * The decoded `.hdr` environment, keyed by its path as written (absent: no `Hdr`
    * environment): linear RGB, three values a texel, rows top first.

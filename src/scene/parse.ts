@@ -51,7 +51,7 @@ export async function parseScene(
     throw error;
   }
   const description = validateScene(value);
-  const { textures, meshes, environments } = await loadAssets(
+  const { textures, meshes, gltf, environments } = await loadAssets(
     description,
     options.baseDir,
     options.signal,
@@ -60,6 +60,7 @@ export async function parseScene(
     description,
     textures,
     meshes,
+    ...(gltf.size > 0 ? { gltf } : {}),
     ...(environments.size === 0 ? {} : { environments }),
   };
 }

@@ -60,7 +60,7 @@ export async function prepareScene(
 ): Promise<Scene> {
   throwIfAborted(options.signal, "loading the scene");
   const clean = validateScene(description);
-  const { textures, meshes, environments } = await loadAssets(
+  const { textures, meshes, gltf, environments } = await loadAssets(
     clean,
     options.baseDir,
     options.signal,
@@ -69,6 +69,7 @@ export async function prepareScene(
     description: clean,
     textures,
     meshes,
+    ...(gltf.size > 0 ? { gltf } : {}),
     ...(environments.size === 0 ? {} : { environments }),
   };
 }
