@@ -156,3 +156,22 @@ Deno.test("loading a scene aborted with any reason rejects with the same AbortEr
     assert.match(loading.message, /^loading the scene was aborted/, name);
   }
 });
+
+Deno.test("module errors quote an overlong unknown key cut, as every value is quoted", async () => {
+  const { validateScene } = await import("../src/scene/validate.ts");
+  const key = "k".repeat(10_000);
+  for (
+    const value of [
+      { [key]: 1 },
+      { width: 1, height: 1, fov: 90, elements: [{ [key]: {} }] },
+    ]
+  ) {
+    assert.throws(() => validateScene(value), (error: Error) => {
+      assert.ok(error.message.length < 300, error.message);
+      assert.match(error.message, /"k{57}"… \(10000 characters\)/);
+      return true;
+    });
+  }
+  // And the CLI's one-line function cuts whatever else at the same 300 characters.
+  assert.equal(errorMessage(new Error("x".repeat(10_000))).length, 300);
+});

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseMesh } from "../src/mesh/parse_mesh.ts";
 import { MAX_MESH_BYTES } from "../src/mesh/limits.ts";
-import { gzipBomb, plyWithEmptyHugeElement } from "./fixtures/hostile/files.ts";
+import { gzipBomb, plyWithEmptyHugeElement } from "../testing/hostile_files.ts";
 import { ROOT, withTempDir } from "./fixtures/cli/helpers.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -396,3 +396,11 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test("the mesh fuzzer's first 1,500 cases: every file a consistent mesh or a clean one-line error", async () => {
+  const { meshFuzz } = await import("../testing/mesh_fuzz.ts");
+  const report = await meshFuzz({ seed: 19, cases: 1_500 });
+  assert.deepEqual(report.failures, []);
+  assert.equal(report.mesh + report.clean, 1_500);
+  assert.ok(report.mesh > 100 && report.clean > 100, JSON.stringify(report));
+});

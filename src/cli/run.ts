@@ -34,7 +34,7 @@ import { checkOutputPath, defaultOutputPath, imageFormatOf } from "./output.ts";
 import type { RenderSummary, Timings } from "./summary.ts";
 import { roundTimings } from "./summary.ts";
 
-/** How long an aborted run waits for its backend to clean up before it gives up on it. */
+/** How long an aborted run waits for its backend to clean up, unless the backend says. */
 const BACKEND_SETTLE_MS = 2_000;
 
 /** A PNG written band by band: the streaming encoder's part the CLI uses. */
@@ -231,10 +231,14 @@ export async function runPipeline(
     } catch (error) {
       // A backend stops by itself when the signal aborts, cleaning up after itself (the farm
       // withdraws its jobs): that is waited for, briefly, in case one ignores the signal.
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         rendering.catch(() => {}),
-        new Promise((resolve) => setTimeout(resolve, BACKEND_SETTLE_MS)),
+        new Promise((resolve) =>
+          timer = setTimeout(resolve, backend.abortGraceMs ?? BACKEND_SETTLE_MS)
+        ),
       ]);
+      clearTimeout(timer);
       throw error;
     }
     const renderedAt = performance.now();
