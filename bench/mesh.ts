@@ -489,6 +489,7 @@ if (import.meta.main) {
             bias: 1e-4,
             positions,
             indices,
+            sahTriangles: indices.length / 3 - 2,
             reps: Math.max(reps, 3),
           }),
         );
