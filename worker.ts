@@ -26,6 +26,8 @@ const scope = self as unknown as {
   postMessage(message: FromWorker): void;
 };
 
+/** The core's memory, whose size each `sceneBuilt` reports. */
+let memory: WebAssembly.Memory | undefined;
 /** The scene last built, by content key; kept across renders. */
 let held: { key: string; scene: RenderScene } | undefined;
 let current: Current | undefined;
@@ -46,6 +48,7 @@ function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
         kind: "sceneBuilt",
         renderId,
         ms: performance.now() - started,
+        memoryBytes: memory?.buffer.byteLength ?? 0,
       });
     }
     const { width, height, fov, samples, camera } = message.view;
@@ -108,7 +111,7 @@ function handle(message: ToWorker): void {
   switch (message.kind) {
     case "init":
       // A failure here is left uncaught: the worker dies and the pool replaces it.
-      initSync({ module: message.module });
+      memory = initSync({ module: message.module }).memory;
       return;
     case "render":
       return startRender(message);

@@ -17,7 +17,8 @@ export class RenderScene {
     free(): void;
     [Symbol.dispose](): void;
     /**
-     * Reads (and validates) packed bytes; uses their BVH section, or builds one.
+     * Reads (and validates) packed bytes; a prepared scene's BVHs are used as they are (their
+     * structure checked), otherwise built here.
      */
     static from_packed(packed: Uint8Array): RenderScene;
     /**
@@ -42,7 +43,9 @@ export class RenderScene {
 }
 
 /**
- * Validates packed bytes, builds the BVH, returns the bytes with the BVH section (flag bit 0).
+ * Validates packed bytes once and returns their prepared form (flag bit 0): smooth normals
+ * computed, every BVH built, mesh triangles in leaf order; workers read it without redoing any
+ * of that.
  */
 export function prepare_scene(packed: Uint8Array): Uint8Array;
 

@@ -1,5 +1,5 @@
 // The Mesh element in scenes: validation, the builder, loading files like textures, and how
-// the packed writer lays a mesh out (element kind 2).
+// the packed writer lays a mesh out (a mesh object, placed by instances).
 
 import assert from "node:assert/strict";
 import {
@@ -15,7 +15,6 @@ import {
 } from "../src/scene/mod.ts";
 import type { Element, SceneDescription } from "../src/scene/mod.ts";
 import { packScene } from "../src/render/packed_scene.ts";
-import { meshGeometry } from "../src/mesh/mesh_geometry.ts";
 
 const white = material({ color: rgb(1, 1, 1) });
 const QUAD = {
@@ -294,57 +293,20 @@ Deno.test("loading: a missing file, a folder, a parse error and a bad format nam
   });
 });
 
-Deno.test("geometry: transform, smooth normals from faces or the file, flat without smooth", () => {
-  const tri = {
-    positions: [0, 0, 0, 1, 0, 0, 0, 1, 0],
-    indices: [0, 1, 2],
-    material: white,
+/** The packed bytes read by their documented layout (version 2, rust/src/packed.rs). */
+function packedView(bytes: Uint8Array) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    u32: (at: number) => view.getUint32(at, true),
+    f32: (at: number) => view.getFloat32(at, true),
+    f64: (at: number) => view.getFloat64(at, true),
   };
-  const flat = meshGeometry(tri);
-  assert.equal(flat.normals, undefined);
-  const smooth = meshGeometry({
-    ...tri,
-    smooth: true,
-    transform: { rotate: { axis: point(1, 0, 0), degrees: -90 } },
-  });
-  // The face turned from +z to +y; its computed normals follow.
-  assert.deepEqual([...smooth.normals!].map((v) => Math.round(v * 1e6) / 1e6), [
-    0,
-    1,
-    0,
-    0,
-    1,
-    0,
-    0,
-    1,
-    0,
-  ]);
-  const file = {
-    positions: new Float64Array(tri.positions),
-    normals: new Float32Array([0, 0, 1, 0, 0.6, 0.8, 0, 0, 1]),
-    indices: new Uint32Array([0, 1, 2]),
-    degenerate: 0,
-  };
-  const fromFile = meshGeometry({
-    path: "t.obj",
-    material: white,
-    smooth: true,
-  }, new Map([["t.obj", file]]));
-  assert.deepEqual(fromFile.normals, file.normals);
-  assert.equal(
-    meshGeometry({ path: "t.obj", material: white }, new Map([["t.obj", file]]))
-      .normals,
-    undefined,
-  );
-  assert.throws(
-    () => meshGeometry({ path: "u.obj", material: white }, new Map()),
-    {
-      message: 'mesh "u.obj" is missing from scene.meshes',
-    },
-  );
-});
+}
 
-Deno.test("packing: a mesh is element kind 2 with its arrays after a fixed part", () => {
+// Header 128, one material 256.
+const MESHES_AT = 128 + 256;
+
+Deno.test("packing: a mesh object in its own space, then an instance with the transform and the smooth flag", () => {
   const description = scene({
     width: 4,
     height: 4,
@@ -354,6 +316,11 @@ Deno.test("packing: a mesh is element kind 2 with its arrays after a fixed part"
         uvs: [0, 0, 1, 0, 1, 1, 0, 1],
         material: white,
         smooth: true,
+        transform: {
+          scale: { x: 1, y: 2, z: 3 },
+          rotate: { axis: point(0, 0, 2), degrees: 90 },
+          translate: { x: 10, y: 20, z: 30 },
+        },
       }),
     ],
     lights: [
@@ -365,31 +332,128 @@ Deno.test("packing: a mesh is element kind 2 with its arrays after a fixed part"
     ],
   });
   const bytes = packScene({ description, textures: new Map() });
-  const view = new DataView(bytes.buffer);
-  const at = 48 + 64; // header, one material
-  assert.equal(view.getUint32(at, true), 2, "kind");
-  assert.equal(view.getUint32(at + 4, true), 0, "material");
-  assert.equal(view.getUint32(at + 8, true), 3, "flags: normals and uvs");
-  assert.equal(view.getUint32(at + 12, true), 4, "vertices");
-  assert.equal(view.getUint32(at + 16, true), 2, "triangles");
-  let p = at + 24;
-  const positions = [...Array(12)].map((_, i) =>
-    view.getFloat64(p + 8 * i, true)
-  );
+  const { u32, f32, f64 } = packedView(bytes);
+  assert.deepEqual([u32(32), u32(36), u32(40), u32(44)], [1, 1, 1, 1]);
+  let p = MESHES_AT;
+  // Flags: uvs only (inline geometry has no normals: the core computes them for smooth).
+  assert.deepEqual([u32(p), u32(p + 4), u32(p + 8), u32(p + 12)], [2, 4, 2, 0]);
+  p += 16;
+  const positions = [...Array(12)].map((_, i) => f32(p + 4 * i));
+  // Untransformed: the object's own space.
   assert.deepEqual(positions, QUAD.positions);
-  p += 96;
-  const normals = [...Array(12)].map((_, i) =>
-    view.getFloat32(p + 4 * i, true)
-  );
-  assert.deepEqual(normals, [0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0]);
   p += 48;
-  const uvs = [...Array(8)].map((_, i) => view.getFloat32(p + 4 * i, true));
+  const uvs = [...Array(8)].map((_, i) => f32(p + 4 * i));
   assert.deepEqual(uvs, [0, 0, 1, 0, 1, 1, 0, 1]);
   p += 32;
-  const indices = [...Array(6)].map((_, i) => view.getUint32(p + 4 * i, true));
+  const indices = [...Array(6)].map((_, i) => u32(p + 4 * i));
   assert.deepEqual(indices, QUAD.indices);
   p += 24;
-  assert.equal(bytes.length, p + 64, "one light after the mesh");
+  // The instance: kind 2, material 0, mesh 0, smooth; M = T·R·S, rows first. Rotating 90°
+  // about z takes x to y and y to −x: M = [[0, −2, 0, 10], [1, 0, 0, 20], [0, 0, 3, 30]].
+  assert.deepEqual([u32(p), u32(p + 4), u32(p + 8), u32(p + 12)], [2, 0, 0, 1]);
+  const matrix = [...Array(12)].map((_, i) =>
+    Math.round(f64(p + 16 + 8 * i) * 1e12) / 1e12 + 0
+  );
+  assert.deepEqual(matrix, [0, -2, 0, 10, 1, 0, 0, 20, 0, 0, 3, 30]);
+  p += 112;
+  assert.equal(bytes.length, p + 96, "one light after the instance");
+});
+
+Deno.test("packing: a file's normals go with its mesh object; flat or smooth is the instance's", () => {
+  const file = {
+    positions: new Float64Array([0, 0, 0, 1, 0, 0, 0, 1, 0]),
+    normals: new Float32Array([0, 0, 1, 0, 0.6, 0.8, 0, 0, 1]),
+    indices: new Uint32Array([0, 1, 2]),
+    degenerate: 0,
+  };
+  const description = scene({
+    width: 4,
+    height: 4,
+    elements: [
+      mesh({ path: "t.obj", material: white }),
+      mesh({ path: "./t.obj", material: white, smooth: true }),
+    ],
+    lights: [],
+  });
+  const bytes = packScene({
+    description,
+    textures: new Map(),
+    // One parsed file under two spellings, as the loader gives it: one mesh object.
+    meshes: new Map([["t.obj", file], ["./t.obj", file]]),
+  });
+  const { u32, f32 } = packedView(bytes);
+  assert.equal(u32(36), 1, "one mesh object");
+  let p = MESHES_AT;
+  assert.deepEqual([u32(p), u32(p + 4), u32(p + 8)], [1, 3, 1], "normals");
+  p += 16 + 40;
+  assert.deepEqual(
+    [...Array(9)].map((_, i) => f32(p + 4 * i)),
+    [...file.normals],
+  );
+  p += 40 + 16;
+  assert.deepEqual([u32(p + 8), u32(p + 12)], [0, 0], "flat");
+  assert.deepEqual([u32(p + 112 + 8), u32(p + 112 + 12)], [0, 1], "smooth");
+  assert.throws(
+    () =>
+      packScene({
+        description: scene({
+          width: 4,
+          height: 4,
+          elements: [mesh({ path: "u.obj", material: white })],
+          lights: [],
+        }),
+        textures: new Map(),
+      }),
+    { message: 'mesh "u.obj" is missing from scene.meshes' },
+  );
+});
+
+Deno.test("packing: one mesh placed 1,000 times grows by the instance records, not by copies", async () => {
+  await Deno.writeTextFile(
+    `${tmp}/grid.obj`,
+    Array.from({ length: 100 }, (_, i) => `v ${i} ${i % 7} ${i % 3}`)
+      .join("\n") +
+      "\n" +
+      Array.from({ length: 98 }, (_, i) => `f ${i + 1} ${i + 2} ${i + 3}`)
+        .join("\n") +
+      "\n",
+  );
+  const placed = (count: number) =>
+    withElements(
+      Array.from({ length: count }, (_, i) => ({
+        Mesh: {
+          path: "grid.obj",
+          material: white,
+          transform: { translate: { x: i, y: 0, z: -10 } },
+        },
+      })),
+    );
+  const one = packScene(
+    await parseScene(JSON.stringify(placed(1)), {
+      baseDir: tmp,
+    }),
+  );
+  const thousand = packScene(
+    await parseScene(JSON.stringify(placed(1000)), { baseDir: tmp }),
+  );
+  const meshBytes = 16 + 100 * 12 + 98 * 12;
+  assert.ok(one.length > meshBytes);
+  assert.equal(thousand.length, one.length + 999 * 112);
+  // The same for inline geometry written 1,000 times: stored once, by value.
+  const inline = (count: number) =>
+    packScene({
+      description: validateScene(withElements(
+        Array.from({ length: count }, (_, i) => ({
+          Mesh: {
+            ...QUAD,
+            material: white,
+            transform: { translate: { x: i, y: 0, z: 0 } },
+          },
+        })),
+      )),
+      textures: new Map(),
+    });
+  assert.equal(inline(1000).length, inline(1).length + 999 * 112);
 });
 
 Deno.test("cli: a bad mesh file is exit 2 with one line, and nothing is written", async () => {

@@ -1,144 +1,77 @@
-// Mesh transforms (scale, rotate, translate, in that order) and smooth vertex normals.
+// The Mesh element's transform as the writer packs it: the 3×4 matrix M = T · R · S (scale,
+// then rotate, then translate). Applying it, transforming normals and computing smooth normals
+// belong to the core (rust/src/mesh.rs and its tests); renders in mesh_render_test.ts.
 
 import assert from "node:assert/strict";
-import { transformMesh } from "../src/mesh/transform_mesh.ts";
-import { vertexNormals } from "../src/mesh/vertex_normals.ts";
-import type { MeshData } from "../src/types.ts";
+import { transformMatrix } from "../src/mesh/transform_matrix.ts";
+import type { MeshTransform } from "../src/types.ts";
 
 const near = (actual: ArrayLike<number>, expected: number[], what: string) => {
   assert.equal(actual.length, expected.length, what);
   for (let i = 0; i < expected.length; i++) {
     assert.ok(
-      Math.abs(actual[i] - expected[i]) < 1e-6,
+      Math.abs(actual[i] - expected[i]) < 1e-12,
       `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
     );
   }
 };
 
-const triangle = (): MeshData => ({
-  positions: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-  normals: new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-  uvs: new Float32Array([0, 0, 1, 0, 0, 1]),
-  indices: new Uint32Array([0, 1, 2]),
-  degenerate: 0,
-});
+/** The points of `positions` (x, y, z each) through the matrix of `transform`. */
+function place(transform: MeshTransform | undefined, positions: number[]) {
+  const m = transformMatrix(transform);
+  const out: number[] = [];
+  for (let i = 0; i < positions.length; i += 3) {
+    const [x, y, z] = positions.slice(i, i + 3);
+    for (let row = 0; row < 3; row++) {
+      const r = 4 * row;
+      out.push(m[r] * x + m[r + 1] * y + m[r + 2] * z + m[r + 3]);
+    }
+  }
+  return out;
+}
+
+const TRIANGLE = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
 Deno.test("transform: scale, then rotate, then translate", () => {
-  const m = transformMesh(triangle(), {
+  const placed = place({
     scale: { x: 2, y: 3, z: 4 },
     rotate: { axis: { x: 0, y: 0, z: 2 }, degrees: 90 },
     translate: { x: 10, y: 20, z: 30 },
-  });
+  }, TRIANGLE);
   // (1,0,0)·2 = (2,0,0) → rotated 90° about z = (0,2,0) → (10,22,30); and so on.
-  near(m.positions, [10, 22, 30, 7, 20, 30, 10, 20, 34], "positions");
-  // Normals turn with the rotation and stay unit length; scaling does not stretch them.
-  near(m.normals!, [0, 1, 0, -1, 0, 0, 0, 0, 1], "normals");
-  assert.deepEqual(m.uvs, triangle().uvs);
-  assert.deepEqual([...m.indices], [0, 1, 2]);
+  near(placed, [10, 22, 30, 7, 20, 30, 10, 20, 34], "positions");
 });
 
 Deno.test("transform: the order matters (translate last)", () => {
-  const m = transformMesh(triangle(), {
-    translate: { x: 1, y: 0, z: 0 },
-    scale: 2,
-  });
-  near(m.positions, [3, 0, 0, 1, 2, 0, 1, 0, 2], "positions");
+  near(
+    place({ translate: { x: 1, y: 0, z: 0 }, scale: 2 }, TRIANGLE),
+    [3, 0, 0, 1, 2, 0, 1, 0, 2],
+    "positions",
+  );
 });
 
-Deno.test("transform: normals follow the inverse transpose under non-uniform scale", () => {
-  // A slanted face x + y = 1: scaling x by 2 gives x/2 + y = 1, normal ∝ (1/2, 1, 0).
-  const m = transformMesh({
-    positions: new Float64Array([1, 0, 0, 0, 1, 0, 0, 1, 1]),
-    normals: new Float32Array([
-      Math.SQRT1_2,
-      Math.SQRT1_2,
-      0,
-      Math.SQRT1_2,
-      Math.SQRT1_2,
-      0,
-      Math.SQRT1_2,
-      Math.SQRT1_2,
-      0,
+Deno.test("transform: a rotation about a skew axis keeps the axis and turns the rest", () => {
+  // 120° about (1, 1, 1) cycles the coordinate axes: x → y → z → x.
+  near(
+    place({ rotate: { axis: { x: 3, y: 3, z: 3 }, degrees: 120 } }, [
+      ...TRIANGLE,
+      1,
+      1,
+      1,
     ]),
-    indices: new Uint32Array([0, 1, 2]),
-    degenerate: 0,
-  }, { scale: { x: 2, y: 1, z: 1 } });
-  const k = 1 / Math.hypot(0.5, 1);
-  near(m.normals!.subarray(0, 3), [0.5 * k, k, 0], "normal");
+    [0, 1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1],
+    "positions",
+  );
 });
 
-Deno.test("transform: a mirroring scale reverses the winding so the front stays in front", () => {
-  const mirrored = transformMesh(triangle(), { scale: { x: -1, y: 1, z: 1 } });
-  assert.deepEqual([...mirrored.indices], [0, 2, 1]);
-  const twice = transformMesh(triangle(), { scale: { x: -1, y: -1, z: 1 } });
-  assert.deepEqual([...twice.indices], [0, 1, 2]);
-  // The face normal from the new winding agrees with the transformed vertex normals.
-  const n = vertexNormals(mirrored.positions, mirrored.indices);
-  const expected = 1 / Math.sqrt(3);
-  near(n.subarray(0, 3), [-expected, expected, expected], "face normal");
+Deno.test("transform: a mirroring scale is a matrix with a negative determinant", () => {
+  const m = transformMatrix({ scale: { x: -1, y: 1, z: 1 } });
+  // (+ 0 folds −0 into 0: 0 × −1 is −0.)
+  assert.deepEqual(m.map((v) => v + 0), [-1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]);
 });
 
-Deno.test("transform: no parts is the identity", () => {
-  const m = transformMesh(triangle(), {});
-  assert.deepEqual([...m.positions], [...triangle().positions]);
-});
-
-Deno.test("vertex normals: area-weighted, normalised, zero where unused", () => {
-  // Two faces meeting at an edge along x: a big one in the xy plane, a small one in xz.
-  const positions = new Float64Array([
-    0,
-    0,
-    0,
-    1,
-    0,
-    0,
-    0,
-    2,
-    0, // big (area 1), normal +z
-    0,
-    0,
-    -0.5, // small with vertices 0, 3, 1 (area 0.25), normal +y
-    9,
-    9,
-    9, // unused
-  ]);
-  const indices = new Uint32Array([0, 1, 2, 0, 1, 3]);
-  const n = vertexNormals(positions, indices);
-  // Vertex 0 sums (0,0,2) and (0,0.5,0): weighted by area.
-  const k = 1 / Math.hypot(2, 0.5);
-  near(n.subarray(0, 3), [0, 0.5 * k, 2 * k], "shared vertex");
-  near(n.subarray(6, 9), [0, 0, 1], "big face only");
-  near(n.subarray(9, 12), [0, 1, 0], "small face only");
-  near(n.subarray(12, 15), [0, 0, 0], "unused");
-});
-
-Deno.test("vertex normals: vertices split at a seam share one normal", () => {
-  // Two faces folded along the x axis, each with its own copy of the shared edge.
-  const positions = new Float64Array([
-    0,
-    0,
-    0,
-    1,
-    0,
-    0,
-    0,
-    1,
-    0, // face in xy, normal +z
-    0,
-    0,
-    0,
-    0,
-    0,
-    -1,
-    1,
-    0,
-    0, // face in xz, its own copies of (0,0,0) and (1,0,0), normal +y
-  ]);
-  const n = vertexNormals(positions, new Uint32Array([0, 1, 2, 3, 5, 4]));
-  const k = Math.SQRT1_2;
-  near(n.subarray(0, 3), [0, k, k], "seam vertex, first copy");
-  near(n.subarray(9, 12), [0, k, k], "seam vertex, second copy");
-  near(n.subarray(15, 18), [0, k, k], "other seam vertex");
-  near(n.subarray(6, 9), [0, 0, 1], "off the seam");
-  near(n.subarray(12, 15), [0, 1, 0], "off the seam");
+Deno.test("transform: absent or empty is the identity", () => {
+  const identity = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0];
+  assert.deepEqual(transformMatrix(undefined), identity);
+  assert.deepEqual(transformMatrix({}), identity);
 });

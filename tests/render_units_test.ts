@@ -155,8 +155,15 @@ Deno.test("bands cover the region exactly once, in whole tile rows by default", 
 function readPacked(bytes: Uint8Array) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (at: number) => view.getUint32(at, true);
+  const f32 = (at: number) => view.getFloat32(at, true);
   const f64 = (at: number) => view.getFloat64(at, true);
-  return { u32, f64, counts: [u32(28), u32(32), u32(36), u32(40)] };
+  // Textures, materials, mesh objects, elements, lights.
+  return {
+    u32,
+    f32,
+    f64,
+    counts: [u32(28), u32(32), u32(36), u32(40), u32(44)],
+  };
 }
 
 Deno.test("the writer lays a scene out in the core's format, materials once by value", () => {
@@ -210,35 +217,54 @@ Deno.test("the writer lays a scene out in the core's format, materials once by v
     description,
     textures: new Map([["t.png", texture]]),
   });
-  const { u32, f64, counts } = readPacked(bytes);
+  const { u32, f32, f64, counts } = readPacked(bytes);
+  const NONE = 0xffff_ffff;
   assert.equal(new TextDecoder().decode(bytes.subarray(0, 8)), "RAYPOOL\0");
-  assert.deepEqual([u32(8), u32(12), f64(16), u32(24)], [1, 0, 1e-9, 7]);
-  assert.deepEqual(counts, [1, 2, 3, 1]);
-  // Texture: 1×1, 4 bytes padded to 8.
-  assert.deepEqual([u32(48), u32(52), ...bytes.subarray(56, 60)], [
-    1,
-    1,
-    9,
-    8,
-    7,
-    255,
-  ]);
-  const m = 64;
-  assert.deepEqual([u32(m), u32(m + 4), f64(m + 8), f64(m + 40), f64(m + 48)], [
-    0,
-    1,
-    1,
-    0.5,
-    0.25,
-  ]);
-  assert.deepEqual([
-    u32(m + 64),
-    u32(m + 68),
-    u32(m + 96),
-    f64(m + 112),
-    f64(m + 120),
-  ], [1, 2, 0, 1.5, 0.9]);
-  const e = m + 128;
+  assert.deepEqual([u32(8), u32(12), f64(16), u32(24)], [2, 0, 1e-9, 7]);
+  assert.deepEqual(counts, [1, 2, 0, 3, 1]);
+  // The path tracer's settings at the values meaning "as the original": Whitted, black
+  // environment without texture, intensity 1, Clamp, exposure 0; then 40 zero bytes.
+  assert.deepEqual(
+    [u32(48), u32(52), f32(56), f32(60), f32(64), u32(68), f32(72), f32(76)],
+    [0, 0, 0, 0, 0, NONE, 1, 0],
+  );
+  assert.deepEqual([u32(80), f32(84)], [0, 0]);
+  assert.ok(bytes.subarray(88, 128).every((b) => b === 0));
+  // Texture: 1×1, format 0 (colour), 4 bytes padded to 8.
+  assert.deepEqual([u32(128), u32(132), u32(136), u32(140)], [1, 1, 0, 0]);
+  assert.deepEqual([...bytes.subarray(144, 148)], [9, 8, 7, 255]);
+  const m = 152;
+  // Material 0: colour, reflective; the original's fields as f32.
+  assert.deepEqual(
+    [u32(m), u32(m + 4), f32(m + 8), f32(m + 12), f32(m + 16), u32(m + 20)],
+    [0, 1, 1, 0, 0, NONE],
+  );
+  assert.deepEqual([f32(m + 24), f32(m + 28), f32(m + 32)], [0.5, 0.25, 0]);
+  // Flags, alpha mode, cut-off; the physically based fields at their defaults.
+  assert.deepEqual([u32(m + 36), u32(m + 40), f32(m + 44)], [0, 0, 0.5]);
+  assert.deepEqual(
+    [48, 52, 56, 60, 64, 68, 72, 76, 80, 84, 88, 92, 96].map((o) => f32(m + o)),
+    [1, 1, 1, 1, 0, 0.5, 1, 1, 1, 0, 0, 1.5, 1],
+  );
+  for (let ref = m + 104; ref < m + 232; ref += 32) {
+    assert.deepEqual(
+      [0, 4, 8, 12, 16, 20, 24, 28].map((o) =>
+        o === 0 || o === 4 || o === 8 ? u32(ref + o) : f32(ref + o)
+      ),
+      [NONE, 0, 0, 0, 0, 0, 1, 1],
+    );
+  }
+  // Material 1: texture 0, refractive.
+  const m1 = m + 256;
+  assert.deepEqual(
+    [u32(m1), u32(m1 + 4), f32(m1 + 8), u32(m1 + 20), f32(m1 + 24)],
+    [1, 2, 0, 0, Math.fround(0.1)],
+  );
+  assert.deepEqual(
+    [f32(m1 + 28), f32(m1 + 32)],
+    [1.5, Math.fround(0.9)],
+  );
+  const e = m1 + 256;
   assert.deepEqual([u32(e), u32(e + 4), f64(e + 8), f64(e + 32)], [0, 0, 0, 1]);
   assert.deepEqual([u32(e + 40), u32(e + 44), f64(e + 48 + 32)], [1, 0, -1]);
   assert.deepEqual([u32(e + 96), u32(e + 100), f64(e + 104), f64(e + 128)], [
@@ -248,8 +274,14 @@ Deno.test("the writer lays a scene out in the core's format, materials once by v
     2,
   ]);
   const l = e + 136;
-  assert.deepEqual([u32(l), f64(l + 16), f64(l + 56)], [1, 10, 1e4]);
-  assert.equal(bytes.length, l + 64);
+  assert.deepEqual([u32(l), f64(l + 8), f64(l + 16), f64(l + 56)], [
+    1,
+    -2,
+    10,
+    1e4,
+  ]);
+  assert.ok(bytes.subarray(l + 64, l + 96).every((b) => b === 0));
+  assert.equal(bytes.length, l + 96);
   // 1,000 spheres sharing one material by value pack it once.
   const many = packScene({
     description: {
@@ -262,7 +294,7 @@ Deno.test("the writer lays a scene out in the core's format, materials once by v
     textures: new Map(),
   });
   assert.equal(readPacked(many).counts[1], 1);
-  assert.equal(many.length, 48 + 64 + 1000 * 40);
+  assert.equal(many.length, 128 + 256 + 1000 * 40);
 });
 
 Deno.test("a missing texture is named", () => {

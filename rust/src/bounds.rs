@@ -1,6 +1,5 @@
-//! What both bounding volume hierarchies (over spheres, `bvh.rs`, and over one mesh's
-//! triangles, `mesh_bvh.rs`) share: the box, the ray's slab test against it, and the fixed
-//! traversal stack.
+//! What the BVH ([`crate::bvh`]) is made of: the box, the ray's slab test against it, and the
+//! fixed traversal stack.
 
 use crate::ray::Ray;
 use crate::vector::Vector3;
@@ -73,19 +72,10 @@ impl Aabb {
             && self.max.y >= o.max.y
             && self.max.z >= o.max.z
     }
-
-    /// Finite and not inside out: what a box read from packed bytes must be.
-    pub(crate) fn is_valid(&self) -> bool {
-        self.min.is_finite()
-            && self.max.is_finite()
-            && self.min.x <= self.max.x
-            && self.min.y <= self.max.y
-            && self.min.z <= self.max.z
-    }
 }
 
 /// A box the slab test reads, whatever precision it is stored in.
-pub(crate) trait SlabBox {
+pub trait SlabBox {
     /// The lowest corner.
     fn low(&self) -> Vector3;
     /// The highest corner.
@@ -105,15 +95,16 @@ impl SlabBox for Aabb {
 }
 
 /// The ray in the form the slab test wants.
-#[derive(Clone, Copy)]
-pub(crate) struct RayBox {
+#[derive(Clone, Copy, Debug)]
+pub struct RayBox {
     origin: Vector3,
     inv_dir: Vector3,
 }
 
 impl RayBox {
+    /// The ray's origin and reciprocal direction.
     #[inline(always)]
-    pub(crate) fn new(ray: &Ray) -> RayBox {
+    pub fn new(ray: &Ray) -> RayBox {
         let d = ray.direction;
         RayBox { origin: ray.origin, inv_dir: Vector3::new(1.0 / d.x, 1.0 / d.y, 1.0 / d.z) }
     }
@@ -122,7 +113,7 @@ impl RayBox {
     /// slabs (origin on a face, direction parallel to it) are skipped, which only ever keeps
     /// a box.
     #[inline(always)]
-    pub(crate) fn entry<B: SlabBox>(&self, b: &B, limit: f64) -> f64 {
+    pub fn entry<B: SlabBox>(&self, b: &B, limit: f64) -> f64 {
         let (low, high) = (b.low(), b.high());
         let mut tmin = 0.0f64;
         let mut tmax = limit;

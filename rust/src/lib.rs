@@ -1,6 +1,6 @@
 //! raypool's ray tracing core: a faithful re-implementation of the original renderer's rules
 //! (f64 geometry, f32 colour, same operation order) plus extensions (free camera,
-//! supersampling, a BVH). The core knows nothing of wasm; `wasm` is the JavaScript face.
+//! supersampling, a two-level BVH over spheres and instanced meshes). The core knows nothing of wasm; `wasm` is the JavaScript face.
 //!
 //! A scene arrives as packed bytes ([`packed`], the one format, documented there), is read
 //! into a [`Scene`] once, and is rendered tile by tile with any number of [`View`]s
@@ -15,16 +15,19 @@ pub mod bounds;
 pub mod bvh;
 pub mod camera;
 pub mod color;
+pub mod error;
+pub mod instance;
 pub mod light;
 pub mod material;
 pub mod mesh;
-pub mod mesh_bvh;
 pub mod packed;
 pub mod ray;
 pub mod render;
 pub mod scene;
+pub mod settings;
 pub mod shape;
 pub mod texture;
+pub mod transform;
 pub mod vector;
 pub mod view;
 pub mod wide;
@@ -32,7 +35,8 @@ pub mod wide;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+pub use error::RenderError;
 pub use packed::{from_packed, prepare};
-pub use render::{render_tile, RenderError, Tile};
+pub use render::{render_tile, Tile};
 pub use scene::{Scene, SceneBuilder, SceneError};
 pub use view::View;

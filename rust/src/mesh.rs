@@ -1,13 +1,16 @@
-//! A triangle mesh element: world-space vertices (the transform is applied before the core
-//! sees them), optional per-vertex normals and texture coordinates, triangles as corner
-//! indices, and a BVH over them. Nearest-hit ties are broken by the lower triangle index, so
-//! with the scene's rule (lower element `order` wins) the image never depends on the BVH.
+//! Mesh objects: triangle geometry stored once, in its own (object) space, with f32 vertex
+//! arrays and a BVH over its triangles; instances ([`crate::instance`]) place it in the world.
+//! Nearest-hit ties are broken by the lower triangle index (the writer's order, kept through
+//! the BVH's leaf order), so with the scene's rule (lower element `order` wins) the image never
+//! depends on the BVH. Smooth normals, when a mesh has none, are computed here
+//! ([`smooth_normals`]).
 
-use crate::bounds::{Aabb, NodeStack, RayBox, SlabBox};
-use crate::mesh_bvh::{MeshBvh, MeshNode};
+use crate::bounds::{Aabb, RayBox};
+use crate::bvh::{Bvh, Node};
 use crate::ray::Ray;
 use crate::shape::triangle::{face_normal, WatertightRay};
 use crate::shape::TexCoords;
+use crate::transform::Affine;
 use crate::vector::{Point, Vector3};
 
 /// `skip` for queries that exclude no triangle.
@@ -16,42 +19,37 @@ pub const NO_SKIP: u32 = u32::MAX;
 /// The most triangles one mesh may have (the TypeScript loader documents the same limit).
 pub const MAX_TRIANGLES: usize = 16 * 1024 * 1024;
 
-/// A triangle mesh ready to render.
+/// The most vertices one mesh may have.
+pub const MAX_VERTICES: usize = 1 << 28;
+
+/// A mesh object ready to render: f32 arrays, triangles in the BVH's leaf order once it has
+/// one (each slot remembering its index in the writer's order for ties).
 #[derive(Clone, Debug)]
-pub struct Mesh {
-    positions: Vec<Point>,
-    /// Unit vertex normals when the mesh is shaded smooth.
-    normals: Option<Vec<Vector3>>,
-    uvs: Option<Vec<TexCoords>>,
+pub struct MeshObject {
+    positions: Vec<[f32; 3]>,
+    normals: Option<Vec<[f32; 3]>>,
+    uvs: Option<Vec<[f32; 2]>>,
+    colors: Option<Vec<[f32; 4]>>,
+    tangents: Option<Vec<[f32; 4]>>,
+    /// Corner indices per triangle slot.
     triangles: Vec<[u32; 3]>,
-    /// `triangles` in the BVH's leaf order, so a leaf's corner indices are read in sequence
-    /// rather than through the leaf order. (Copying the corners' positions in leaf order, 72
-    /// bytes a triangle instead of 12, was no faster in wasm on the 871k dragon and cost 60 MiB
-    /// a worker.)
-    leaf_triangles: Vec<[u32; 3]>,
-    /// The BVH's nodes with f32 boxes rounded outwards, for traversal: 32 bytes a node
-    /// instead of 56, so more of a big mesh's tree stays in cache. Only ever larger than the
-    /// exact boxes, so traversal visits everything it would otherwise.
-    compact: Vec<CompactNode>,
-    bvh: MeshBvh,
-    /// Index of its material in the scene.
-    pub material: u32,
-    /// Position among all elements; breaks distance ties between elements.
-    pub order: u32,
+    /// The BVH; its `prims` map slots to the writer's triangle indices. Empty until built or
+    /// set (queries then test every triangle, slot = index).
+    bvh: Bvh,
 }
 
-/// The nearest hit on one mesh: distance, triangle index and the corners' barycentric weights.
+/// The nearest hit on one mesh.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MeshHit {
     /// Along the ray, in units of its direction.
     pub distance: f64,
-    /// Index of the triangle in the mesh.
-    pub triangle: u32,
+    /// The triangle's slot in the mesh.
+    pub slot: u32,
     /// Barycentric weights of the triangle's three corners.
     pub weights: [f64; 3],
 }
 
-/// What shading needs at a hit.
+/// What shading needs at a hit, in world space.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MeshSurface {
     /// Unit geometric normal, oriented by the winding (outward for a consistently wound closed
@@ -76,111 +74,168 @@ impl std::fmt::Display for MeshError {
 
 impl std::error::Error for MeshError {}
 
-/// Parts of a mesh as they arrive (flat arrays), before checking.
+/// Parts of a mesh as they arrive, before checking.
+#[derive(Clone, Debug, Default)]
 pub struct MeshParts {
     /// x, y, z per vertex.
-    pub positions: Vec<f64>,
-    /// Normal x, y, z per vertex (smooth shading); any length, normalised here.
-    pub normals: Option<Vec<f64>>,
+    pub positions: Vec<[f32; 3]>,
+    /// Normal x, y, z per vertex; normalised at shading, (0, 0, 0) = the face's.
+    pub normals: Option<Vec<[f32; 3]>>,
     /// u, v per vertex.
-    pub uvs: Option<Vec<f32>>,
+    pub uvs: Option<Vec<[f32; 2]>>,
+    /// r, g, b, a per vertex.
+    pub colors: Option<Vec<[f32; 4]>>,
+    /// x, y, z, w per vertex.
+    pub tangents: Option<Vec<[f32; 4]>>,
     /// Three vertex indices per triangle.
-    pub indices: Vec<u32>,
-    /// Index of its material in the scene.
-    pub material: u32,
-    /// Position among all elements.
-    pub order: u32,
+    pub triangles: Vec<[u32; 3]>,
 }
 
-impl Mesh {
-    /// Checks the parts (finite coordinates, whole triangles, indices in range, matching
-    /// attribute lengths, at least one triangle, at most `MAX_TRIANGLES`). The mesh has no
-    /// BVH yet ([`Mesh::build_bvh`], [`Mesh::set_bvh`]); until it has one, queries test every
-    /// triangle.
-    pub fn new(parts: MeshParts) -> Result<Mesh, MeshError> {
-        let MeshParts { positions, normals, uvs, indices, material, order } = parts;
-        if positions.len() % 3 != 0 {
-            return Err(MeshError(format!("positions must be x, y, z triples, got {} numbers", positions.len())));
+impl MeshParts {
+    /// Parts from flat arrays (x, y, z per vertex; three indices per triangle), for callers
+    /// that hold them so; a trailing partial vertex or triangle is dropped.
+    pub fn flat(positions: &[f32], indices: &[u32]) -> MeshParts {
+        MeshParts {
+            positions: positions.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+            triangles: indices.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+            ..MeshParts::default()
         }
-        let vertex_count = positions.len() / 3;
-        if let Some(i) = positions.iter().position(|c| !c.is_finite()) {
-            return Err(MeshError(format!("position {} is not finite ({})", i / 3, positions[i])));
+    }
+}
+
+fn finite_array<const N: usize>(name: &str, values: &Option<Vec<[f32; N]>>, vertices: usize) -> Result<(), MeshError> {
+    let Some(v) = values else { return Ok(()) };
+    if v.len() != vertices {
+        return Err(MeshError(format!("{} {name}s for {vertices} vertices", v.len())));
+    }
+    if let Some(i) = v.iter().position(|c| !c.iter().all(|x| x.is_finite())) {
+        return Err(MeshError(format!("{name} {i} is not finite")));
+    }
+    Ok(())
+}
+
+#[inline(always)]
+fn vec3(p: [f32; 3]) -> Vector3 {
+    Vector3::new(p[0] as f64, p[1] as f64, p[2] as f64)
+}
+
+/// Smooth vertex normals from the faces (the semantics of the former TypeScript
+/// `vertexNormals`): each vertex gets the sum of its triangles' unnormalised normals (weighted
+/// by area), summed in triangle order in f64; vertices at exactly the same position (a seam
+/// where the file splits them) share one sum; normalised; (0, 0, 0) where the sum vanishes
+/// (an unused vertex, or faces that cancel), which shading replaces by the face's normal.
+pub fn smooth_normals(positions: &[[f32; 3]], triangles: &[[u32; 3]]) -> Vec<[f32; 3]> {
+    let mut sum = vec![Vector3::ZERO; positions.len()];
+    for t in triangles {
+        let (a, b, c) =
+            (vec3(positions[t[0] as usize]), vec3(positions[t[1] as usize]), vec3(positions[t[2] as usize]));
+        let n = face_normal(a, b, c);
+        for &i in t {
+            sum[i as usize] = sum[i as usize] + n;
         }
-        if indices.len() % 3 != 0 {
-            return Err(MeshError(format!("indices must be whole triangles, got {} indices", indices.len())));
+    }
+    // The first vertex at each position gathers the sums of the others there, then hands the
+    // total back to them. (+0.0 makes -0 equal 0.)
+    let key = |p: [f32; 3]| [(p[0] + 0.0).to_bits(), (p[1] + 0.0).to_bits(), (p[2] + 0.0).to_bits()];
+    let mut first = std::collections::HashMap::with_capacity(positions.len());
+    let group: Vec<u32> =
+        positions.iter().enumerate().map(|(v, &p)| *first.entry(key(p)).or_insert(v as u32)).collect();
+    for (v, &g) in group.iter().enumerate() {
+        if g as usize != v {
+            sum[g as usize] = sum[g as usize] + sum[v];
         }
-        if indices.is_empty() {
+    }
+    for (v, &g) in group.iter().enumerate() {
+        if g as usize != v {
+            sum[v] = sum[g as usize];
+        }
+    }
+    sum.iter()
+        .map(|s| {
+            let length = s.length();
+            if length > 0.0 && length < f64::INFINITY {
+                [(s.x / length) as f32, (s.y / length) as f32, (s.z / length) as f32]
+            } else {
+                [0.0; 3]
+            }
+        })
+        .collect()
+}
+
+impl MeshObject {
+    /// Checks the parts (finite numbers, whole triangles, indices in range, matching
+    /// attribute lengths, 1 to [`MAX_TRIANGLES`] triangles). The mesh has no BVH yet
+    /// ([`MeshObject::build_bvh`], [`MeshObject::set_bvh`]); until it has one, queries test
+    /// every triangle.
+    pub fn new(parts: MeshParts) -> Result<MeshObject, MeshError> {
+        let MeshParts { positions, normals, uvs, colors, tangents, triangles } = parts;
+        let vertices = positions.len();
+        if vertices > MAX_VERTICES {
+            return Err(MeshError(format!("{vertices} vertices is more than the limit of {MAX_VERTICES}")));
+        }
+        if let Some(i) = positions.iter().position(|c| !(c[0].is_finite() && c[1].is_finite() && c[2].is_finite())) {
+            let bad = positions[i].iter().find(|v| !v.is_finite()).copied().unwrap_or(0.0);
+            return Err(MeshError(format!("position {i} is not finite ({bad})")));
+        }
+        if triangles.is_empty() {
             return Err(MeshError("has no triangles".into()));
         }
-        if indices.len() / 3 > MAX_TRIANGLES {
-            return Err(MeshError(format!(
-                "{} triangles is more than the limit of {MAX_TRIANGLES}",
-                indices.len() / 3
-            )));
+        if triangles.len() > MAX_TRIANGLES {
+            return Err(MeshError(format!("{} triangles is more than the limit of {MAX_TRIANGLES}", triangles.len())));
         }
-        if let Some(&i) = indices.iter().find(|&&i| i as usize >= vertex_count) {
-            return Err(MeshError(format!("index {i} out of range (0..{vertex_count})")));
+        // One pass, no early exit: the loop vectorises; the message comes from a second look.
+        let highest = triangles.iter().fold(0u32, |m, t| m.max(t[0]).max(t[1]).max(t[2]));
+        if highest as usize >= vertices {
+            let i = triangles.iter().flatten().find(|&&i| i as usize >= vertices).copied().unwrap_or(highest);
+            return Err(MeshError(format!("index {i} out of range (0..{vertices})")));
         }
-        let points: Vec<Point> = positions.chunks_exact(3).map(|c| Vector3::new(c[0], c[1], c[2])).collect();
-        let normals = match normals {
-            None => None,
-            Some(n) if n.len() != positions.len() => {
-                return Err(MeshError(format!("{} normal numbers for {} positions", n.len(), positions.len())));
-            }
-            Some(n) => {
-                let mut out = Vec::with_capacity(vertex_count);
-                for (i, c) in n.chunks_exact(3).enumerate() {
-                    let v = Vector3::new(c[0], c[1], c[2]);
-                    let u = v.normalize();
-                    // A zero normal (an isolated vertex, or faces that cancel) falls back to
-                    // the face's own normal at shading time.
-                    out.push(if u.is_finite() {
-                        u
-                    } else if v.is_finite() {
-                        Vector3::ZERO
-                    } else {
-                        return Err(MeshError(format!("normal {i} is not finite")));
-                    });
-                }
-                Some(out)
-            }
-        };
-        let uvs = match uvs {
-            None => None,
-            Some(t) if t.len() != vertex_count * 2 => {
-                return Err(MeshError(format!("{} texture coordinates for {vertex_count} vertices", t.len())));
-            }
-            Some(t) => {
-                if let Some(i) = t.iter().position(|c| !c.is_finite()) {
-                    return Err(MeshError(format!("texture coordinate {} is not finite", i / 2)));
-                }
-                Some(t.chunks_exact(2).map(|c| TexCoords { u: c[0], v: c[1] }).collect())
-            }
-        };
-        let triangles: Vec<[u32; 3]> = indices.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
-        Ok(Mesh {
-            positions: points,
-            normals,
-            uvs,
-            triangles,
-            leaf_triangles: Vec::new(),
-            compact: Vec::new(),
-            bvh: MeshBvh::default(),
-            material,
-            order,
-        })
+        finite_array("normal", &normals, vertices)?;
+        finite_array("texture coordinate", &uvs, vertices)?;
+        finite_array("colour", &colors, vertices)?;
+        finite_array("tangent", &tangents, vertices)?;
+        if let Some(i) = tangents.iter().flatten().position(|t| t[3].abs() != 1.0) {
+            return Err(MeshError(format!("tangent {i}: w must be 1 or -1")));
+        }
+        Ok(MeshObject { positions, normals, uvs, colors, tangents, triangles, bvh: Bvh::default() })
     }
 
-    /// Builds the BVH (binned SAH).
+    /// Computes smooth normals ([`smooth_normals`]) when the mesh has none. Call before the
+    /// BVH reorders the triangles: the sums run in the writer's triangle order.
+    pub fn ensure_normals(&mut self) {
+        if self.normals.is_none() {
+            self.normals = Some(smooth_normals(&self.positions, &self.triangles));
+        }
+    }
+
+    /// Builds the BVH (binned SAH) and puts the triangles in its leaf order.
     pub fn build_bvh(&mut self) {
-        self.bvh = MeshBvh::build(&self.positions, &self.triangles);
-        self.order_leaves();
+        let mut extent = 0.0f64;
+        for p in &self.positions {
+            extent = extent.max((p[0] as f64).abs()).max((p[1] as f64).abs()).max((p[2] as f64).abs());
+        }
+        // Padded by a hair so rounding in the slab test never drops a triangle the exact test
+        // hits (ties at a box face included).
+        let pad = extent * 1e-9;
+        let padding = Vector3::new(pad, pad, pad);
+        let boxes: Vec<Aabb> = self
+            .triangles
+            .iter()
+            .map(|t| {
+                let mut b = Aabb::EMPTY;
+                for &c in t {
+                    b.grow_point(vec3(self.positions[c as usize]));
+                }
+                Aabb { min: b.min - padding, max: b.max + padding }
+            })
+            .collect();
+        self.bvh = Bvh::build(&boxes);
+        self.triangles = self.bvh.prims().iter().map(|&t| self.triangles[t as usize]).collect();
     }
 
-    /// Takes a BVH built earlier (read from packed bytes), after checking it fits this mesh.
-    pub fn set_bvh(&mut self, nodes: Vec<MeshNode>, prims: Vec<u32>) -> Result<(), MeshError> {
-        self.bvh = MeshBvh::from_parts(nodes, prims, &self.positions, &self.triangles).map_err(MeshError)?;
-        self.order_leaves();
+    /// Takes a BVH read from a prepared scene, whose triangles are already in its leaf order
+    /// (structure checked: see [`Bvh::from_parts`]).
+    pub fn set_bvh(&mut self, nodes: Vec<Node>, prims: Vec<u32>) -> Result<(), MeshError> {
+        self.bvh = Bvh::from_parts(nodes, prims, self.triangles.len() as u32).map_err(MeshError)?;
         Ok(())
     }
 
@@ -189,179 +244,191 @@ impl Mesh {
         self.triangles.len()
     }
 
+    /// How many vertices.
+    pub fn vertex_count(&self) -> usize {
+        self.positions.len()
+    }
+
     /// The BVH (empty until built or set).
-    pub fn bvh(&self) -> &MeshBvh {
+    pub fn bvh(&self) -> &Bvh {
         &self.bvh
     }
 
-    /// The mesh's bounds (for a scene-level hierarchy over elements).
+    /// Positions, object space.
+    pub fn positions(&self) -> &[[f32; 3]] {
+        &self.positions
+    }
+
+    /// Vertex normals, as given or computed.
+    pub fn normals(&self) -> Option<&[[f32; 3]]> {
+        self.normals.as_deref()
+    }
+
+    /// Texture coordinates.
+    pub fn uvs(&self) -> Option<&[[f32; 2]]> {
+        self.uvs.as_deref()
+    }
+
+    /// Vertex colours.
+    pub fn colors(&self) -> Option<&[[f32; 4]]> {
+        self.colors.as_deref()
+    }
+
+    /// Tangents.
+    pub fn tangents(&self) -> Option<&[[f32; 4]]> {
+        self.tangents.as_deref()
+    }
+
+    /// Corner indices per slot (leaf order once the BVH is built or set).
+    pub fn triangles(&self) -> &[[u32; 3]] {
+        &self.triangles
+    }
+
+    /// The box of the whole mesh, object space (from the BVH's root, else from the positions).
     pub fn bounds(&self) -> Aabb {
-        self.bvh.nodes().first().map(|n| n.bounds).unwrap_or(Aabb::EMPTY)
+        if !self.bvh.is_empty() {
+            return self.bvh.bounds();
+        }
+        let mut b = Aabb::EMPTY;
+        self.positions.iter().for_each(|&p| b.grow_point(vec3(p)));
+        b
     }
 
-    fn order_leaves(&mut self) {
-        self.compact = self.bvh.nodes().iter().map(CompactNode::of).collect();
-        self.leaf_triangles = self.bvh.prims().iter().map(|&t| self.triangles[t as usize]).collect();
+    /// The writer's index of the triangle in `slot`, which breaks ties.
+    #[inline(always)]
+    pub fn triangle_index(&self, slot: usize) -> u32 {
+        match self.bvh.prims().get(slot) {
+            Some(&id) => id,
+            None => slot as u32,
+        }
     }
 
     #[inline(always)]
-    fn leaf_corners(&self, k: usize) -> (Point, Point, Point) {
-        let [a, b, c] = self.leaf_triangles[k];
-        (self.positions[a as usize], self.positions[b as usize], self.positions[c as usize])
+    fn corners(&self, slot: usize) -> (Point, Point, Point) {
+        let [a, b, c] = self.triangles[slot];
+        (vec3(self.positions[a as usize]), vec3(self.positions[b as usize]), vec3(self.positions[c as usize]))
     }
 
-    #[inline(always)]
-    fn corners(&self, t: u32) -> (Point, Point, Point) {
-        let [a, b, c] = self.triangles[t as usize];
-        (self.positions[a as usize], self.positions[b as usize], self.positions[c as usize])
-    }
-
-    /// The nearest hit not farther than `max_distance`; of hits at the same distance, the
-    /// lower triangle index. Triangle `skip` (the one a secondary ray leaves; `NO_SKIP` for
-    /// none) is never hit.
+    /// The nearest hit not farther than `max_distance` (object space: distances are in units
+    /// of the ray's direction, so they are world distances for a ray transformed by an
+    /// instance); of hits at the same distance, the lower triangle index. The triangle in slot
+    /// `skip` (the one a secondary ray leaves; [`NO_SKIP`] for none) is never hit.
     #[inline]
     pub fn nearest(&self, ray: &Ray, max_distance: f64, skip: u32) -> Option<MeshHit> {
-        let nodes = &self.compact[..];
-        let Some(root) = nodes.first() else { return self.nearest_brute_force(ray, max_distance, skip) };
+        if self.bvh.is_empty() {
+            return self.nearest_brute_force(ray, max_distance, skip);
+        }
         let wr = WatertightRay::new(ray);
         let rb = RayBox::new(ray);
-        let mut best: Option<MeshHit> = None;
-        let mut limit = max_distance;
-        if !within(rb.entry(root, limit), limit) {
-            return None;
-        }
-        let mut stack = NodeStack::new();
-        let mut node = root;
-        loop {
-            if node.count > 0 {
-                let start = node.start as usize;
-                for (k, &t) in self.bvh.prims()[start..start + node.count as usize].iter().enumerate() {
-                    if t == skip {
-                        continue;
-                    }
-                    let (a, b, c) = self.leaf_corners(start + k);
-                    if let Some(hit) = wr.intersect(a, b, c) {
-                        let better = match best {
-                            None => hit.distance <= limit,
-                            Some(h) => hit.distance < h.distance || (hit.distance == h.distance && t < h.triangle),
-                        };
-                        if better {
-                            limit = hit.distance;
-                            best = Some(MeshHit { distance: hit.distance, triangle: t, weights: hit.weights });
-                        }
-                    }
-                }
-            } else {
-                let l = node.start as usize;
-                let (a, b) = (&nodes[l], &nodes[l + 1]);
-                // Ties at the bound must still be visited: a lower triangle index there wins.
-                let ta = rb.entry(a, limit);
-                let tb = rb.entry(b, limit);
-                let (near, far, tn, tf) = if ta <= tb { (a, l + 1, ta, tb) } else { (b, l, tb, ta) };
-                if within(tn, limit) {
-                    if within(tf, limit) {
-                        stack.push(far as u32);
-                    }
-                    node = near;
+        let mut best: Option<(MeshHit, u32)> = None;
+        self.bvh.nearest(&rb, max_distance, |start, count, limit| {
+            let mut limit = limit;
+            for slot in start..start + count {
+                if slot as u32 == skip {
                     continue;
                 }
-            }
-            loop {
-                let Some(i) = stack.pop() else { return best };
-                let n = &nodes[i as usize];
-                if within(rb.entry(n, limit), limit) {
-                    node = n;
-                    break;
+                let (a, b, c) = self.corners(slot);
+                if let Some(hit) = wr.intersect(a, b, c) {
+                    let id = self.triangle_index(slot);
+                    let better = match best {
+                        None => hit.distance <= limit,
+                        Some((h, hid)) => hit.distance < h.distance || (hit.distance == h.distance && id < hid),
+                    };
+                    if better {
+                        limit = hit.distance;
+                        best = Some((MeshHit { distance: hit.distance, slot: slot as u32, weights: hit.weights }, id));
+                    }
                 }
             }
-        }
+            limit
+        });
+        best.map(|(h, _)| h)
     }
 
-    /// The same answer as `nearest`, by testing every triangle (for tests and as a reference).
+    /// The same answer as [`MeshObject::nearest`], by testing every triangle.
     pub fn nearest_brute_force(&self, ray: &Ray, max_distance: f64, skip: u32) -> Option<MeshHit> {
         let wr = WatertightRay::new(ray);
-        let mut best: Option<MeshHit> = None;
-        for t in (0..self.triangles.len() as u32).filter(|&t| t != skip) {
-            let (a, b, c) = self.corners(t);
+        let mut best: Option<(MeshHit, u32)> = None;
+        for slot in (0..self.triangles.len()).filter(|&s| s as u32 != skip) {
+            let (a, b, c) = self.corners(slot);
             if let Some(hit) = wr.intersect(a, b, c) {
-                if hit.distance <= max_distance && best.is_none_or(|h| hit.distance < h.distance) {
-                    best = Some(MeshHit { distance: hit.distance, triangle: t, weights: hit.weights });
+                let id = self.triangle_index(slot);
+                let better = hit.distance <= max_distance
+                    && best
+                        .is_none_or(|(h, hid)| hit.distance < h.distance || (hit.distance == h.distance && id < hid));
+                if better {
+                    best = Some((MeshHit { distance: hit.distance, slot: slot as u32, weights: hit.weights }, id));
                 }
             }
         }
-        best
+        best.map(|(h, _)| h)
     }
 
     /// Whether any triangle is hit at a distance ≤ `max_distance` (shadow rays).
     #[inline]
     pub fn any_hit(&self, ray: &Ray, max_distance: f64, skip: u32) -> bool {
-        let nodes = &self.compact[..];
-        if nodes.is_empty() {
+        if self.bvh.is_empty() {
             return self.any_hit_brute_force(ray, max_distance, skip);
         }
         let wr = WatertightRay::new(ray);
         let rb = RayBox::new(ray);
-        let mut stack = NodeStack::new();
-        stack.push(0);
-        while let Some(i) = stack.pop() {
-            let node = &nodes[i as usize];
-            if !within(rb.entry(node, max_distance), max_distance) {
-                continue;
-            }
-            if node.count > 0 {
-                let start = node.start as usize;
-                for (k, &t) in self.bvh.prims()[start..start + node.count as usize].iter().enumerate() {
-                    if t == skip {
-                        continue;
-                    }
-                    let (a, b, c) = self.leaf_corners(start + k);
-                    if matches!(wr.intersect(a, b, c), Some(h) if h.distance <= max_distance) {
-                        return true;
-                    }
+        self.bvh.any_hit(&rb, max_distance, |start, count| {
+            (start..start + count).any(|slot| {
+                if slot as u32 == skip {
+                    return false;
                 }
-            } else {
-                stack.push(node.start);
-                stack.push(node.start + 1);
-            }
-        }
-        false
+                let (a, b, c) = self.corners(slot);
+                matches!(wr.intersect(a, b, c), Some(h) if h.distance <= max_distance)
+            })
+        })
     }
 
-    /// [`Mesh::any_hit`] by testing every triangle.
+    /// [`MeshObject::any_hit`] by testing every triangle.
     pub fn any_hit_brute_force(&self, ray: &Ray, max_distance: f64, skip: u32) -> bool {
         let wr = WatertightRay::new(ray);
-        (0..self.triangles.len() as u32).filter(|&t| t != skip).any(|t| {
-            let (a, b, c) = self.corners(t);
+        (0..self.triangles.len()).filter(|&s| s as u32 != skip).any(|slot| {
+            let (a, b, c) = self.corners(slot);
             matches!(wr.intersect(a, b, c), Some(h) if h.distance <= max_distance)
         })
     }
 
-    /// Normals and texture coordinates at a hit from `nearest`.
-    pub fn surface(&self, hit: &MeshHit) -> MeshSurface {
-        self.surface_with_weights(hit.triangle, hit.weights)
-    }
-
-    /// Normals and texture coordinates at `point` on `triangle` (barycentric weights from
-    /// the point, for callers that kept only the triangle and the hit point).
-    pub fn surface_at(&self, triangle: u32, point: Point) -> MeshSurface {
-        let (a, b, c) = self.corners(triangle);
+    /// Barycentric weights of `point` (object space) on the triangle in `slot`.
+    pub fn weights_at(&self, slot: u32, point: Point) -> [f64; 3] {
+        let (a, b, c) = self.corners(slot as usize);
         let (v0, v1, v2) = (b - a, c - a, point - a);
         let (d00, d01, d11) = (v0.dot(v0), v0.dot(v1), v1.dot(v1));
         let (d20, d21) = (v2.dot(v0), v2.dot(v1));
         let inv = 1.0 / (d00 * d11 - d01 * d01);
         let wb = (d11 * d20 - d01 * d21) * inv;
         let wc = (d00 * d21 - d01 * d20) * inv;
-        self.surface_with_weights(triangle, [1.0 - wb - wc, wb, wc])
+        [1.0 - wb - wc, wb, wc]
     }
 
-    fn surface_with_weights(&self, triangle: u32, weights: [f64; 3]) -> MeshSurface {
-        let [ia, ib, ic] = self.triangles[triangle as usize];
-        let (a, b, c) = self.corners(triangle);
-        let geometric_normal = face_normal(a, b, c).normalize();
+    /// Normals (world space, through `normal_matrix` when the instance transforms: the inverse
+    /// transpose) and texture coordinates at the weights' point of the triangle in `slot`;
+    /// vertex normals only when `smooth`.
+    pub fn surface(&self, slot: u32, weights: [f64; 3], smooth: bool, normal_matrix: Option<&Affine>) -> MeshSurface {
+        let [ia, ib, ic] = self.triangles[slot as usize];
+        let (a, b, c) = self.corners(slot as usize);
+        let to_world = |n: Vector3| match normal_matrix {
+            Some(m) => m.vector(n),
+            None => n,
+        };
+        let geometric_normal = to_world(face_normal(a, b, c)).normalize();
         let [wa, wb, wc] = weights;
-        let shading_normal = match &self.normals {
-            Some(n) => {
-                let s = n[ia as usize] * wa + n[ib as usize] * wb + n[ic as usize] * wc;
+        let shading_normal = match (&self.normals, smooth) {
+            (Some(n), true) => {
+                // Each corner's normal in world space, unit length (zero stays zero: "the
+                // face's"), then interpolated, as the world-space normals were before.
+                let corner = |i: u32| {
+                    let u = to_world(vec3(n[i as usize])).normalize();
+                    if u.is_finite() {
+                        u
+                    } else {
+                        Vector3::ZERO
+                    }
+                };
+                let s = corner(ia) * wa + corner(ib) * wb + corner(ic) * wc;
                 let s = s.normalize();
                 if !s.is_finite() {
                     geometric_normal
@@ -373,84 +440,19 @@ impl Mesh {
                     s
                 }
             }
-            None => geometric_normal,
+            _ => geometric_normal,
         };
         let tex_coords = match &self.uvs {
             Some(uv) => {
                 let (ta, tb, tc) = (uv[ia as usize], uv[ib as usize], uv[ic as usize]);
                 // In f64, rounded once, like the plane's coordinates: large coordinates
                 // interpolated in f32 lose whole texels.
-                let at = |a: f32, b: f32, c: f32| (a as f64 * wa + b as f64 * wb + c as f64 * wc) as f32;
-                TexCoords { u: at(ta.u, tb.u, tc.u), v: at(ta.v, tb.v, tc.v) }
+                let at = |k: usize| (ta[k] as f64 * wa + tb[k] as f64 * wb + tc[k] as f64 * wc) as f32;
+                TexCoords { u: at(0), v: at(1) }
             }
             None => TexCoords { u: 0.0, v: 0.0 },
         };
         MeshSurface { geometric_normal, shading_normal, tex_coords }
-    }
-}
-
-/// Whether a box entered at `t` may hold a hit not farther than `limit`; a miss is +inf.
-#[inline(always)]
-fn within(t: f64, limit: f64) -> bool {
-    t <= limit && t < f64::INFINITY
-}
-
-/// f32 coordinates of a box corner.
-#[derive(Clone, Copy, Debug)]
-struct Corner32 {
-    x: f32,
-    y: f32,
-    z: f32,
-}
-
-/// A BVH node for traversal: the box rounded outwards to f32, and `start`/`count` as in
-/// [`MeshNode`].
-#[derive(Clone, Copy, Debug)]
-struct CompactNode {
-    min: Corner32,
-    max: Corner32,
-    start: u32,
-    count: u32,
-}
-
-impl CompactNode {
-    fn of(n: &MeshNode) -> CompactNode {
-        // The nearest f32 may lie inside the box: step outwards then.
-        let down = |v: f64| {
-            let f = v as f32;
-            if f as f64 > v {
-                f.next_down()
-            } else {
-                f
-            }
-        };
-        let up = |v: f64| {
-            let f = v as f32;
-            if (f as f64) < v {
-                f.next_up()
-            } else {
-                f
-            }
-        };
-        let (lo, hi) = (n.bounds.min, n.bounds.max);
-        CompactNode {
-            min: Corner32 { x: down(lo.x), y: down(lo.y), z: down(lo.z) },
-            max: Corner32 { x: up(hi.x), y: up(hi.y), z: up(hi.z) },
-            start: n.start,
-            count: n.count,
-        }
-    }
-}
-
-impl SlabBox for CompactNode {
-    #[inline(always)]
-    fn low(&self) -> Vector3 {
-        Vector3::new(self.min.x as f64, self.min.y as f64, self.min.z as f64)
-    }
-
-    #[inline(always)]
-    fn high(&self) -> Vector3 {
-        Vector3::new(self.max.x as f64, self.max.y as f64, self.max.z as f64)
     }
 }
 
@@ -479,11 +481,12 @@ mod tests {
     }
 
     fn parts(positions: Vec<f64>, indices: Vec<u32>) -> MeshParts {
-        MeshParts { positions, normals: None, uvs: None, indices, material: 0, order: 0 }
+        let positions: Vec<f32> = positions.iter().map(|&p| p as f32).collect();
+        MeshParts::flat(&positions, &indices)
     }
 
-    fn built(p: MeshParts) -> Mesh {
-        let mut mesh = Mesh::new(p).expect("valid mesh");
+    fn built(p: MeshParts) -> MeshObject {
+        let mut mesh = MeshObject::new(p).expect("valid mesh");
         mesh.build_bvh();
         mesh
     }
@@ -494,7 +497,7 @@ mod tests {
 
     /// Random triangles, some sharing vertices, some exact duplicates (distance ties), some
     /// degenerate.
-    fn random_mesh(rng: &mut Rng, triangles: usize) -> Mesh {
+    fn random_mesh(rng: &mut Rng, triangles: usize) -> MeshObject {
         let mut positions = Vec::new();
         let mut indices = Vec::new();
         for _ in 0..triangles {
@@ -531,7 +534,7 @@ mod tests {
                 let origin = Vector3::new(rng.range(-12.0, 12.0), rng.range(-12.0, 12.0), rng.range(-12.0, 12.0));
                 // Mostly at (or just beside) a random triangle, so most rays hit something.
                 let target = if rng.next() < 0.8 {
-                    let (a, b, c) = mesh.corners(rng.index(mesh.triangle_count()) as u32);
+                    let (a, b, c) = mesh.corners(rng.index(mesh.triangle_count()));
                     let (wb, wc) = (rng.range(-0.1, 1.0), rng.range(-0.1, 1.0));
                     a + (b - a) * wb * 0.5 + (c - a) * wc * 0.5
                 } else {
@@ -543,11 +546,8 @@ mod tests {
                 let skip = if rng.next() < 0.3 { rng.index(mesh.triangle_count()) as u32 } else { NO_SKIP };
                 let fast = mesh.nearest(&r, limit, skip);
                 let slow = mesh.nearest_brute_force(&r, limit, skip);
-                assert!(fast.is_none_or(|h| h.triangle != skip));
-                assert_eq!(
-                    fast.map(|h| (h.distance.to_bits(), h.triangle)),
-                    slow.map(|h| (h.distance.to_bits(), h.triangle))
-                );
+                assert!(fast.is_none_or(|h| h.slot != skip));
+                assert_eq!(fast.map(|h| (h.distance.to_bits(), h.slot)), slow.map(|h| (h.distance.to_bits(), h.slot)));
                 assert_eq!(fast, slow);
                 assert_eq!(mesh.any_hit(&r, limit, skip), slow.is_some());
                 hits += fast.is_some() as usize;
@@ -565,7 +565,7 @@ mod tests {
         }
         let mesh = built(parts(positions, indices));
         let hit = mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.0, 0.0, -1.0)), f64::INFINITY, NO_SKIP).expect("hit");
-        assert_eq!(hit.triangle, 0);
+        assert_eq!(mesh.triangle_index(hit.slot as usize), 0);
     }
 
     /// An icosphere: 20 faces subdivided `levels` times, vertices shared, consistently wound.
@@ -668,12 +668,12 @@ mod tests {
         let (positions, indices) = icosphere(1);
         let mesh = built(parts(positions, indices));
         let hit = mesh.nearest(&ray(Vector3::new(0.0, 0.0, 5.0), Vector3::ZERO), f64::INFINITY, NO_SKIP).expect("hit");
-        let s = mesh.surface(&hit);
+        let s = mesh.surface(hit.slot, hit.weights, false, None);
         assert!(s.geometric_normal.z > 0.9, "{:?}", s.geometric_normal);
         // From inside, the same face's normal still points outward (refraction needs that).
         let inside =
             mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.0, 0.0, 5.0)), f64::INFINITY, NO_SKIP).expect("hit");
-        assert!(mesh.surface(&inside).geometric_normal.z > 0.9);
+        assert!(mesh.surface(inside.slot, inside.weights, false, None).geometric_normal.z > 0.9);
     }
 
     #[test]
@@ -681,13 +681,13 @@ mod tests {
         // The unit square at y = -2, facing up, with normals and texture coordinates.
         let positions = vec![-1.0, -2.0, -1.0, 1.0, -2.0, -1.0, 1.0, -2.0, -3.0, -1.0, -2.0, -3.0];
         let mut p = parts(positions, vec![0, 2, 3, 0, 1, 2]);
-        p.uvs = Some(vec![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]);
-        p.normals = Some(vec![0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
+        p.uvs = Some(vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]);
+        p.normals = Some(vec![[0.0, 1.0, 0.0]; 4]);
         let mesh = built(p);
         assert_eq!(mesh.triangle_count(), 2);
         let hit =
             mesh.nearest(&ray(Vector3::ZERO, Vector3::new(0.5, -2.0, -1.5)), f64::INFINITY, NO_SKIP).expect("hit");
-        let s = mesh.surface(&hit);
+        let s = mesh.surface(hit.slot, hit.weights, true, None);
         assert!((s.geometric_normal.y - 1.0).abs() < 1e-12);
         assert_eq!(s.shading_normal, Vector3::new(0.0, 1.0, 0.0));
         assert!((s.tex_coords.u - 0.75).abs() < 1e-6 && (s.tex_coords.v - 0.25).abs() < 1e-6, "{:?}", s.tex_coords);
@@ -707,25 +707,25 @@ mod tests {
     #[test]
     fn bad_parts_are_errors() {
         let ok = || parts(vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0], vec![0, 1, 2]);
-        assert!(Mesh::new(ok()).is_ok());
+        assert!(MeshObject::new(ok()).is_ok());
         let mut p = ok();
-        p.positions[4] = f64::NAN;
-        assert_eq!(Mesh::new(p).unwrap_err().0, "position 1 is not finite (NaN)");
+        p.positions[1][1] = f32::NAN;
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "position 1 is not finite (NaN)");
         let mut p = ok();
-        p.indices = vec![0, 1, 3];
-        assert_eq!(Mesh::new(p).unwrap_err().0, "index 3 out of range (0..3)");
+        p.triangles = vec![[0, 1, 3]];
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "index 3 out of range (0..3)");
         let mut p = ok();
-        p.indices = vec![];
-        assert!(Mesh::new(p).is_err());
+        p.triangles = vec![];
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "has no triangles");
         let mut p = ok();
-        p.indices = vec![0, 1];
-        assert!(Mesh::new(p).is_err());
+        p.normals = Some(vec![[0.0; 3]; 2]);
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "2 normals for 3 vertices");
         let mut p = ok();
-        p.normals = Some(vec![0.0; 6]);
-        assert!(Mesh::new(p).is_err());
+        p.uvs = Some(vec![[0.0, 0.0], [0.0, f32::INFINITY], [0.0; 2]]);
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "texture coordinate 1 is not finite");
         let mut p = ok();
-        p.uvs = Some(vec![0.0; 5]);
-        assert!(Mesh::new(p).is_err());
+        p.tangents = Some(vec![[1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.5], [1.0, 0.0, 0.0, -1.0]]);
+        assert_eq!(MeshObject::new(p).unwrap_err().0, "tangent 1: w must be 1 or -1");
     }
 
     #[test]
@@ -734,21 +734,14 @@ mod tests {
         let mesh = random_mesh(&mut rng, 300);
         let nodes = mesh.bvh().nodes().to_vec();
         let prims = mesh.bvh().prims().to_vec();
-        let rebuild = |nodes: Vec<MeshNode>, prims: Vec<u32>| {
-            let p = MeshParts {
-                positions: mesh.positions.iter().flat_map(|p| [p.x, p.y, p.z]).collect(),
-                normals: None,
-                uvs: None,
-                indices: mesh.triangles.iter().flatten().copied().collect(),
-                material: 0,
-                order: 0,
-            };
-            let mut m = Mesh::new(p).expect("valid");
+        let rebuild = |nodes: Vec<Node>, prims: Vec<u32>| {
+            let mut m = mesh.clone();
             m.set_bvh(nodes, prims).map(|_| m)
         };
         let same = rebuild(nodes.clone(), prims.clone()).expect("round trip");
         assert_eq!(same.bvh(), mesh.bvh());
-        // A cycle, a child out of range, a shrunk box, a repeated triangle, a short list.
+        // A cycle, a child out of range, an inside-out box, a repeated triangle, a short list,
+        // NaN bounds: each refused with a message.
         let mut n = nodes.clone();
         n[0].start = 0;
         assert!(rebuild(n, prims.clone()).is_err());
@@ -757,14 +750,48 @@ mod tests {
         assert!(rebuild(n, prims.clone()).is_err());
         let leaf = nodes.iter().position(|n| n.count > 0).expect("a leaf");
         let mut n = nodes.clone();
-        n[leaf].bounds.max = n[leaf].bounds.min;
-        assert!(rebuild(n, prims.clone()).is_err());
+        n[leaf].max[0] = n[leaf].min[0] - 1.0;
+        assert_eq!(rebuild(n, prims.clone()).unwrap_err().0, format!("node {leaf}: bounds must not be inside out"));
         let mut p = prims.clone();
         p[1] = p[0];
-        assert!(rebuild(nodes.clone(), p).is_err());
+        assert_eq!(
+            rebuild(nodes.clone(), p).unwrap_err().0,
+            format!("leaf order entry 1 names primitive {} a second time", prims[0])
+        );
         assert!(rebuild(nodes.clone(), prims[1..].to_vec()).is_err());
         let mut n = nodes.clone();
-        n[0].bounds.min.x = f64::NAN;
-        assert!(rebuild(n, prims).is_err());
+        n[0].min[0] = f32::NAN;
+        assert_eq!(rebuild(n, prims).unwrap_err().0, "node 0: bounds must not be NaN");
+    }
+
+    #[test]
+    fn smooth_normals_follow_the_former_typescript_rules() {
+        // Two triangles folded along x = 0 (y up on the left, tilted on the right) with the
+        // fold's vertices split (a seam): the seam's vertices share one area-weighted sum.
+        let positions = [
+            [-1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [0.0, 0.0, -1.0],
+            [0.0, 0.0, 1.0],
+            [1.0, 1.0, 0.0],
+            [0.0, 0.0, -1.0],
+            [5.0, 5.0, 5.0],
+        ];
+        let triangles = [[0, 1, 2], [3, 4, 5]];
+        let n = smooth_normals(&positions, &triangles);
+        let left = face_normal(vec3(positions[0]), vec3(positions[1]), vec3(positions[2]));
+        let right = face_normal(vec3(positions[3]), vec3(positions[4]), vec3(positions[5]));
+        let unit = |v: Vector3| {
+            let u = v.normalize();
+            [u.x as f32, u.y as f32, u.z as f32]
+        };
+        assert_eq!(n[0], unit(left));
+        assert_eq!(n[4], unit(right));
+        assert_eq!(n[1], unit(left + right));
+        assert_eq!(n[3], n[1]);
+        assert_eq!(n[2], n[5]);
+        // An unused vertex: zero, "use the face's".
+        assert_eq!(n[6], [0.0; 3]);
+        assert!(left.y > 0.0, "{left:?}");
     }
 }

@@ -2,13 +2,13 @@
 //! that a cancel callback can interrupt.
 
 use crate::color::{Color, BLACK};
+use crate::error::RenderError;
 use crate::material::Surface;
 use crate::ray::Ray;
 use crate::scene::{Origin, Scene};
 use crate::vector::{Point, Vector3};
 use crate::view::View;
 use std::f32::consts::PI;
-use std::fmt;
 
 /// The colour seen along `ray`; black past the recursion limit or when nothing is hit.
 pub fn cast_ray(scene: &Scene, ray: &Ray, depth: u32) -> Color {
@@ -44,12 +44,12 @@ fn cast_ray_from(
     let normal = surfel.normal;
     let here = Origin::of(&hit);
     Ok(match material.surface {
-        Surface::Diffuse => {
-            let surface = scene.surface_color(&hit, &material, point);
+        Surface::Diffuse | Surface::Pbr => {
+            let surface = scene.surface_color(&surfel);
             shade_diffuse(scene, point, normal, surface, material.albedo, here)
         }
         Surface::Reflective { reflectivity } => {
-            let surface = scene.surface_color(&hit, &material, point);
+            let surface = scene.surface_color(&surfel);
             let mut color = shade_diffuse(scene, point, normal, surface, material.albedo, here);
             let reflection = Ray::reflection(normal, ray.direction, point, scene.shadow_bias);
             color = color * (1.0 - reflectivity);
@@ -57,7 +57,7 @@ fn cast_ray_from(
         }
         Surface::Refractive { index, transparency } => {
             let kr = fresnel(ray.direction, normal, index) as f32;
-            let surface = scene.surface_color(&hit, &material, point);
+            let surface = scene.surface_color(&surfel);
             let mut refraction = BLACK;
             if kr < 1.0 {
                 // The Fresnel quirk can disagree with Snell's law at the critical angle; the
@@ -114,26 +114,6 @@ pub fn fresnel(incident: Vector3, normal: Vector3, index: f32) -> f64 {
     let r_p = ((eta_i * cos_i) - (eta_t * cos_t)) / ((eta_i * cos_i) + (eta_t * cos_t));
     (r_s * r_s + r_p * r_p) / 2.0
 }
-
-/// Why a render did not produce pixels.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RenderError {
-    /// The cancel callback said so; the message is exactly `cancelled`.
-    Cancelled,
-    /// A bad view or rectangle, or memory that could not be had; a one-line message.
-    Invalid(String),
-}
-
-impl fmt::Display for RenderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RenderError::Cancelled => f.write_str("cancelled"),
-            RenderError::Invalid(message) => f.write_str(message),
-        }
-    }
-}
-
-impl std::error::Error for RenderError {}
 
 /// A rectangle of the image, in pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

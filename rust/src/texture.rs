@@ -3,11 +3,34 @@
 use crate::color::{decode_channel, Color};
 use crate::shape::TexCoords;
 
-/// An RGBA8 image, rows top first.
+/// How a texture's texels are stored and what they mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextureFormat {
+    /// RGBA8, decoded with the original's table (scene textures, glTF colour textures).
+    Color,
+    /// RGBA8, linear: byte / 255 (glTF metallic-roughness and normal maps).
+    Data,
+    /// RGB f32, linear (HDR environments); 12 bytes a texel.
+    Hdr,
+}
+
+impl TextureFormat {
+    /// Bytes a texel.
+    pub fn texel_bytes(self) -> usize {
+        match self {
+            TextureFormat::Color | TextureFormat::Data => 4,
+            TextureFormat::Hdr => 12,
+        }
+    }
+}
+
+/// An image, rows top first.
 #[derive(Clone, Debug)]
 pub struct Texture {
     width: u32,
     height: u32,
+    format: TextureFormat,
+    /// The texels as stored (little-endian f32 for [`TextureFormat::Hdr`]).
     rgba: Vec<u8>,
 }
 
@@ -46,10 +69,30 @@ pub fn wrap(value: f32, bound: u32) -> u32 {
 }
 
 impl Texture {
-    /// The caller has checked `rgba.len() == width * height * 4` and that both are non-zero
-    /// and fit in an i32 (the wrap arithmetic is signed).
-    pub fn new(width: u32, height: u32, rgba: Vec<u8>) -> Texture {
-        Texture { width, height, rgba }
+    /// The caller has checked `texels.len() == width * height * format.texel_bytes()` and
+    /// that both are non-zero and fit in an i32 (the wrap arithmetic is signed).
+    pub fn new(width: u32, height: u32, format: TextureFormat, texels: Vec<u8>) -> Texture {
+        Texture { width, height, format, rgba: texels }
+    }
+
+    /// Width in texels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in texels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The storage format.
+    pub fn format(&self) -> TextureFormat {
+        self.format
+    }
+
+    /// The texels as stored.
+    pub fn texels(&self) -> &[u8] {
+        &self.rgba
     }
 
     /// The linear colour of the texel at `coords`, wrapped into the texture.
@@ -89,7 +132,7 @@ mod tests {
     #[test]
     fn lookup_reads_the_wrapped_texel() {
         // 2×1: left red, right white
-        let t = Texture::new(2, 1, vec![255, 0, 0, 255, 255, 255, 255, 255]);
+        let t = Texture::new(2, 1, TextureFormat::Color, vec![255, 0, 0, 255, 255, 255, 255, 255]);
         let table = DecodeTable::new();
         assert_eq!(t.color(TexCoords { u: 0.1, v: 0.0 }, &table), Color::new(1.0, 0.0, 0.0));
         assert_eq!(t.color(TexCoords { u: -0.1, v: -3.0 }, &table), Color::new(1.0, 0.0, 0.0));

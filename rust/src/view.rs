@@ -3,7 +3,7 @@
 //! of views (animations, servers).
 
 use crate::camera::{Camera, Pose, PoseError};
-use crate::render::RenderError;
+use crate::error::RenderError;
 
 /// A checked view: the image size, the samples per pixel and the camera that goes with them.
 #[derive(Clone, Copy, Debug)]

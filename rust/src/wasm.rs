@@ -2,8 +2,9 @@
 //! every check lives in the core so native callers get the same defence.
 
 use crate::camera::Pose;
+use crate::error::RenderError;
 use crate::packed;
-use crate::render::{self, RenderError, Tile};
+use crate::render::{self, Tile};
 use crate::scene::Scene;
 use crate::vector::Vector3;
 use crate::view::View;
@@ -44,7 +45,9 @@ fn integer(call: &str, name: &str, v: f64) -> Result<u32, JsError> {
     }
 }
 
-/// Validates packed bytes, builds the BVH, returns the bytes with the BVH section (flag bit 0).
+/// Validates packed bytes once and returns their prepared form (flag bit 0): smooth normals
+/// computed, every BVH built, mesh triangles in leaf order; workers read it without redoing any
+/// of that.
 #[wasm_bindgen]
 pub fn prepare_scene(packed: &[u8]) -> Result<Vec<u8>, JsError> {
     packed::prepare(packed).map_err(js)
@@ -59,7 +62,8 @@ pub struct RenderScene {
 
 #[wasm_bindgen]
 impl RenderScene {
-    /// Reads (and validates) packed bytes; uses their BVH section, or builds one.
+    /// Reads (and validates) packed bytes; a prepared scene's BVHs are used as they are (their
+    /// structure checked), otherwise built here.
     pub fn from_packed(packed: &[u8]) -> Result<RenderScene, JsError> {
         Ok(RenderScene { scene: packed::from_packed(packed).map_err(js)?, view: None })
     }

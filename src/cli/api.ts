@@ -7,7 +7,11 @@
 
 import { encodeJpeg } from "../encode/jpeg.ts";
 import { encodePng } from "../encode/png.ts";
-import { Renderer, warmRenderer } from "../render/renderer.ts";
+import {
+  prepareForRender,
+  Renderer,
+  warmRenderer,
+} from "../render/renderer.ts";
 import { renderPngStream } from "../render/render_png_stream.ts";
 import { checkImageSize } from "../scene/check_image_size.ts";
 import { loadScene } from "../scene/load.ts";
@@ -40,7 +44,13 @@ export function defaultApi(): RaypoolApi {
       renderer = undefined;
       await closing?.close();
     },
-    loadScene: (path, options) => loadScene(path, options),
+    loadScene: async (path, options) => {
+      const scene = await loadScene(path, options);
+      // Packing and building the BVH are part of loading: done once here, on this thread,
+      // the render finds the scene prepared and its workers only take it in.
+      await prepareForRender(scene);
+      return scene;
+    },
     checkImageSize,
     render: (scene, options) =>
       rendererFor(options.workers).render(scene, options),

@@ -69,7 +69,8 @@ export type ToWorker =
 /**
  * A message from a worker to the main thread.
  *
- * - `sceneBuilt`: the worker built the render's scene (it did not hold it yet).
+ * - `sceneBuilt`: the worker built the render's scene (it did not hold it yet), in `ms`; its
+ *   core's memory is now `memoryBytes` (wasm memory only grows).
  * - `tileDone`: the tile's pixels are in the shared output.
  * - `tileError`: rendering the tile threw; the worker may be unusable (a wasm trap poisons its
  *   instance), so the main thread replaces it.
@@ -83,7 +84,7 @@ export type ToWorker =
  * ```
  */
 export type FromWorker =
-  | { kind: "sceneBuilt"; renderId: number; ms: number }
+  | { kind: "sceneBuilt"; renderId: number; ms: number; memoryBytes: number }
   | { kind: "tileDone"; renderId: number; index: number }
   | { kind: "tileError"; renderId: number; index: number; message: string }
   | { kind: "renderError"; renderId: number; message: string };

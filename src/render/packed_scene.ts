@@ -1,8 +1,10 @@
 /**
- * The one writer of the packed scene format. The format belongs to the Rust core: its layout
- * and rules are documented once, in `rust/src/packed.rs`, whose reader validates every value;
- * this file only lays the scene's values out in that layout. The view (size, fov, camera,
- * samples) is not part of it, so one packed scene serves every render of the scene.
+ * The one writer of the packed scene format, version 2: a serializer. The format belongs to
+ * the Rust core: its layout and rules are documented once, in `rust/src/packed.rs`, whose
+ * reader validates every value; this file only lays the scene's values out in that layout.
+ * Meshes go in once each, in their own space, and elements place them (instances); the core
+ * applies the transforms, computes smooth normals and builds the BVHs. The view (size, fov,
+ * camera, samples) is not part of it, so one packed scene serves every render of the scene.
  *
  * @module
  */
@@ -14,31 +16,39 @@ import type {
   Scene,
   TextureImage,
 } from "../types.ts";
-import { meshGeometry } from "../mesh/mesh_geometry.ts";
+import { elementParts } from "../scene/elements.ts";
+import { transformMatrix } from "../mesh/transform_matrix.ts";
 
 const MAGIC = [0x52, 0x41, 0x59, 0x50, 0x4f, 0x4f, 0x4c, 0x00]; // "RAYPOOL\0"
-const VERSION = 1;
-const HEADER_BYTES = 48;
-const MATERIAL_BYTES = 64;
-const LIGHT_BYTES = 64;
+const VERSION = 2;
+const HEADER_BYTES = 128;
+const TEXTURE_HEAD_BYTES = 16;
+const MATERIAL_BYTES = 256;
+const MESH_HEAD_BYTES = 16;
+const LIGHT_BYTES = 96;
+/** "No texture", "no index". */
+const NONE = 0xffff_ffff;
 /** Flag bit 1: no BVH; every element is tested (tests and benchmarks compare against it). */
 const FLAG_BRUTE_FORCE = 2;
+/** Texture format 0: RGBA8 colour, decoded with the original's table. */
+const TEXTURE_RGBA8_COLOR = 0;
 
-const enum ElementKind {
+const enum ElementCode {
   Sphere = 0,
   Plane = 1,
-  Mesh = 2,
+  Instance = 2,
 }
 
-const ELEMENT_BYTES: Record<ElementKind, number> = {
-  [ElementKind.Sphere]: 40,
-  [ElementKind.Plane]: 56,
-  // The fixed part; the arrays follow (see `meshBytes`).
-  [ElementKind.Mesh]: 24,
+const ELEMENT_BYTES: Record<ElementCode, number> = {
+  [ElementCode.Sphere]: 40,
+  [ElementCode.Plane]: 56,
+  [ElementCode.Instance]: 112,
 };
-/** Mesh flag bits: per-vertex normals (smooth shading), per-vertex texture coordinates. */
+/** Mesh object flag bits: per-vertex normals, per-vertex texture coordinates. */
 const MESH_NORMALS = 1;
 const MESH_UVS = 2;
+/** Instance flag bit 0: shade smooth. */
+const INSTANCE_SMOOTH = 1;
 
 /**
  * Options for {@linkcode packScene}.
@@ -52,37 +62,62 @@ const MESH_UVS = 2;
 export interface PackOptions {
   /** Ask the core for no BVH (tests and benchmarks compare against brute force). */
   bruteForce?: boolean;
-  /**
-   * Write a fingerprint instead of a packed scene: texture pixels and mesh geometry are left
-   * out and their sources (pixel arrays, mesh data and arrays, mesh settings) are listed in
-   * `sources`, in order. Equal fingerprints with identical sources pack to equal bytes; it is
-   * cheap where the full bytes copy pixels and transform meshes.
-   */
-  fingerprint?: { sources: unknown[] };
+}
+
+/** A mesh object: geometry in its own space, stored once however many elements place it. */
+interface MeshObject {
+  positions: ArrayLike<number>;
+  normals?: ArrayLike<number>;
+  uvs?: ArrayLike<number>;
+  indices: ArrayLike<number>;
+}
+
+interface PackedElement {
+  code: ElementCode;
+  material: number;
+  /** Sphere and plane: their f64 values. */
+  values?: number[];
+  /** Instance: the mesh object, its flags and its 3×4 matrix. */
+  mesh?: number;
+  flags?: number;
+  matrix?: number[];
 }
 
 /**
- * Lays `scene` out in the core's packed scene format (see `rust/src/packed.rs`): settings,
- * textures, materials (each distinct material once, compared by value), elements in scene
- * order, lights. Throws an `Error` if a texture the description names is missing from
- * `scene.textures`; every other value is checked by the core's reader.
+ * Lays `scene` out in the core's packed scene format, version 2 (see `rust/src/packed.rs`):
+ * header, textures, materials (each distinct material once, compared by value), mesh objects
+ * (each mesh file, and each distinct inline mesh, once), elements in scene order (a mesh
+ * element is an instance: mesh, material, smooth flag, transform), lights. Throws an `Error`
+ * if a texture or mesh file the description names is missing from the scene; every other
+ * value is checked by the core's reader.
  *
  * @example
  * ```ts
  * import { packScene } from "./packed_scene.ts";
- * import { material, point, rgb, scene, sphere } from "../../mod.ts";
+ * import { material, mesh, point, rgb, scene, sphere } from "../../mod.ts";
  * import assert from "node:assert/strict";
  * const red = material({ color: rgb(1, 0, 0) });
- * const description = scene({
+ * const spheres = scene({
  *   width: 4,
  *   height: 4,
  *   elements: [1, 2, 3].map((x) => sphere({ center: point(x, 0, -5), radius: 1, material: { ...red } })),
  *   lights: [],
  * });
- * const bytes = packScene({ description, textures: new Map() });
- * // One material, three spheres: 48 + 64 + 3 × 40 bytes.
- * assert.equal(bytes.length, 48 + 64 + 3 * 40);
+ * const bytes = packScene({ description: spheres, textures: new Map() });
+ * // The header, one material, three spheres.
+ * assert.equal(bytes.length, 128 + 256 + 3 * 40);
  * assert.equal(new TextDecoder().decode(bytes.subarray(0, 7)), "RAYPOOL");
+ *
+ * // One triangle placed twice: the geometry once, then 112 bytes per placement.
+ * const triangle = { positions: [0, 0, 0, 1, 0, 0, 0, 1, 0], indices: [0, 1, 2], material: red };
+ * const twice = scene({
+ *   width: 4,
+ *   height: 4,
+ *   elements: [-1, 1].map((x) => mesh({ ...triangle, transform: { translate: { x, y: 0, z: -5 } } })),
+ *   lights: [],
+ * });
+ * const mesh1 = 16 + 40 + 16; // head, 9 f32 positions padded, 3 u32 indices padded
+ * assert.equal(packScene({ description: twice, textures: new Map() }).length, 128 + 256 + mesh1 + 2 * 112);
  * ```
  */
 export function packScene(
@@ -90,11 +125,13 @@ export function packScene(
   options: PackOptions = {},
 ): Uint8Array<ArrayBuffer> {
   const d = scene.description;
-  const fingerprint = options.fingerprint;
   const textures: TextureImage[] = [];
   const textureIndex = new Map<string, number>();
   const materials: Material[] = [];
   const materialIndex = new Map<string, number>();
+  const meshes: MeshObject[] = [];
+  const meshOfFile = new Map<MeshData, number>();
+  const meshOfInline = new Map<string, number>();
 
   const textureOf = (path: string): number => {
     let index = textureIndex.get(path);
@@ -130,50 +167,71 @@ export function packScene(
     }
     return index;
   };
-  interface Packed {
-    kind: ElementKind;
-    material: number;
-    values: number[];
-    mesh?: MeshData;
-    sources?: unknown[];
-  }
-  const elements = d.elements.map((element): Packed =>
-    "Sphere" in element
-      ? {
-        kind: ElementKind.Sphere,
-        material: materialOf(element.Sphere.material),
-        values: [
-          element.Sphere.center.x,
-          element.Sphere.center.y,
-          element.Sphere.center.z,
-          element.Sphere.radius,
-        ],
+  const meshOf = (mesh: Mesh): number => {
+    if (mesh.path !== undefined) {
+      const file = scene.meshes?.get(mesh.path);
+      if (file === undefined) {
+        throw new Error(
+          `mesh ${JSON.stringify(mesh.path)} is missing from scene.meshes`,
+        );
       }
-      : "Plane" in element
-      ? {
-        kind: ElementKind.Plane,
-        material: materialOf(element.Plane.material),
-        values: [
-          element.Plane.origin.x,
-          element.Plane.origin.y,
-          element.Plane.origin.z,
-          element.Plane.normal.x,
-          element.Plane.normal.y,
-          element.Plane.normal.z,
-        ],
+      // By identity: the loader gives every spelling of one file the same parsed mesh.
+      let index = meshOfFile.get(file);
+      if (index === undefined) {
+        index = meshes.length;
+        meshes.push(file);
+        meshOfFile.set(file, index);
       }
-      : {
-        kind: ElementKind.Mesh,
-        material: materialOf(element.Mesh.material),
-        values: [],
-        mesh: fingerprint === undefined
-          ? meshGeometry(element.Mesh, scene.meshes)
-          : undefined,
-        ...(fingerprint === undefined ? {} : {
-          sources: meshSources(element.Mesh, scene.meshes),
-        }),
+      return index;
+    }
+    const positions = mesh.positions ?? [];
+    const indices = mesh.indices ?? [];
+    // By value: a mesh written inline many times is stored once.
+    const key = JSON.stringify([positions, indices, mesh.uvs ?? null]);
+    let index = meshOfInline.get(key);
+    if (index === undefined) {
+      index = meshes.length;
+      meshes.push({ positions, indices, uvs: mesh.uvs });
+      meshOfInline.set(key, index);
+    }
+    return index;
+  };
+
+  const elements = d.elements.map((element): PackedElement => {
+    const parts = elementParts(element);
+    switch (parts.kind) {
+      case "Sphere": {
+        const { center, radius, material } = parts.body;
+        return {
+          code: ElementCode.Sphere,
+          material: materialOf(material),
+          values: [center.x, center.y, center.z, radius],
+        };
       }
-  );
+      case "Plane": {
+        const { origin, normal, material } = parts.body;
+        return {
+          code: ElementCode.Plane,
+          material: materialOf(material),
+          values: [origin.x, origin.y, origin.z, normal.x, normal.y, normal.z],
+        };
+      }
+      case "Mesh":
+        return {
+          code: ElementCode.Instance,
+          material: materialOf(parts.body.material),
+          mesh: meshOf(parts.body),
+          flags: parts.body.smooth ? INSTANCE_SMOOTH : 0,
+          matrix: transformMatrix(parts.body.transform),
+        };
+      default: {
+        const unknownKind: never = parts;
+        throw new TypeError(
+          `unknown element kind ${JSON.stringify(unknownKind)}`,
+        );
+      }
+    }
+  });
   for (const material of materials) {
     const c = material.coloration;
     if ("Texture" in c) textureOf(c.Texture.path);
@@ -181,129 +239,184 @@ export function packScene(
 
   let size = HEADER_BYTES;
   for (const t of textures) {
-    size += 8 + (fingerprint ? 0 : align8(t.width * t.height * 4));
+    size += TEXTURE_HEAD_BYTES + align8(t.width * t.height * 4);
   }
   size += materials.length * MATERIAL_BYTES;
-  for (const e of elements) {
-    size += ELEMENT_BYTES[e.kind] + (e.mesh ? meshBytes(e.mesh) : 0);
-  }
+  for (const m of meshes) size += meshBytes(m);
+  for (const e of elements) size += ELEMENT_BYTES[e.code];
   size += d.lights.length * LIGHT_BYTES;
 
   const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  let at = 0;
-  const u32 = (value: number) => {
-    view.setUint32(at, value, true);
-    at += 4;
-  };
-  const f64 = (value: number) => {
-    view.setFloat64(at, value, true);
-    at += 8;
-  };
+  const w = new Writer(bytes);
 
   bytes.set(MAGIC, 0);
-  at = 8;
-  u32(VERSION);
-  u32(options.bruteForce ? FLAG_BRUTE_FORCE : 0);
-  f64(d.shadow_bias);
-  u32(d.max_recursion_depth);
-  u32(textures.length);
-  u32(materials.length);
-  u32(elements.length);
-  u32(d.lights.length);
-  u32(0);
+  w.at = 8;
+  w.u32(VERSION);
+  w.u32(options.bruteForce ? FLAG_BRUTE_FORCE : 0);
+  w.f64(d.shadow_bias);
+  w.u32(d.max_recursion_depth);
+  w.u32(textures.length);
+  w.u32(materials.length);
+  w.u32(meshes.length);
+  w.u32(elements.length);
+  w.u32(d.lights.length);
+  // The path tracer's settings, at the values that mean "render as the original".
+  w.u32(0); // integrator: Whitted
+  w.u32(0); // max_bounces
+  w.f32(0), w.f32(0), w.f32(0); // environment: black
+  w.u32(NONE); // environment texture
+  w.f32(1); // environment intensity
+  w.f32(0); // environment rotation
+  w.u32(0); // tone mapping: the original's encoding
+  w.f32(0); // exposure
+  w.at = HEADER_BYTES;
 
   for (const t of textures) {
-    u32(t.width);
-    u32(t.height);
-    if (fingerprint) {
-      fingerprint.sources.push(t.data);
-      continue;
-    }
-    bytes.set(t.data, at);
-    at += align8(t.width * t.height * 4);
+    w.u32(t.width);
+    w.u32(t.height);
+    w.u32(TEXTURE_RGBA8_COLOR);
+    w.u32(0);
+    bytes.set(t.data, w.at);
+    w.at += align8(t.width * t.height * 4);
   }
   for (const material of materials) {
+    const start = w.at;
     const c = material.coloration;
     const s = material.surface;
-    u32("Color" in c ? 0 : 1);
-    u32(s === "Diffuse" ? 0 : "Reflective" in s ? 1 : 2);
+    w.u32("Color" in c ? 0 : 1);
+    w.u32(s === "Diffuse" ? 0 : "Reflective" in s ? 1 : 2);
     const color = "Color" in c ? c.Color : { red: 0, green: 0, blue: 0 };
-    f64(color.red);
-    f64(color.green);
-    f64(color.blue);
-    u32("Texture" in c ? textureIndex.get(c.Texture.path)! : 0);
-    u32(0);
-    f64(material.albedo);
+    w.f32(color.red), w.f32(color.green), w.f32(color.blue);
+    w.u32("Texture" in c ? textureIndex.get(c.Texture.path)! : NONE);
+    w.f32(material.albedo);
     if (s === "Diffuse") {
-      f64(0);
-      f64(0);
+      w.f32(0), w.f32(0);
     } else if ("Reflective" in s) {
-      f64(s.Reflective.reflectivity);
-      f64(0);
+      w.f32(s.Reflective.reflectivity), w.f32(0);
     } else {
-      f64(s.Refractive.index);
-      f64(s.Refractive.transparency);
+      w.f32(s.Refractive.index), w.f32(s.Refractive.transparency);
     }
+    w.u32(0); // flags: seen from both sides, lit
+    w.u32(0); // alpha mode: opaque
+    w.f32(0.5); // alpha cut-off
+    // The physically based fields, at glTF's defaults (the original's surfaces ignore them).
+    w.f32(1), w.f32(1), w.f32(1), w.f32(1); // base colour factor
+    w.f32(0); // metallic
+    w.f32(0.5); // roughness
+    w.f32(1), w.f32(1), w.f32(1); // emission
+    w.f32(0); // emission strength
+    w.f32(0); // transmission
+    w.f32(1.5); // ior
+    w.f32(1); // normal scale
+    w.u32(0);
+    for (let i = 0; i < 4; i++) w.noTexture();
+    w.at = start + MATERIAL_BYTES;
+  }
+  for (const mesh of meshes) {
+    const vertices = mesh.positions.length / 3;
+    w.u32((mesh.normals ? MESH_NORMALS : 0) | (mesh.uvs ? MESH_UVS : 0));
+    w.u32(vertices);
+    w.u32(mesh.indices.length / 3);
+    w.u32(0);
+    w.f32s(mesh.positions);
+    if (mesh.normals) w.f32s(mesh.normals);
+    if (mesh.uvs) w.f32s(mesh.uvs);
+    w.u32s(mesh.indices);
   }
   for (const element of elements) {
-    u32(element.kind);
-    u32(element.material);
-    for (const value of element.values) f64(value);
-    if (element.sources) fingerprint?.sources.push(...element.sources);
-    const mesh = element.mesh;
-    if (mesh === undefined) continue;
-    const vertices = mesh.positions.length / 3;
-    u32((mesh.normals ? MESH_NORMALS : 0) | (mesh.uvs ? MESH_UVS : 0));
-    u32(vertices);
-    u32(mesh.indices.length / 3);
-    u32(0);
-    for (const value of mesh.positions) f64(value);
-    for (const part of [mesh.normals, mesh.uvs]) {
-      if (part === undefined) continue;
-      for (const value of part) {
-        view.setFloat32(at, value, true);
-        at += 4;
-      }
-      at = align8(at);
+    w.u32(element.code);
+    w.u32(element.material);
+    if (element.code === ElementCode.Instance) {
+      w.u32(element.mesh!);
+      w.u32(element.flags!);
+      for (const value of element.matrix!) w.f64(value);
+    } else {
+      for (const value of element.values!) w.f64(value);
     }
-    for (const index of mesh.indices) u32(index);
-    at = align8(at);
   }
   for (const light of d.lights) {
     const [kind, l, v] = "Directional" in light
       ? [0, light.Directional, light.Directional.direction]
       : [1, light.Spherical, light.Spherical.position];
-    u32(kind);
-    u32(0);
-    f64(v.x);
-    f64(v.y);
-    f64(v.z);
-    f64(l.color.red);
-    f64(l.color.green);
-    f64(l.color.blue);
-    f64(l.intensity);
+    const start = w.at;
+    w.u32(kind);
+    w.u32(0);
+    w.f64(v.x), w.f64(v.y), w.f64(v.z);
+    w.f64(l.color.red), w.f64(l.color.green), w.f64(l.color.blue);
+    w.f64(l.intensity);
+    // The spot light's direction and cone angles stay 0.
+    w.at = start + LIGHT_BYTES;
   }
   return bytes;
 }
 
-/** What a mesh element's geometry is made from, for a fingerprint. */
-function meshSources(
-  mesh: Mesh,
-  files: ReadonlyMap<string, MeshData> | undefined,
-): unknown[] {
-  return [
-    mesh.path === undefined ? mesh.positions : files?.get(mesh.path),
-    mesh.indices,
-    mesh.uvs,
-    JSON.stringify([mesh.path, mesh.transform, mesh.smooth]),
-  ];
+/** Little-endian fields into a zero-filled buffer. */
+class Writer {
+  at = 0;
+  readonly #bytes: Uint8Array<ArrayBuffer>;
+  readonly #view: DataView;
+
+  constructor(bytes: Uint8Array<ArrayBuffer>) {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer);
+  }
+
+  u32(value: number): void {
+    this.#view.setUint32(this.at, value, true);
+    this.at += 4;
+  }
+
+  f32(value: number): void {
+    this.#view.setFloat32(this.at, value, true);
+    this.at += 4;
+  }
+
+  f64(value: number): void {
+    this.#view.setFloat64(this.at, value, true);
+    this.at += 8;
+  }
+
+  /** A texture reference to no texture (its transform the identity). */
+  noTexture(): void {
+    this.u32(NONE);
+    this.u32(0); // texcoord set
+    this.u32(0); // sampler: repeat, nearest
+    this.f32(0), this.f32(0); // offset
+    this.f32(0); // rotation
+    this.f32(1), this.f32(1); // scale
+  }
+
+  /** An array of f32 (each number rounded to the nearest), padded to 8 bytes. */
+  f32s(values: ArrayLike<number>): void {
+    if (LITTLE_ENDIAN) {
+      new Float32Array(this.#bytes.buffer, this.at, values.length).set(values);
+      this.at += 4 * values.length;
+    } else {
+      for (let i = 0; i < values.length; i++) this.f32(values[i]);
+    }
+    this.at = align8(this.at);
+  }
+
+  /** An array of u32, padded to 8 bytes. */
+  u32s(values: ArrayLike<number>): void {
+    if (LITTLE_ENDIAN) {
+      new Uint32Array(this.#bytes.buffer, this.at, values.length).set(values);
+      this.at += 4 * values.length;
+    } else {
+      for (let i = 0; i < values.length; i++) this.u32(values[i]);
+    }
+    this.at = align8(this.at);
+  }
 }
 
-/** The bytes of a mesh element after its fixed part (each array padded to 8 bytes). */
-function meshBytes(mesh: MeshData): number {
+/** Typed arrays use the platform's byte order; the format's is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The bytes of a mesh object: its head and its arrays, each padded to 8 bytes. */
+function meshBytes(mesh: MeshObject): number {
   const vertices = mesh.positions.length / 3;
-  return 8 * 3 * vertices +
+  return MESH_HEAD_BYTES +
+    align8(4 * 3 * vertices) +
     (mesh.normals ? align8(4 * 3 * vertices) : 0) +
     (mesh.uvs ? align8(4 * 2 * vertices) : 0) +
     align8(4 * mesh.indices.length);
@@ -313,17 +426,11 @@ function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
-/** Equal for materials equal by value, whatever their key order. */
+/**
+ * Equal for materials equal by value. Validated materials (`checkScene` gives the renderer
+ * nothing else) are fresh objects with their keys in one order, so their JSON is the value,
+ * whatever properties materials grow.
+ */
 function materialKey(m: Material): string {
-  const c = m.coloration;
-  const s = m.surface;
-  return JSON.stringify([
-    "Color" in c ? [c.Color.red, c.Color.green, c.Color.blue] : c.Texture.path,
-    m.albedo,
-    s === "Diffuse"
-      ? 0
-      : "Reflective" in s
-      ? [s.Reflective.reflectivity]
-      : [s.Refractive.index, s.Refractive.transparency],
-  ]);
+  return JSON.stringify(m);
 }

@@ -23,6 +23,7 @@ import {
   shareScene,
 } from "./shared_scene.ts";
 import { loadWasmModule } from "./wasm.ts";
+import { checkScene } from "../scene/check_scene.ts";
 
 /**
  * Options for a {@linkcode Renderer}.
@@ -46,8 +47,11 @@ export interface RenderInternals {
   tileOrder?: "rows" | "reverse" | "shuffle";
   /** Tests compare against a core without BVH. */
   bruteForce?: boolean;
-  /** Called when a worker built the scene, with the time it took. */
-  onSceneBuilt?: (ms: number) => void;
+  /**
+   * Called when a worker built the scene (it did not hold it), with the time it took and the
+   * size of that worker's core memory afterwards.
+   */
+  onSceneBuilt?: (ms: number, memoryBytes: number) => void;
 }
 
 let nextRenderId = 1;
@@ -278,6 +282,14 @@ export function rendererWithWorker(
  */
 export function warmRenderer(renderer: Renderer): Promise<void> {
   return warmOn(renderer);
+}
+
+/**
+ * Packs `scene` and has the core build its BVH now, so that the next render of it (on any
+ * `Renderer` of this process) finds it prepared; the CLI does this as part of loading.
+ */
+export async function prepareForRender(scene: Scene): Promise<void> {
+  await shareScene(checkScene(scene));
 }
 
 function tileOrder(

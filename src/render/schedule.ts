@@ -46,8 +46,11 @@ export interface TileJob {
   onProgress?: (progress: RenderProgress) => void;
   /** Called with each finished tile's pixels. */
   onTile?: (tile: RenderedTile) => void;
-  /** Called when a worker built the scene (it did not hold it), with the time it took. */
-  onSceneBuilt?: (ms: number) => void;
+  /**
+   * Called when a worker built the scene (it did not hold it), with the time it took and the
+   * size of that worker's core memory afterwards.
+   */
+  onSceneBuilt?: (ms: number, memoryBytes: number) => void;
 }
 
 // Each worker holds one tile in flight and one queued, so it never idles for a message round
@@ -187,7 +190,9 @@ export class TileScheduler {
     if (this.#settled || message.renderId !== this.#job.renderId) return;
     switch (message.kind) {
       case "sceneBuilt":
-        this.#call(() => this.#job.onSceneBuilt?.(message.ms));
+        this.#call(() =>
+          this.#job.onSceneBuilt?.(message.ms, message.memoryBytes)
+        );
         return;
       case "tileDone":
         return this.#onTileDone(slot, message.index);

@@ -10,10 +10,22 @@ import { initSync, prepare_scene } from "../../lib/raypool.js";
 import type { Scene } from "../types.ts";
 import type { SharedScene } from "./messages.ts";
 import { type PackOptions, packScene } from "./packed_scene.ts";
+import {
+  sameBytes,
+  sameScene,
+  type SceneIdentity,
+  sceneIdentity,
+} from "./scene_identity.ts";
 import { loadWasmModule } from "./wasm.ts";
 
 let instantiated: Promise<void> | undefined;
 let nextKey = 1;
+/**
+ * The scene prepared last in this process, so that a fresh `Renderer` (or a render after the
+ * CLI prepared the scene while loading it) does not pack it and build its BVH again. One
+ * scene: a process rendering many scenes keeps at most one more than its renderers hold.
+ */
+let latest: PreparedScene | undefined;
 
 /**
  * The core on the main thread, for the work done once per scene (the BVH); `warmRenderer`
@@ -39,18 +51,17 @@ export function coreOnThisThread(): Promise<void> {
 export interface PreparedScene extends SharedScene {
   /** The packed bytes before the core added its BVH: what identifies the scene. */
   readonly packed: Uint8Array;
-  /** The fingerprint it was last recognised by (see `PackOptions.fingerprint`). */
-  readonly fingerprint: Uint8Array;
-  /** The fingerprint's sources: pixel arrays, mesh data. */
-  readonly sources: readonly unknown[];
+  /** The identity it was last recognised by (see `sceneIdentity`). */
+  readonly identity: SceneIdentity;
 }
 
 /**
  * Packs `scene` and has the core validate it and build its BVH, into shared memory; returns
- * `reuse` instead when `scene` packs to the same bytes (the BVH is not built again, and
- * workers holding it keep it). The core's refusal is an `Error` with its one-line message.
+ * `reuse`, or the scene this process prepared last, instead when `scene` packs to the same
+ * bytes (the BVH is not built again, and workers holding it keep it). The core's refusal is
+ * an `Error` with its one-line message.
  *
- * Recognising `reuse` is cheap when the scene's texture pixels and mesh geometry are the same
+ * Recognising a prepared scene is cheap when the scene's texture pixels and mesh geometry are the same
  * arrays as last time (everything else is compared by value): they are taken to be unchanged,
  * so a texture or mesh changed in place must be given as new arrays. Otherwise the whole
  * scene is packed and compared byte for byte.
@@ -71,19 +82,16 @@ export async function shareScene(
   options: PackOptions = {},
   reuse?: PreparedScene,
 ): Promise<PreparedScene> {
-  const sources: unknown[] = [];
-  const fingerprint = packScene(scene, {
-    ...options,
-    fingerprint: { sources },
-  });
-  if (
-    reuse !== undefined && sameBytes(reuse.fingerprint, fingerprint) &&
-    reuse.sources.length === sources.length &&
-    reuse.sources.every((source, i) => source === sources[i])
-  ) return reuse;
+  const identity = sceneIdentity(scene, options);
+  if (reuse !== undefined && sameScene(reuse.identity, identity)) return reuse;
+  if (latest !== undefined && sameScene(latest.identity, identity)) {
+    return latest;
+  }
   const packed = packScene(scene, options);
-  if (reuse !== undefined && sameBytes(reuse.packed, packed)) {
-    return { ...reuse, fingerprint, sources };
+  for (const known of [reuse, latest]) {
+    if (known !== undefined && sameBytes(known.packed, packed)) {
+      return latest = { ...known, identity };
+    }
   }
   await coreOnThisThread();
   let prepared: Uint8Array;
@@ -98,16 +106,6 @@ export async function shareScene(
   }
   const bytes = new SharedArrayBuffer(prepared.byteLength);
   new Uint8Array(bytes).set(prepared);
-  return { key: String(nextKey++), bytes, packed, fingerprint, sources };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  // Four bytes at a time: packed scenes are whole 8-byte words in buffers of their own.
-  const words = a.length >> 2;
-  const wa = new Uint32Array(a.buffer, a.byteOffset, words);
-  const wb = new Uint32Array(b.buffer, b.byteOffset, words);
-  for (let i = 0; i < words; i++) if (wa[i] !== wb[i]) return false;
-  for (let i = words << 2; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  latest = { key: String(nextKey++), bytes, packed, identity };
+  return latest;
 }

@@ -1,55 +1,19 @@
-// Private: finds, reads and parses the mesh files a validated scene refers to.
+// Private: reads and parses one mesh file (the asset loader, `_assets.ts`, finds it).
 
-import type { MeshData, SceneDescription } from "../types.ts";
+import type { MeshData } from "../types.ts";
 import { parseMesh } from "../mesh/parse_mesh.ts";
 import { MAX_MESH_BYTES } from "../mesh/limits.ts";
 import { abortError } from "../_format.ts";
 import { abortable } from "./_abortable.ts";
 import { reason, rewrap } from "../_format.ts";
 import { readBoundedFile } from "./_read_file.ts";
-import { directoryPath, locate } from "./_textures.ts";
 
 /**
- * The parsed mesh files of `description`, keyed by each path as written. A file is read and
- * parsed once however many elements use it (transforms are applied when the scene is packed).
- * Every error starts with the element's JSON path; a parse error keeps the file and line:
+ * Reads and parses the mesh file `file`, named `written` at `jsonPath`. Every error starts
+ * with the JSON path; a parse error keeps the file and line:
  * `elements[2].Mesh.path: models/bunny.obj:1234: face index 5000 out of range (1..3674)`.
  */
-export async function loadMeshes(
-  description: SceneDescription,
-  baseDir: string | URL | undefined,
-  signal?: AbortSignal,
-): Promise<Map<string, MeshData>> {
-  signal?.throwIfAborted();
-  const base = baseDir === undefined ? undefined : directoryPath(baseDir);
-  const uses = new Map<string, string>();
-  description.elements.forEach((element, index) => {
-    if ("Mesh" in element && element.Mesh.path !== undefined) {
-      if (!uses.has(element.Mesh.path)) {
-        uses.set(element.Mesh.path, `elements[${index}].Mesh.path`);
-      }
-    }
-  });
-  const byFile = new Map<string, MeshData>();
-  const meshes = new Map<string, MeshData>();
-  // One at a time, in the scene's order: the error reported is the first one, and two big
-  // files are never held in memory at once while parsing.
-  for (const [written, jsonPath] of uses) {
-    const file = await abortable(
-      locate(written, jsonPath, base, "mesh"),
-      signal,
-    );
-    let mesh = byFile.get(file);
-    if (mesh === undefined) {
-      mesh = await readMesh(written, jsonPath, file, signal);
-      byFile.set(file, mesh);
-    }
-    meshes.set(written, mesh);
-  }
-  return meshes;
-}
-
-async function readMesh(
+export async function readMesh(
   written: string,
   jsonPath: string,
   file: string,

@@ -1,8 +1,6 @@
-// Private: finds, reads and decodes the textures a validated scene refers to.
+// Private: reads and decodes one texture file (the asset loader, `_assets.ts`, finds it).
 
-import { isAbsolute, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { SceneDescription, TextureImage } from "../types.ts";
+import type { TextureImage } from "../types.ts";
 import { abortError } from "../_format.ts";
 import { abortable } from "./_abortable.ts";
 import { MAX_TEXTURE_FILE_BYTES } from "./limits.ts";
@@ -18,121 +16,8 @@ import {
 // textures must not pay for it or need the permission.
 let imagescript: Promise<ImageScript> | undefined;
 
-/**
- * The decoded textures of `description`, keyed by each path as written. A path is decoded
- * once however many materials use it, and two spellings of one file share the image.
- */
-export async function decodeTextures(
-  description: SceneDescription,
-  baseDir: string | URL | undefined,
-  signal?: AbortSignal,
-): Promise<Map<string, TextureImage>> {
-  signal?.throwIfAborted();
-  const base = baseDir === undefined ? undefined : directoryPath(baseDir);
-  // Each path once, under the JSON path of its first use.
-  const uses = new Map<string, string>();
-  for (const [jsonPath, path] of texturePaths(description)) {
-    if (!uses.has(path)) uses.set(path, jsonPath);
-  }
-  const byFile = new Map<string, TextureImage>();
-  const textures = new Map<string, TextureImage>();
-  // One at a time, in the scene's order, so the error reported is always the first one.
-  for (const [written, jsonPath] of uses) {
-    const file = await abortable(
-      locate(written, jsonPath, base, "texture"),
-      signal,
-    );
-    let image = byFile.get(file);
-    if (image === undefined) {
-      image = await decodeFile(written, jsonPath, file, signal);
-      byFile.set(file, image);
-    }
-    textures.set(written, image);
-  }
-  return textures;
-}
-
-/** The JSON path and value of every texture path in the description, in scene order. */
-export function texturePaths(
-  description: SceneDescription,
-): [string, string][] {
-  const paths: [string, string][] = [];
-  description.elements.forEach((element, index) => {
-    const [kind, body] = "Sphere" in element
-      ? ["Sphere", element.Sphere]
-      : "Plane" in element
-      ? ["Plane", element.Plane]
-      : ["Mesh", element.Mesh];
-    const coloration = body.material.coloration;
-    if ("Texture" in coloration) {
-      paths.push([
-        `elements[${index}].${kind}.material.coloration.Texture.path`,
-        coloration.Texture.path,
-      ]);
-    }
-  });
-  return paths;
-}
-
-/** The folder of `baseDir` as a path (a `file:` URL is converted). */
-export function directoryPath(baseDir: string | URL): string {
-  if (typeof baseDir === "string") return baseDir;
-  if (baseDir.protocol !== "file:") {
-    throw new TypeError(
-      `baseDir must be a file: URL or a path, got ${
-        JSON.stringify(baseDir.href)
-      }`,
-    );
-  }
-  return fileURLToPath(baseDir);
-}
-
-/**
- * The file a texture or mesh path names: against the scene's folder first, then the current
- * one.
- */
-export async function locate(
-  written: string,
-  jsonPath: string,
-  base: string | undefined,
-  what: "texture" | "mesh",
-): Promise<string> {
-  const candidates = isAbsolute(written) ? [written] : [
-    ...new Set([
-      ...(base === undefined ? [] : [resolve(base, written)]),
-      resolve(Deno.cwd(), written),
-    ]),
-  ];
-  for (const candidate of candidates) {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(candidate);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) continue;
-      throw rewrap(
-        error,
-        `${jsonPath}: cannot read ${what} ${JSON.stringify(written)} (${
-          JSON.stringify(candidate)
-        }): ${reason(error)}`,
-      );
-    }
-    if (info.isDirectory) {
-      throw new Deno.errors.IsADirectory(
-        `${jsonPath}: ${what} ${JSON.stringify(written)} is a directory (${
-          JSON.stringify(candidate)
-        })`,
-      );
-    }
-    return candidate;
-  }
-  throw new Deno.errors.NotFound(
-    `${jsonPath}: ${what} ${JSON.stringify(written)} not found (tried ${
-      candidates.map((c) => JSON.stringify(c)).join(", ")
-    })`,
-  );
-}
-
-async function decodeFile(
+/** Reads and decodes the texture file `file`, named `written` at `jsonPath`. */
+export async function decodeTexture(
   written: string,
   jsonPath: string,
   file: string,

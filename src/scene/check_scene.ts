@@ -2,7 +2,7 @@ import type { MeshData, Scene, TextureImage } from "../types.ts";
 import { describe } from "../_format.ts";
 import { MAX_TEXTURE_SIDE } from "./limits.ts";
 import { validateScene } from "./validate.ts";
-import { texturePaths } from "./_textures.ts";
+import { sceneAssets } from "./_assets.ts";
 
 /**
  * Checks a {@linkcode Scene} that may have been built by hand rather than by `loadScene`,
@@ -67,15 +67,6 @@ export function checkScene(scene: Scene): Scene {
     }
     checkTexture(image, `textures[${JSON.stringify(key)}]`);
   }
-  for (const [jsonPath, path] of texturePaths(description)) {
-    if (!textures.has(path)) {
-      throw new TypeError(
-        `${jsonPath} names the texture ${
-          JSON.stringify(path)
-        }, which is not in textures`,
-      );
-    }
-  }
   const meshes: unknown = scene.meshes;
   if (meshes !== undefined && !(meshes instanceof Map)) {
     throw new TypeError(
@@ -84,18 +75,18 @@ export function checkScene(scene: Scene): Scene {
       }`,
     );
   }
-  description.elements.forEach((element, index) => {
-    if (!("Mesh" in element) || element.Mesh.path === undefined) return;
-    if (
-      !(meshes as Map<string, MeshData> | undefined)?.has(element.Mesh.path)
-    ) {
+  for (const use of sceneAssets(description)) {
+    const [held, name] = use.kind === "texture"
+      ? [textures, "textures"]
+      : [meshes as Map<string, MeshData> | undefined, "meshes"];
+    if (held?.has(use.path) !== true) {
       throw new TypeError(
-        `elements[${index}].Mesh.path names the mesh ${
-          JSON.stringify(element.Mesh.path)
-        }, which is not in meshes`,
+        `${use.jsonPath} names the ${use.kind} ${
+          JSON.stringify(use.path)
+        }, which is not in ${name}`,
       );
     }
-  });
+  }
   return {
     description,
     textures: textures as Map<string, TextureImage>,

@@ -2,8 +2,7 @@ import type { Scene } from "../types.ts";
 import type { PrepareSceneOptions } from "./prepare.ts";
 import { validateScene } from "./validate.ts";
 import { jsonSyntaxError } from "./_json_error.ts";
-import { decodeTextures } from "./_textures.ts";
-import { loadMeshes } from "./_meshes.ts";
+import { loadAssets } from "./_assets.ts";
 
 /**
  * Parses the text of a scene file, validates it and decodes its textures.
@@ -51,13 +50,10 @@ export async function parseScene(
     throw error;
   }
   const description = validateScene(value);
-  return {
+  const { textures, meshes } = await loadAssets(
     description,
-    textures: await decodeTextures(
-      description,
-      options.baseDir,
-      options.signal,
-    ),
-    meshes: await loadMeshes(description, options.baseDir, options.signal),
-  };
+    options.baseDir,
+    options.signal,
+  );
+  return { description, textures, meshes };
 }

@@ -1,7 +1,6 @@
 import type { Scene, SceneDescription } from "../types.ts";
 import { validateScene } from "./validate.ts";
-import { decodeTextures } from "./_textures.ts";
-import { loadMeshes } from "./_meshes.ts";
+import { loadAssets } from "./_assets.ts";
 
 /** Options for {@linkcode prepareScene} and `parseScene`. */
 export interface PrepareSceneOptions {
@@ -60,9 +59,10 @@ export async function prepareScene(
 ): Promise<Scene> {
   options.signal?.throwIfAborted();
   const clean = validateScene(description);
-  return {
-    description: clean,
-    textures: await decodeTextures(clean, options.baseDir, options.signal),
-    meshes: await loadMeshes(clean, options.baseDir, options.signal),
-  };
+  const { textures, meshes } = await loadAssets(
+    clean,
+    options.baseDir,
+    options.signal,
+  );
+  return { description: clean, textures, meshes };
 }

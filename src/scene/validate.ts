@@ -6,29 +6,34 @@ import type {
   Element,
   Light,
   Material,
-  Mesh,
-  MeshTransform,
-  Plane,
-  Point,
   SceneDescription,
-  Sphere,
   SphericalLight,
   Surface,
-  Vector,
 } from "../types.ts";
 import { checkImageSize } from "./check_image_size.ts";
-import { describe, orList, suggest } from "../_format.ts";
-import { MAX_MESH_TRIANGLES } from "../mesh/limits.ts";
-import { cameraProblem, squaredLength } from "./_core_geometry.ts";
+import { describe } from "../_format.ts";
+import { cameraProblem } from "./_core_geometry.ts";
+import { F32_UNDERFLOW, MAX_RECURSION_DEPTH } from "./limits.ts";
 import {
-  F32_MAX,
-  F32_OVERFLOW,
-  F32_UNDERFLOW,
-  MAX_RECURSION_DEPTH,
-  U32_MAX,
-} from "./limits.ts";
-
-type Fields = Record<string, unknown>;
+  direction,
+  f32,
+  type Fields,
+  fields,
+  join,
+  list,
+  number,
+  point,
+  required,
+  u32,
+  unknownVariant,
+  variant,
+  vectorText,
+} from "./_values.ts";
+import {
+  ELEMENT_KINDS,
+  type ElementKind,
+  validateElementBody,
+} from "./elements.ts";
 
 /**
  * Checks that a value is a scene in the scene file format (the original's format plus the
@@ -139,217 +144,8 @@ function withoutSchema(value: unknown): unknown {
 }
 
 function element(value: unknown, path: string): Element {
-  const [name, data, at] = variant(value, path, ["Sphere", "Plane", "Mesh"]);
-  if (name === "Sphere") return { Sphere: sphere(data, at) };
-  if (name === "Mesh") return { Mesh: mesh(data, at) };
-  return { Plane: plane(data, at) };
-}
-
-function mesh(value: unknown, path: string): Mesh {
-  const o = fields(value, path, [
-    "path",
-    "positions",
-    "indices",
-    "uvs",
-    "material",
-    "transform",
-    "smooth",
-  ]);
-  const out = {} as Mesh;
-  const inline = o.positions !== undefined || o.indices !== undefined ||
-    o.uvs !== undefined;
-  if (o.path !== undefined) {
-    if (inline) {
-      throw new TypeError(
-        `${path} must have either "path" or inline "positions" and "indices" (and "uvs"), not both`,
-      );
-    }
-    out.path = nonEmptyString(o.path, join(path, "path"));
-  } else if (!inline) {
-    throw new TypeError(
-      `${path} needs "path" (an OBJ or PLY file) or "positions" and "indices"`,
-    );
-  } else {
-    const positions = numbers(
-      required(o, path, "positions"),
-      join(path, "positions"),
-    );
-    if (positions.length % 3 !== 0 || positions.length === 0) {
-      throw new RangeError(
-        `${
-          join(path, "positions")
-        } must hold x, y, z for each vertex (a non-zero multiple of 3 numbers), got ${positions.length} numbers`,
-      );
-    }
-    const vertices = positions.length / 3;
-    const indicesPath = join(path, "indices");
-    const indices = required(o, path, "indices");
-    if (!Array.isArray(indices)) {
-      throw new TypeError(
-        `${indicesPath} must be an array, got ${describe(indices)}`,
-      );
-    }
-    if (indices.length % 3 !== 0 || indices.length === 0) {
-      throw new RangeError(
-        `${indicesPath} must hold three vertex indices per triangle (a non-zero multiple of 3), got ${indices.length} indices`,
-      );
-    }
-    if (indices.length / 3 > MAX_MESH_TRIANGLES) {
-      throw new RangeError(
-        `${indicesPath} holds ${
-          indices.length / 3
-        } triangles, more than the limit of ${MAX_MESH_TRIANGLES}`,
-      );
-    }
-    const copy = new Array<number>(indices.length);
-    for (let i = 0; i < indices.length; i++) {
-      const n = indices[i];
-      if (!Number.isInteger(n) || n < 0 || n >= vertices) {
-        throw new (typeof n === "number" ? RangeError : TypeError)(
-          `${indicesPath}[${i}] must be a vertex index, an integer from 0 to ${
-            vertices - 1
-          }, got ${describe(n)}`,
-        );
-      }
-      copy[i] = n;
-    }
-    out.positions = positions;
-    out.indices = copy;
-    if (o.uvs !== undefined) {
-      const uvs = numbers(o.uvs, join(path, "uvs"));
-      if (uvs.length !== 2 * vertices) {
-        throw new RangeError(
-          `${
-            join(path, "uvs")
-          } must hold u, v for each of the ${vertices} vertices (${
-            2 * vertices
-          } numbers), got ${uvs.length} numbers`,
-        );
-      }
-      out.uvs = uvs;
-    }
-  }
-  out.material = material(
-    required(o, path, "material"),
-    join(path, "material"),
-  );
-  if (o.transform !== undefined) {
-    out.transform = meshTransform(o.transform, join(path, "transform"));
-  }
-  if (o.smooth !== undefined) {
-    if (typeof o.smooth !== "boolean") {
-      throw new TypeError(
-        `${join(path, "smooth")} must be true or false, got ${
-          describe(o.smooth)
-        }`,
-      );
-    }
-    out.smooth = o.smooth;
-  }
-  return out;
-}
-
-function meshTransform(value: unknown, path: string): MeshTransform {
-  const o = fields(value, path, ["scale", "rotate", "translate"]);
-  const out: MeshTransform = {};
-  if (o.scale !== undefined) {
-    const at = join(path, "scale");
-    const factor = (v: unknown, p: string) =>
-      number(v, p, "a non-zero number", (n) => n !== 0);
-    if (typeof o.scale === "number") {
-      out.scale = factor(o.scale, at);
-    } else if (
-      typeof o.scale === "object" && o.scale !== null && !Array.isArray(o.scale)
-    ) {
-      const f = fields(o.scale, at, ["x", "y", "z"]);
-      out.scale = {
-        x: factor(required(f, at, "x"), join(at, "x")),
-        y: factor(required(f, at, "y"), join(at, "y")),
-        z: factor(required(f, at, "z"), join(at, "z")),
-      };
-    } else {
-      throw new TypeError(
-        `${at} must be a non-zero number or an object {"x", "y", "z"}, got ${
-          describe(o.scale)
-        }`,
-      );
-    }
-  }
-  if (o.rotate !== undefined) {
-    const at = join(path, "rotate");
-    const r = fields(o.rotate, at, ["axis", "degrees"]);
-    out.rotate = {
-      axis: direction(required(r, at, "axis"), join(at, "axis")),
-      degrees: number(
-        required(r, at, "degrees"),
-        join(at, "degrees"),
-        "a number",
-        () => true,
-      ),
-    };
-  }
-  if (o.translate !== undefined) {
-    out.translate = point(o.translate, join(path, "translate"));
-  }
-  return out;
-}
-
-/** An array of finite numbers, copied. */
-function numbers(value: unknown, path: string): number[] {
-  if (!Array.isArray(value)) {
-    throw new TypeError(`${path} must be an array, got ${describe(value)}`);
-  }
-  const out = new Array<number>(value.length);
-  for (let i = 0; i < value.length; i++) {
-    const n = value[i];
-    if (typeof n !== "number") {
-      throw new TypeError(
-        `${path}[${i}] must be a number, got ${describe(n)}`,
-      );
-    }
-    if (!Number.isFinite(n)) {
-      throw new RangeError(
-        `${path}[${i}] must be a finite number, got ${describe(n)}`,
-      );
-    }
-    out[i] = n;
-  }
-  return out;
-}
-
-function nonEmptyString(value: unknown, path: string): string {
-  if (typeof value !== "string") {
-    throw new TypeError(
-      `${path} must be a non-empty string, got ${describe(value)}`,
-    );
-  }
-  if (value === "") {
-    throw new RangeError(`${path} must be a non-empty string, got ""`);
-  }
-  return value;
-}
-
-function sphere(value: unknown, path: string): Sphere {
-  const o = fields(value, path, ["center", "radius", "material"]);
-  return {
-    center: point(required(o, path, "center"), join(path, "center")),
-    radius: number(
-      required(o, path, "radius"),
-      join(path, "radius"),
-      "a positive number",
-      (n) => n > 0,
-    ),
-    material: material(required(o, path, "material"), join(path, "material")),
-  };
-}
-
-function plane(value: unknown, path: string): Plane {
-  const o = fields(value, path, ["origin", "normal", "material"]);
-  return {
-    origin: point(required(o, path, "origin"), join(path, "origin")),
-    normal: direction(required(o, path, "normal"), join(path, "normal")),
-    material: material(required(o, path, "material"), join(path, "material")),
-  };
+  const [name, data, at] = variant(value, path, ELEMENT_KINDS);
+  return validateElementBody(name as ElementKind, data, at, material);
 }
 
 function light(value: unknown, path: string): Light {
@@ -557,172 +353,6 @@ function color(value: unknown, path: string): Color {
   };
 }
 
-function point(value: unknown, path: string): Point {
-  const o = fields(value, path, ["x", "y", "z"]);
-  const coordinate = (name: string) =>
-    number(required(o, path, name), join(path, name), "a number", () => true);
-  return { x: coordinate("x"), y: coordinate("y"), z: coordinate("z") };
-}
-
-/** A vector the renderer will normalise, so its length must be a usable divisor. */
-function direction(value: unknown, path: string): Vector {
-  const v = point(value, path);
-  if (v.x === 0 && v.y === 0 && v.z === 0) {
-    throw new RangeError(
-      `${path} must be a non-zero vector, got ${vectorText(v)}`,
-    );
-  }
-  const squared = squaredLength(v);
-  if (squared === 0 || !Number.isFinite(squared)) {
-    throw new RangeError(
-      `${path} is too ${
-        squared === 0 ? "short" : "long"
-      } to normalise (its squared length is ${squared}), got ${vectorText(v)}`,
-    );
-  }
-  return v;
-}
-
-function list<T>(
-  value: unknown,
-  path: string,
-  item: (value: unknown, path: string) => T,
-): T[] {
-  if (!Array.isArray(value)) {
-    throw new TypeError(`${path} must be an array, got ${describe(value)}`);
-  }
-  // A plain loop rather than map(), which would skip the holes of a sparse array.
-  const out: T[] = [];
-  for (let i = 0; i < value.length; i++) {
-    out.push(item(value[i], `${path}[${i}]`));
-  }
-  return out;
-}
-
-/**
- * The one key of an externally tagged variant object, its value and the value's path.
- */
-function variant(
-  value: unknown,
-  path: string,
-  names: readonly string[],
-): [string, unknown, string] {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(
-      `${path} must be an object with one key, ${orList(names)}, got ${
-        describe(value)
-      }`,
-    );
-  }
-  const keys = Object.keys(value);
-  if (keys.length !== 1) {
-    throw new TypeError(
-      `${path} must have exactly one key, ${orList(names)}, got ${
-        keys.length === 0
-          ? "an empty object"
-          : `${keys.length} keys: ${
-            keys.map((k) => JSON.stringify(k)).join(", ")
-          }`
-      }`,
-    );
-  }
-  const name = keys[0];
-  if (!names.includes(name)) {
-    throw new TypeError(unknownVariant(path, name, names));
-  }
-  return [name, (value as Fields)[name], join(path, name)];
-}
-
-function unknownVariant(
-  path: string,
-  name: string,
-  names: readonly string[],
-): string {
-  const guess = suggest(name, names);
-  return `${path} has unknown variant ${JSON.stringify(name)}, expected ${
-    orList(names)
-  }${guess === undefined ? "" : `; did you mean ${JSON.stringify(guess)}?`}`;
-}
-
-/** The value as an object, after rejecting any field not in `known`. */
-function fields(
-  value: unknown,
-  path: string,
-  known: readonly string[],
-  // Built only when throwing: a scene of 100,000 spheres calls this 600,000 times.
-  what?: string,
-): Fields {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    const expected = what ??
-      `an object with the fields ${orList(known).replace(" or ", " and ")}`;
-    throw new TypeError(
-      `${path === "" ? "the scene" : path} must be ${expected}, got ${
-        describe(value)
-      }`,
-    );
-  }
-  for (const key of Object.keys(value)) {
-    if (known.includes(key)) continue;
-    const where = path === "" ? "at top level" : `at ${path}`;
-    const guess = suggest(key, known);
-    throw new TypeError(
-      `unknown field ${JSON.stringify(key)} ${where}, ${
-        guess === undefined
-          ? `expected ${orList(known)}`
-          : `did you mean ${JSON.stringify(guess)}?`
-      }`,
-    );
-  }
-  return value as Fields;
-}
-
-function required(o: Fields, path: string, key: string): unknown {
-  const value = o[key];
-  if (value === undefined) {
-    throw new TypeError(`${join(path, key)} is missing`);
-  }
-  return value;
-}
-
-/** A finite JavaScript number (JSON can still hold 1e999, which parses as Infinity). */
-function number(
-  value: unknown,
-  path: string,
-  what: string,
-  ok: (n: number) => boolean,
-): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${path} must be ${what}, got ${describe(value)}`);
-  }
-  if (!Number.isFinite(value)) {
-    throw new RangeError(
-      `${path} must be a finite number, got ${describe(value)}`,
-    );
-  }
-  if (!ok(value)) {
-    throw new RangeError(`${path} must be ${what}, got ${describe(value)}`);
-  }
-  return value;
-}
-
-/** A number the renderer keeps as f32, so it must not round to infinity there. */
-function f32(
-  value: unknown,
-  path: string,
-  what: string,
-  ok: (n: number) => boolean,
-): number {
-  const n = number(value, path, what, ok);
-  if (!Number.isFinite(Math.fround(n))) {
-    throw new RangeError(
-      `${path} must be less than ${F32_OVERFLOW} to fit a 32-bit float (whose largest value is ${F32_MAX}), got ${
-        describe(n)
-      }`,
-    );
-  }
-  return n;
-}
-
 /** A positive f32: the core refuses an index that rounds to 0 as well as one that overflows. */
 function refractiveIndex(value: unknown, path: string): number {
   const n = f32(value, path, "a positive number", (n) => n > 0);
@@ -734,32 +364,4 @@ function refractiveIndex(value: unknown, path: string): number {
     );
   }
   return n;
-}
-
-function u32(
-  value: unknown,
-  path: string,
-  min: 0 | 1,
-  what = min === 1 ? "a positive integer" : "a non-negative integer",
-  max = U32_MAX,
-): number {
-  const n = number(value, path, what, (n) => Number.isInteger(n) && n >= min);
-  if (n > max) {
-    throw new RangeError(
-      `${path} must be at most ${max}${
-        max === U32_MAX ? " (it is a 32-bit unsigned integer)" : ""
-      }, got ${n}`,
-    );
-  }
-  return n;
-}
-
-function join(path: string, key: string): string {
-  return path === "" ? key : `${path}.${key}`;
-}
-
-function vectorText(v: Vector): string {
-  return `{"x": ${describe(v.x)}, "y": ${describe(v.y)}, "z": ${
-    describe(v.z)
-  }}`;
 }

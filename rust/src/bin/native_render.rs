@@ -10,8 +10,9 @@
 //! timing starts. The view is given on the command line: the original's camera unless
 //! `--camera` names position, look_at and up.
 //!
-//! Prints one JSON line, `{"width":W,"height":H,"threads":N,"renderMs":MS}`, where MS is the
-//! wall time of rendering the whole image in 64×64 tiles pulled by N threads (default 1).
+//! Prints one JSON line, `{"width":W,"height":H,"threads":N,"sceneMs":S,"renderMs":MS}`, where S
+//! is the wall time of reading the packed scene (`from_packed`, what each wasm worker does) and
+//! MS that of rendering the whole image in 64×64 tiles pulled by N threads (default 1).
 //! `--out FILE` writes the image as raw RGBA8, rows top first. Exit status 2 on bad input.
 
 use raypool::camera::Pose;
@@ -135,16 +136,19 @@ fn render(scene: &Scene, view: &View, threads: usize) -> Vec<u8> {
 }
 
 /// The scene and view the arguments name, or the one-line reason they do not.
-fn load(args: &Args) -> Result<(Scene, View), String> {
+/// Also the milliseconds `from_packed` took.
+fn load(args: &Args) -> Result<(Scene, View, f64), String> {
     let bytes = std::fs::read(&args.scene).map_err(|e| format!("{}: {e}", args.scene.display()))?;
+    let start = Instant::now();
     let scene = raypool::from_packed(&bytes).map_err(|e| format!("{}: {e}", args.scene.display()))?;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
     let view = View::new(args.width, args.height, args.fov, args.samples, args.camera).map_err(|e| e.to_string())?;
-    Ok((scene, view))
+    Ok((scene, view, ms))
 }
 
 fn main() -> ExitCode {
     let loaded = parse_args(std::env::args().skip(1)).and_then(|args| load(&args).map(|sv| (args, sv)));
-    let (args, (scene, view)) = match loaded {
+    let (args, (scene, view, scene_ms)) = match loaded {
         Ok(x) => x,
         Err(e) => {
             eprintln!("native_render: {e}");
@@ -155,10 +159,11 @@ fn main() -> ExitCode {
     let image = render(&scene, &view, args.threads);
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     println!(
-        "{{\"width\":{},\"height\":{},\"threads\":{},\"renderMs\":{:.3}}}",
+        "{{\"width\":{},\"height\":{},\"threads\":{},\"sceneMs\":{:.3},\"renderMs\":{:.3}}}",
         view.width(),
         view.height(),
         args.threads,
+        scene_ms,
         ms
     );
     if let Some(out) = args.out {
@@ -178,42 +183,43 @@ mod tests {
         parse_args(text.split_whitespace().map(String::from))
     }
 
-    /// A packed scene with one sphere, one plane and a light, written by hand.
+    /// A packed scene (version 2) with one sphere, one plane and a light, written by hand.
     fn packed_scene() -> Vec<u8> {
         let mut b = Vec::new();
+        let u = |b: &mut Vec<u8>, values: &[u32]| values.iter().for_each(|v| b.extend_from_slice(&v.to_le_bytes()));
+        let f = |b: &mut Vec<u8>, values: &[f32]| values.iter().for_each(|v| b.extend_from_slice(&v.to_le_bytes()));
+        let d = |b: &mut Vec<u8>, values: &[f64]| values.iter().for_each(|v| b.extend_from_slice(&v.to_le_bytes()));
         b.extend_from_slice(b"RAYPOOL\0");
-        for v in [1u32, 0] {
-            b.extend_from_slice(&v.to_le_bytes());
+        u(&mut b, &[2, 0]);
+        d(&mut b, &[1e-9]);
+        // Depth 3; no textures, 1 material, no meshes, 2 elements, 1 light; Whitted settings.
+        u(&mut b, &[3, 0, 1, 0, 2, 1, 0, 0]);
+        f(&mut b, &[0.0, 0.0, 0.0]);
+        u(&mut b, &[u32::MAX]);
+        f(&mut b, &[1.0, 0.0]);
+        b.resize(128, 0);
+        // Material 0: colour, diffuse, then the physically based defaults.
+        u(&mut b, &[0, 0]);
+        f(&mut b, &[0.8, 0.4, 0.2]);
+        u(&mut b, &[u32::MAX]);
+        f(&mut b, &[0.5, 0.0, 0.0]);
+        u(&mut b, &[0, 0]);
+        f(&mut b, &[0.5, 1.0, 1.0, 1.0, 1.0, 0.0, 0.5, 1.0, 1.0, 1.0, 0.0, 0.0, 1.5, 1.0]);
+        u(&mut b, &[0]);
+        for _ in 0..4 {
+            u(&mut b, &[u32::MAX, 0, 0]);
+            f(&mut b, &[0.0, 0.0, 0.0, 1.0, 1.0]);
         }
-        b.extend_from_slice(&1e-9f64.to_le_bytes());
-        for v in [3u32, 0, 1, 2, 1, 0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        // Material 0: colour, diffuse.
-        b.extend_from_slice(&[0u8; 8]);
-        for v in [0.8f64, 0.4, 0.2] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        b.extend_from_slice(&[0u8; 8]);
-        for v in [0.5f64, 0.0, 0.0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
+        b.resize(128 + 256, 0);
         // A sphere and a plane, both material 0.
-        b.extend_from_slice(&[0u8; 8]);
-        for v in [0.0f64, 0.0, -5.0, 1.0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        b.extend_from_slice(&1u32.to_le_bytes());
-        b.extend_from_slice(&0u32.to_le_bytes());
-        for v in [0.0f64, -1.0, 0.0, 0.0, -1.0, 0.0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
+        u(&mut b, &[0, 0]);
+        d(&mut b, &[0.0, 0.0, -5.0, 1.0]);
+        u(&mut b, &[1, 0]);
+        d(&mut b, &[0.0, -1.0, 0.0, 0.0, -1.0, 0.0]);
         // A spherical light.
-        b.extend_from_slice(&1u32.to_le_bytes());
-        b.extend_from_slice(&0u32.to_le_bytes());
-        for v in [0.0f64, 5.0, 0.0, 1.0, 1.0, 1.0, 500.0] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
+        u(&mut b, &[1, 0]);
+        d(&mut b, &[0.0, 5.0, 0.0, 1.0, 1.0, 1.0, 500.0]);
+        b.resize(b.len() + 32, 0);
         b
     }
 
@@ -230,21 +236,21 @@ mod tests {
             "{file} --width 70 --height 66 --fov 90 --samples 4 --camera 0 0 0 0 0 -1 0 1 0 --threads 2"
         ))
         .unwrap();
-        let (scene, view) = load(&a).unwrap();
+        let (scene, view, _) = load(&a).unwrap();
         assert_eq!((view.width(), view.height(), view.samples(), a.threads), (70, 66, 4, 2));
         let one = render(&scene, &view, 1);
         assert_eq!(one.len(), 70 * 66 * 4);
         assert!(one.chunks_exact(4).any(|p| p != [0, 0, 0, 255]), "something is lit");
         assert_eq!(render(&scene, &view, 3), one);
         let prepared = scene_file("prepared", &raypool::prepare(&packed_scene()).unwrap());
-        let (scene, view) =
+        let (scene, view, _) =
             load(&args(&format!("{prepared} --width 70 --height 66 --fov 90 --samples 4")).unwrap()).unwrap();
         assert_eq!(render(&scene, &view, 2), one);
     }
 
     #[test]
     fn reports_what_is_wrong() {
-        let file = scene_file("bad", &packed_scene()[..130]);
+        let file = scene_file("bad", &packed_scene()[..400]);
         let cases = [
             ("x.bin --height 1 --fov 90 --samples 1", format!("--width is required ({USAGE})")),
             ("x.bin --width -1", "--width: \"-1\" is not a valid value".to_string()),
@@ -258,7 +264,7 @@ mod tests {
         let truncated = load(&args(&format!("{file} --width 4 --height 4 --fov 90 --samples 1")).unwrap()).unwrap_err();
         assert_eq!(
             truncated,
-            format!("{file}: packed scene: truncated at byte 112 (element 0 (sphere) needs 40 bytes)")
+            format!("{file}: packed scene: truncated at byte 384 (element 0 (sphere) needs 40 bytes)")
         );
         let view = load(
             &args(&format!("{} --width 4 --height 4 --fov 90 --samples 2", scene_file("view", &packed_scene())))

@@ -19,10 +19,10 @@ pub struct TexCoords {
 /// Which list of the scene an element lives in; a hit names its element by kind and index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShapeKind {
-    /// The scene's spheres (in BVH leaf order when there is a BVH).
+    /// The scene's spheres (in the top-level BVH's leaf order when there is one).
     Sphere,
     /// The scene's planes, in scene order.
     Plane,
-    /// The scene's meshes, in scene order; the hit's `part` is the triangle.
-    Mesh,
+    /// The scene's instances, in scene order; the hit's `part` is the triangle slot.
+    Instance,
 }
