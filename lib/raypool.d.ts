@@ -19,6 +19,8 @@ export class RenderScene {
     /**
      * Reads (and validates) packed bytes; a prepared scene's BVHs are used as they are (their
      * structure checked), otherwise built here.
+     * The bytes are copied into the core's memory once and kept: the scene reads its meshes
+     * and BVHs in place.
      */
     static from_packed(packed: Uint8Array): RenderScene;
     /**

@@ -8,6 +8,7 @@
 //! in (ties at the limit included), so with the callers' tie rules the result is exactly a
 //! brute-force scan's: the BVH is an optimisation only.
 
+use crate::array::{Array, Pod};
 pub use crate::bounds::{Aabb, MAX_DEPTH};
 use crate::bounds::{NodeStack, RayBox, SlabBox};
 use crate::vector::Vector3;
@@ -32,6 +33,7 @@ impl Bounded for Aabb {
 /// (`count > 0`) covers leaf-order primitives `start .. start + count`; an interior node
 /// (`count == 0`) has its children at `start` and `start + 1`, always after itself.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub struct Node {
     /// The lowest corner, rounded down to f32.
     pub min: [f32; 3],
@@ -45,6 +47,12 @@ pub struct Node {
 
 /// Bytes of a [`Node`] in the packed scene.
 pub const NODE_BYTES: usize = 32;
+
+const _: () = assert!(std::mem::size_of::<Node>() == NODE_BYTES && std::mem::align_of::<Node>() == 4);
+
+// SAFETY: `repr(C)` of six f32 and two u32: 32 bytes, no padding, alignment 4, any bit pattern
+// valid; the packed format stores exactly this on a little-endian machine.
+unsafe impl Pod for Node {}
 
 impl Node {
     /// The node with `bounds` rounded outwards to f32 (so it only ever grows).
@@ -111,8 +119,8 @@ impl SlabBox for Node {
 /// directly and `prims[k]` is the original index of the primitive in slot `k`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Bvh {
-    nodes: Vec<Node>,
-    prims: Vec<u32>,
+    nodes: Array<Node>,
+    prims: Array<u32>,
 }
 
 /// A node while building: f64 bounds.
@@ -196,8 +204,8 @@ impl Bvh {
             }
         }
         Bvh {
-            nodes: nodes.iter().map(|n| Node::new(&n.bounds, n.start, n.count)).collect(),
-            prims: prims.iter().map(|p| p.id).collect(),
+            nodes: nodes.iter().map(|n| Node::new(&n.bounds, n.start, n.count)).collect::<Vec<_>>().into(),
+            prims: prims.iter().map(|p| p.id).collect::<Vec<_>>().into(),
         }
     }
 
@@ -208,7 +216,7 @@ impl Bvh {
     /// every primitive slot exactly once, and `prims` a permutation of `0..prim_count`. Not
     /// checked: that boxes hold their primitives (a wrong box can only make an image wrong;
     /// [`Bvh::build`] makes right ones). The message names the first bad node.
-    pub fn from_parts(nodes: Vec<Node>, prims: Vec<u32>, prim_count: u32) -> Result<Bvh, String> {
+    pub fn from_parts(nodes: Array<Node>, prims: Array<u32>, prim_count: u32) -> Result<Bvh, String> {
         if prims.len() as u64 != prim_count as u64 {
             return Err(format!("the leaf order lists {} primitives, there are {prim_count}", prims.len()));
         }
@@ -230,7 +238,10 @@ impl Bvh {
         let n = nodes.len();
         let mut depth = vec![0u8; n];
         let mut parents = vec![false; n];
-        let mut leaves: Vec<(u32, u32)> = Vec::new();
+        // The size of the leaf starting at each primitive slot (0: none), to check in one pass
+        // that the leaves tile the slots.
+        let mut leaf_at = vec![0u32; prims.len()];
+        let mut leaves = 0usize;
         for (i, node) in nodes.iter().enumerate() {
             let values = [node.min[0], node.min[1], node.min[2], node.max[0], node.max[1], node.max[2]];
             if values.iter().any(|v| v.is_nan()) {
@@ -250,7 +261,10 @@ impl Bvh {
                         node.start as u64 + node.count as u64
                     ));
                 }
-                leaves.push((node.start, node.count));
+                if std::mem::replace(&mut leaf_at[node.start as usize], node.count) != 0 {
+                    return Err(format!("node {i}: another leaf starts at primitive {} too", node.start));
+                }
+                leaves += 1;
                 continue;
             }
             let left = node.start as usize;
@@ -270,16 +284,21 @@ impl Bvh {
                 depth[child] = depth[i] + 1;
             }
         }
-        leaves.sort_unstable();
-        let mut next = 0u64;
-        for (start, count) in leaves {
-            if start as u64 != next {
+        // Walk the leaves in slot order: each must start where the last ended, and every leaf
+        // must be met (one skipped over overlaps another).
+        let (mut next, mut met) = (0usize, 0usize);
+        while next < prims.len() {
+            let count = leaf_at[next] as usize;
+            if count == 0 {
                 return Err(format!("the leaves must cover every primitive exactly once (primitive {next})"));
             }
-            next += count as u64;
+            next += count;
+            met += 1;
         }
-        if next != prim_count as u64 {
-            return Err(format!("the leaves must cover every primitive exactly once (primitive {next})"));
+        if met != leaves {
+            return Err(format!(
+                "the leaves must cover every primitive exactly once ({leaves} leaves, {met} in order)"
+            ));
         }
         Ok(Bvh { nodes, prims })
     }
@@ -616,7 +635,8 @@ mod tests {
                 .collect();
             let (sb, tb) = (Bvh::build(&sphere_boxes), Bvh::build(&triangle_boxes));
             for bvh in [&sb, &tb] {
-                let checked = Bvh::from_parts(bvh.nodes().to_vec(), bvh.prims().to_vec(), n as u32).unwrap();
+                let checked =
+                    Bvh::from_parts(bvh.nodes().to_vec().into(), bvh.prims().to_vec().into(), n as u32).unwrap();
                 assert_eq!(&checked, bvh);
             }
             let mut hits = 0;

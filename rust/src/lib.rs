@@ -11,6 +11,7 @@
 // hide that in ceremony.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod array;
 pub mod bounds;
 pub mod bvh;
 pub mod camera;
@@ -36,7 +37,7 @@ pub mod wide;
 mod wasm;
 
 pub use error::RenderError;
-pub use packed::{from_packed, prepare};
+pub use packed::{from_packed, from_packed_owned, prepare};
 pub use render::{render_tile, Tile};
 pub use scene::{Scene, SceneBuilder, SceneError};
 pub use view::View;

@@ -5,6 +5,7 @@
 //! depends on the BVH. Smooth normals, when a mesh has none, are computed here
 //! ([`smooth_normals`]).
 
+use crate::array::Array;
 use crate::bounds::{Aabb, RayBox};
 use crate::bvh::{Bvh, Node};
 use crate::ray::Ray;
@@ -26,13 +27,13 @@ pub const MAX_VERTICES: usize = 1 << 28;
 /// one (each slot remembering its index in the writer's order for ties).
 #[derive(Clone, Debug)]
 pub struct MeshObject {
-    positions: Vec<[f32; 3]>,
-    normals: Option<Vec<[f32; 3]>>,
-    uvs: Option<Vec<[f32; 2]>>,
-    colors: Option<Vec<[f32; 4]>>,
-    tangents: Option<Vec<[f32; 4]>>,
+    positions: Array<[f32; 3]>,
+    normals: Option<Array<[f32; 3]>>,
+    uvs: Option<Array<[f32; 2]>>,
+    colors: Option<Array<[f32; 4]>>,
+    tangents: Option<Array<[f32; 4]>>,
     /// Corner indices per triangle slot.
-    triangles: Vec<[u32; 3]>,
+    triangles: Array<[u32; 3]>,
     /// The BVH; its `prims` map slots to the writer's triangle indices. Empty until built or
     /// set (queries then test every triangle, slot = index).
     bvh: Bvh,
@@ -78,17 +79,17 @@ impl std::error::Error for MeshError {}
 #[derive(Clone, Debug, Default)]
 pub struct MeshParts {
     /// x, y, z per vertex.
-    pub positions: Vec<[f32; 3]>,
+    pub positions: Array<[f32; 3]>,
     /// Normal x, y, z per vertex; normalised at shading, (0, 0, 0) = the face's.
-    pub normals: Option<Vec<[f32; 3]>>,
+    pub normals: Option<Array<[f32; 3]>>,
     /// u, v per vertex.
-    pub uvs: Option<Vec<[f32; 2]>>,
+    pub uvs: Option<Array<[f32; 2]>>,
     /// r, g, b, a per vertex.
-    pub colors: Option<Vec<[f32; 4]>>,
+    pub colors: Option<Array<[f32; 4]>>,
     /// x, y, z, w per vertex.
-    pub tangents: Option<Vec<[f32; 4]>>,
+    pub tangents: Option<Array<[f32; 4]>>,
     /// Three vertex indices per triangle.
-    pub triangles: Vec<[u32; 3]>,
+    pub triangles: Array<[u32; 3]>,
 }
 
 impl MeshParts {
@@ -96,14 +97,17 @@ impl MeshParts {
     /// that hold them so; a trailing partial vertex or triangle is dropped.
     pub fn flat(positions: &[f32], indices: &[u32]) -> MeshParts {
         MeshParts {
-            positions: positions.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
-            triangles: indices.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+            positions: positions.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect::<Vec<_>>().into(),
+            triangles: indices.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect::<Vec<_>>().into(),
             ..MeshParts::default()
         }
     }
 }
 
-fn finite_array<const N: usize>(name: &str, values: &Option<Vec<[f32; N]>>, vertices: usize) -> Result<(), MeshError> {
+fn finite_array<const N: usize>(name: &str, values: &Option<Array<[f32; N]>>, vertices: usize) -> Result<(), MeshError>
+where
+    [f32; N]: crate::array::Pod,
+{
     let Some(v) = values else { return Ok(()) };
     if v.len() != vertices {
         return Err(MeshError(format!("{} {name}s for {vertices} vertices", v.len())));
@@ -112,6 +116,15 @@ fn finite_array<const N: usize>(name: &str, values: &Option<Vec<[f32; N]>>, vert
         return Err(MeshError(format!("{name} {i} is not finite")));
     }
     Ok(())
+}
+
+/// The corners of the triangle in `slot`; a corner index out of range (never, once checked)
+/// reads as NaN, which no ray hits.
+#[inline(always)]
+fn corners(triangles: &[[u32; 3]], positions: &[[f32; 3]], slot: usize) -> (Point, Point, Point) {
+    let [a, b, c] = triangles[slot];
+    let p = |i: u32| positions.get(i as usize).map_or(Vector3::new(f64::NAN, f64::NAN, f64::NAN), |&p| vec3(p));
+    (p(a), p(b), p(c))
 }
 
 #[inline(always)]
@@ -193,7 +206,7 @@ impl MeshObject {
         finite_array("texture coordinate", &uvs, vertices)?;
         finite_array("colour", &colors, vertices)?;
         finite_array("tangent", &tangents, vertices)?;
-        if let Some(i) = tangents.iter().flatten().position(|t| t[3].abs() != 1.0) {
+        if let Some(i) = tangents.as_deref().unwrap_or(&[]).iter().position(|t| t[3].abs() != 1.0) {
             return Err(MeshError(format!("tangent {i}: w must be 1 or -1")));
         }
         Ok(MeshObject { positions, normals, uvs, colors, tangents, triangles, bvh: Bvh::default() })
@@ -203,14 +216,14 @@ impl MeshObject {
     /// BVH reorders the triangles: the sums run in the writer's triangle order.
     pub fn ensure_normals(&mut self) {
         if self.normals.is_none() {
-            self.normals = Some(smooth_normals(&self.positions, &self.triangles));
+            self.normals = Some(smooth_normals(&self.positions, &self.triangles).into());
         }
     }
 
     /// Builds the BVH (binned SAH) and puts the triangles in its leaf order.
     pub fn build_bvh(&mut self) {
         let mut extent = 0.0f64;
-        for p in &self.positions {
+        for p in self.positions.iter() {
             extent = extent.max((p[0] as f64).abs()).max((p[1] as f64).abs()).max((p[2] as f64).abs());
         }
         // Padded by a hair so rounding in the slab test never drops a triangle the exact test
@@ -229,12 +242,12 @@ impl MeshObject {
             })
             .collect();
         self.bvh = Bvh::build(&boxes);
-        self.triangles = self.bvh.prims().iter().map(|&t| self.triangles[t as usize]).collect();
+        self.triangles = self.bvh.prims().iter().map(|&t| self.triangles[t as usize]).collect::<Vec<_>>().into();
     }
 
     /// Takes a BVH read from a prepared scene, whose triangles are already in its leaf order
     /// (structure checked: see [`Bvh::from_parts`]).
-    pub fn set_bvh(&mut self, nodes: Vec<Node>, prims: Vec<u32>) -> Result<(), MeshError> {
+    pub fn set_bvh(&mut self, nodes: Array<Node>, prims: Array<u32>) -> Result<(), MeshError> {
         self.bvh = Bvh::from_parts(nodes, prims, self.triangles.len() as u32).map_err(MeshError)?;
         Ok(())
     }
@@ -305,8 +318,7 @@ impl MeshObject {
 
     #[inline(always)]
     fn corners(&self, slot: usize) -> (Point, Point, Point) {
-        let [a, b, c] = self.triangles[slot];
-        (vec3(self.positions[a as usize]), vec3(self.positions[b as usize]), vec3(self.positions[c as usize]))
+        corners(&self.triangles, &self.positions, slot)
     }
 
     /// The nearest hit not farther than `max_distance` (object space: distances are in units
@@ -320,6 +332,7 @@ impl MeshObject {
         }
         let wr = WatertightRay::new(ray);
         let rb = RayBox::new(ray);
+        let (triangles, positions, ids) = (&*self.triangles, &*self.positions, self.bvh.prims());
         let mut best: Option<(MeshHit, u32)> = None;
         self.bvh.nearest(&rb, max_distance, |start, count, limit| {
             let mut limit = limit;
@@ -327,9 +340,9 @@ impl MeshObject {
                 if slot as u32 == skip {
                     continue;
                 }
-                let (a, b, c) = self.corners(slot);
+                let (a, b, c) = corners(triangles, positions, slot);
                 if let Some(hit) = wr.intersect(a, b, c) {
-                    let id = self.triangle_index(slot);
+                    let id = ids.get(slot).copied().unwrap_or(slot as u32);
                     let better = match best {
                         None => hit.distance <= limit,
                         Some((h, hid)) => hit.distance < h.distance || (hit.distance == h.distance && id < hid),
@@ -372,12 +385,13 @@ impl MeshObject {
         }
         let wr = WatertightRay::new(ray);
         let rb = RayBox::new(ray);
+        let (triangles, positions) = (&*self.triangles, &*self.positions);
         self.bvh.any_hit(&rb, max_distance, |start, count| {
             (start..start + count).any(|slot| {
                 if slot as u32 == skip {
                     return false;
                 }
-                let (a, b, c) = self.corners(slot);
+                let (a, b, c) = corners(triangles, positions, slot);
                 matches!(wr.intersect(a, b, c), Some(h) if h.distance <= max_distance)
             })
         })
@@ -681,8 +695,8 @@ mod tests {
         // The unit square at y = -2, facing up, with normals and texture coordinates.
         let positions = vec![-1.0, -2.0, -1.0, 1.0, -2.0, -1.0, 1.0, -2.0, -3.0, -1.0, -2.0, -3.0];
         let mut p = parts(positions, vec![0, 2, 3, 0, 1, 2]);
-        p.uvs = Some(vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]);
-        p.normals = Some(vec![[0.0, 1.0, 0.0]; 4]);
+        p.uvs = Some(vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]].into());
+        p.normals = Some(vec![[0.0, 1.0, 0.0]; 4].into());
         let mesh = built(p);
         assert_eq!(mesh.triangle_count(), 2);
         let hit =
@@ -709,22 +723,22 @@ mod tests {
         let ok = || parts(vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0], vec![0, 1, 2]);
         assert!(MeshObject::new(ok()).is_ok());
         let mut p = ok();
-        p.positions[1][1] = f32::NAN;
+        p.positions = vec![[0.0; 3], [1.0, f32::NAN, 0.0], [0.0, 1.0, 0.0]].into();
         assert_eq!(MeshObject::new(p).unwrap_err().0, "position 1 is not finite (NaN)");
         let mut p = ok();
-        p.triangles = vec![[0, 1, 3]];
+        p.triangles = vec![[0, 1, 3]].into();
         assert_eq!(MeshObject::new(p).unwrap_err().0, "index 3 out of range (0..3)");
         let mut p = ok();
-        p.triangles = vec![];
+        p.triangles = Vec::new().into();
         assert_eq!(MeshObject::new(p).unwrap_err().0, "has no triangles");
         let mut p = ok();
-        p.normals = Some(vec![[0.0; 3]; 2]);
+        p.normals = Some(vec![[0.0; 3]; 2].into());
         assert_eq!(MeshObject::new(p).unwrap_err().0, "2 normals for 3 vertices");
         let mut p = ok();
-        p.uvs = Some(vec![[0.0, 0.0], [0.0, f32::INFINITY], [0.0; 2]]);
+        p.uvs = Some(vec![[0.0, 0.0], [0.0, f32::INFINITY], [0.0; 2]].into());
         assert_eq!(MeshObject::new(p).unwrap_err().0, "texture coordinate 1 is not finite");
         let mut p = ok();
-        p.tangents = Some(vec![[1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.5], [1.0, 0.0, 0.0, -1.0]]);
+        p.tangents = Some(vec![[1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.5], [1.0, 0.0, 0.0, -1.0]].into());
         assert_eq!(MeshObject::new(p).unwrap_err().0, "tangent 1: w must be 1 or -1");
     }
 
@@ -736,7 +750,7 @@ mod tests {
         let prims = mesh.bvh().prims().to_vec();
         let rebuild = |nodes: Vec<Node>, prims: Vec<u32>| {
             let mut m = mesh.clone();
-            m.set_bvh(nodes, prims).map(|_| m)
+            m.set_bvh(nodes.into(), prims.into()).map(|_| m)
         };
         let same = rebuild(nodes.clone(), prims.clone()).expect("round trip");
         assert_eq!(same.bvh(), mesh.bvh());

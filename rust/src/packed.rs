@@ -225,6 +225,7 @@
 //! `prepare`'s guarantee, and a box that did not could only make an image wrong, never make
 //! the core fail.
 
+use crate::array::{Array, Pod, SceneBytes};
 use crate::bvh::{Node, NODE_BYTES};
 use crate::color::Color;
 use crate::light::Light;
@@ -235,6 +236,7 @@ use crate::settings::{Environment, Integrator, Settings, ToneMapping};
 use crate::texture::TextureFormat;
 use crate::transform::Affine;
 use crate::vector::Vector3;
+use std::sync::Arc;
 
 /// The first 8 bytes of every packed scene.
 pub const MAGIC: [u8; 8] = *b"RAYPOOL\0";
@@ -323,6 +325,8 @@ impl Fields<'_> {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// The same bytes, kept by the scene: arrays are then read in place.
+    shared: Option<Arc<SceneBytes>>,
 }
 
 impl<'a> Reader<'a> {
@@ -369,6 +373,32 @@ impl<'a> Reader<'a> {
         self.padding(what)?;
         Ok(out)
     }
+
+    /// [`Reader::array`] read in place when the scene keeps the bytes (`size` must be
+    /// `T`'s size).
+    fn typed<T: Pod>(
+        &mut self,
+        count: u64,
+        size: usize,
+        what: &dyn Fn() -> String,
+        decode: fn(&[u8]) -> T,
+    ) -> Result<Array<T>> {
+        let Some(shared) = self.shared.clone() else {
+            return self.array(count, size, what, decode).map(Array::from);
+        };
+        let len = count * size as u64;
+        if len > self.remaining() as u64 {
+            return Err(error(format!("truncated at byte {} ({} needs {len} bytes)", self.at, what())));
+        }
+        let at = self.at;
+        let f = self.record(len as usize, what)?;
+        let array = match Array::view(&shared, at, count as usize) {
+            Some(view) => view,
+            None => Array::from(f.bytes.chunks_exact(size).map(decode).collect::<Vec<T>>()),
+        };
+        self.padding(what)?;
+        Ok(array)
+    }
 }
 
 /// `N` little-endian f32 from `4 N` bytes.
@@ -383,15 +413,14 @@ fn attribute<const N: usize>(
     vertices: u64,
     what: &dyn Fn() -> String,
     decode: fn(&[u8]) -> [f32; N],
-) -> Result<Option<Vec<[f32; N]>>> {
+) -> Result<Option<Array<[f32; N]>>>
+where
+    [f32; N]: Pod,
+{
     if present == 0 {
         return Ok(None);
     }
-    r.array(vertices, 4 * N, what, decode).map(Some)
-}
-
-fn f32_le(c: &[u8]) -> f32 {
-    f32::from_le_bytes([c[0], c[1], c[2], c[3]])
+    r.typed(vertices, 4 * N, what, decode).map(Some)
 }
 
 fn u32_le(c: &[u8]) -> u32 {
@@ -671,12 +700,12 @@ fn read_mesh(r: &mut Reader, b: &mut SceneBuilder, i: u32) -> Result<()> {
         return Err(error(format!("mesh {i}: triangle_count must be 1 to {MAX_TRIANGLES}, got {triangles}")));
     }
     let n = vertices as u64;
-    let positions = r.array(n, 12, &|| format!("the positions of mesh {i}"), f32s::<3>)?;
+    let positions = r.typed(n, 12, &|| format!("the positions of mesh {i}"), f32s::<3>)?;
     let normals = attribute(r, flags & MESH_NORMALS, n, &|| format!("the normals of mesh {i}"), f32s::<3>)?;
     let uvs = attribute(r, flags & MESH_UVS, n, &|| format!("the texture coordinates of mesh {i}"), f32s::<2>)?;
     let colors = attribute(r, flags & MESH_COLORS, n, &|| format!("the colours of mesh {i}"), f32s::<4>)?;
     let tangents = attribute(r, flags & MESH_TANGENTS, n, &|| format!("the tangents of mesh {i}"), f32s::<4>)?;
-    let triangles = r.array(triangles as u64, 12, &|| format!("the indices of mesh {i}"), |c| {
+    let triangles = r.typed(triangles as u64, 12, &|| format!("the indices of mesh {i}"), |c| {
         [u32_le(&c[0..4]), u32_le(&c[4..8]), u32_le(&c[8..12])]
     })?;
     b.add_mesh(MeshParts { positions, normals, uvs, colors, tangents, triangles })
@@ -757,14 +786,14 @@ fn read_light(r: &mut Reader, b: &mut SceneBuilder, i: u32) -> Result<()> {
 }
 
 /// One tree of the prepared section: `u32 node_count, u32 count`, the leaf order, the nodes.
-fn read_tree(r: &mut Reader, count: u32, what: &dyn Fn() -> String) -> Result<(Vec<Node>, Vec<u32>)> {
+fn read_tree(r: &mut Reader, count: u32, what: &dyn Fn() -> String) -> Result<(Array<Node>, Array<u32>)> {
     let mut f = r.record(8, what)?;
     let (node_count, listed) = (f.u32(), f.u32());
     if listed != count {
         return Err(error(format!("{}: lists {listed} primitives, there are {count}", what())));
     }
-    let prims = r.array(count as u64, 4, &|| format!("the leaf order of {}", what()), u32_le)?;
-    let nodes = r.array(node_count as u64, NODE_BYTES, &|| format!("the nodes of {}", what()), Node::from_bytes)?;
+    let prims = r.typed(count as u64, 4, &|| format!("the leaf order of {}", what()), u32_le)?;
+    let nodes = r.typed(node_count as u64, NODE_BYTES, &|| format!("the nodes of {}", what()), Node::from_bytes)?;
     Ok((nodes, prims))
 }
 
@@ -781,8 +810,8 @@ struct Parsed {
     prepared: Option<PreparedBvhs>,
 }
 
-fn parse(bytes: &[u8]) -> Result<Parsed> {
-    let mut r = Reader { bytes, at: 0 };
+fn parse(bytes: &[u8], shared: Option<Arc<SceneBytes>>) -> Result<Parsed> {
+    let mut r = Reader { bytes, at: 0, shared };
     let h = read_header(&mut r)?;
     let mut builder =
         SceneBuilder::new(h.shadow_bias, h.max_recursion_depth).map_err(|e| error(format!("header: {e}")))?;
@@ -838,7 +867,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
         for (k, mesh) in builder.meshes().iter().enumerate() {
             meshes.push(read_tree(&mut r, mesh.triangle_count() as u32, &|| format!("the BVH of mesh {k}"))?);
         }
-        Some(PreparedBvhs { nodes, prims, meshes })
+        Some(PreparedBvhs { nodes, prims: prims.into(), meshes })
     } else {
         None
     };
@@ -853,9 +882,21 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
 
 /// The scene the bytes describe, every value checked. A prepared scene's BVHs and smooth
 /// normals are used as they are (their structure checked); otherwise they are computed here
-/// (no BVH when the scene asks for brute force).
+/// (no BVH when the scene asks for brute force). Copies the bytes once: see
+/// [`from_packed_owned`].
 pub fn from_packed(bytes: &[u8]) -> Result<Scene> {
-    let parsed = parse(bytes)?;
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(bytes.len()).map_err(|_| error(format!("cannot allocate {} bytes", bytes.len())))?;
+    copy.extend_from_slice(bytes);
+    from_packed_owned(copy)
+}
+
+/// [`from_packed`] keeping the bytes: the scene reads its meshes and BVHs where they lie in
+/// them (when this machine lays numbers out as the format does: little-endian), so a worker
+/// holds the scene once and reads it without a decoding pass.
+pub fn from_packed_owned(bytes: Vec<u8>) -> Result<Scene> {
+    let shared = Arc::new(SceneBytes::new(bytes));
+    let parsed = parse(shared.as_slice(), Some(Arc::clone(&shared)))?;
     match parsed.prepared {
         Some(bvhs) => parsed.builder.build_prepared(bvhs).map_err(|e| error(format!("prepared section: {e}"))),
         None => Ok(parsed.builder.build()),
@@ -911,7 +952,7 @@ fn put_tree(out: &mut Vec<u8>, nodes: &[Node], order: impl Iterator<Item = u32>,
 /// order, so that workers only read. Bytes that are already prepared, or ask for brute force,
 /// come back unchanged once checked.
 pub fn prepare(bytes: &[u8]) -> Result<Vec<u8>> {
-    let parsed = parse(bytes)?;
+    let parsed = parse(bytes, None)?;
     if parsed.flags != 0 {
         if let Some(bvhs) = parsed.prepared {
             parsed.builder.build_prepared(bvhs).map_err(|e| error(format!("prepared section: {e}")))?;

@@ -8,6 +8,7 @@
 //! ray enters in object space. The nearest hit is the lowest (distance, scene order), within an
 //! instance the lowest triangle index, exactly what a brute-force scan in scene order finds.
 
+use crate::array::Array;
 use crate::bounds::{Aabb, RayBox};
 use crate::bvh::{Bvh, Node};
 use crate::color::{Color, EncodeTable};
@@ -149,11 +150,11 @@ pub struct SceneBuilder {
 #[derive(Clone, Debug, Default)]
 pub struct PreparedBvhs {
     /// Top-level nodes.
-    pub nodes: Vec<Node>,
+    pub nodes: Array<Node>,
     /// Item index of each top-level leaf slot.
-    pub prims: Vec<u32>,
+    pub prims: Array<u32>,
     /// Per mesh object: nodes and the writer's triangle index of each slot.
-    pub meshes: Vec<(Vec<Node>, Vec<u32>)>,
+    pub meshes: Vec<(Array<Node>, Array<u32>)>,
 }
 
 fn unit_interval(name: &str, v: f32) -> Result<f32> {

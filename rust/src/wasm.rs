@@ -64,8 +64,10 @@ pub struct RenderScene {
 impl RenderScene {
     /// Reads (and validates) packed bytes; a prepared scene's BVHs are used as they are (their
     /// structure checked), otherwise built here.
-    pub fn from_packed(packed: &[u8]) -> Result<RenderScene, JsError> {
-        Ok(RenderScene { scene: packed::from_packed(packed).map_err(js)?, view: None })
+    /// The bytes are copied into the core's memory once and kept: the scene reads its meshes
+    /// and BVHs in place.
+    pub fn from_packed(packed: Vec<u8>) -> Result<RenderScene, JsError> {
+        Ok(RenderScene { scene: packed::from_packed_owned(packed).map_err(js)?, view: None })
     }
 
     /// Sets the view for the following tiles: `camera` holds 0 numbers (the original's
