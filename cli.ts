@@ -16,12 +16,8 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { defaultApi } from "./src/cli/api.ts";
 import { parseCliArgs } from "./src/cli/args.ts";
-import {
-  EXIT_INTERRUPTED,
-  EXIT_OK,
-  exitCodeFor,
-  oneLineMessage,
-} from "./src/cli/errors.ts";
+import { EXIT_INTERRUPTED, EXIT_OK, exitCodeFor } from "./src/cli/errors.ts";
+import { errorMessage as oneLineMessage } from "./src/_errors.ts";
 import {
   parseStreamThreshold,
   PNG_STREAM_THRESHOLD_VARIABLE,
@@ -94,6 +90,17 @@ function invocation(): { command: string; folder?: string } {
     : { command: "deno task render", folder };
 }
 
+/**
+ * How the user grants listening on `host`: the task grants only loopback, so run cli.ts with
+ * deno run; the installed command was given its permissions by the install line, so install
+ * it again with the address added (it is the user's command, not a deno invocation).
+ */
+function allowNetHint(command: string, host: string): string {
+  return command === "raypool"
+    ? `install raypool again with the README's install line, --allow-net=127.0.0.1 changed to --allow-net=127.0.0.1,${host}`
+    : `${command} grants only 127.0.0.1; run cli.ts with deno run --allow-net=${host} and the task's other permissions`;
+}
+
 /** A pseudo-terminal may report 0 columns; assume the classic 80 then. */
 function terminalColumns(): number {
   try {
@@ -135,7 +142,14 @@ async function main(args: string[]): Promise<number> {
       return EXIT_OK;
     }
     if (command.kind === "farm-node-help") {
-      writeAll(Deno.stdout, farmNodeUsage());
+      writeAll(
+        Deno.stdout,
+        farmNodeUsage(
+          invoked.command === "deno task render"
+            ? "deno task farm-node"
+            : `${invoked.command} farm-node`,
+        ),
+      );
       return EXIT_OK;
     }
     const farm = command.kind === "farm-node" ||
@@ -190,6 +204,7 @@ async function main(args: string[]): Promise<number> {
       const written = await runLive(command, defaultApi(), {
         ...runOptions,
         signal: controller.signal,
+        allowNetHint: (host) => allowNetHint(invoked.command, host),
         onListening: (url) =>
           writeAll(Deno.stderr, `Preview at ${url} (Ctrl-C to stop)\n`),
         onWritten: report,

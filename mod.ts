@@ -80,7 +80,12 @@ export type {
   RenderProgress,
 } from "./src/render/plan.ts";
 export { encodePng } from "./src/encode/png.ts";
-export { type FarmRenderOptions, renderOnFarm } from "./src/farm/submit.ts";
+export {
+  type FarmBackendOptions,
+  type FarmRenderOptions,
+  renderOnFarm,
+} from "./src/farm/submit.ts";
+export type { FarmConnectionOptions } from "./src/farm/connection.ts";
 export {
   type FarmNode,
   type FarmNodeEvent,

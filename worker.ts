@@ -8,7 +8,7 @@
  */
 
 import { initSync, RenderScene } from "./lib/raypool.js";
-import { errorMessage } from "./src/_format.ts";
+import { errorMessage } from "./src/_errors.ts";
 import type { FromWorker, ToWorker } from "./src/render/messages.ts";
 
 interface Current {

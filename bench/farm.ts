@@ -18,7 +18,8 @@
  * ```
  *
  * `--quick` renders at a sixth of each size, to check that the benchmark works; `--tile` sets
- * the farm's job size (default the farm's).
+ * the render plan's tile size (default the plan's, 64): the pieces that travel back, in jobs
+ * of about 512 pixels.
  *
  * @module
  */

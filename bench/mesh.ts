@@ -55,7 +55,7 @@ import {
 } from "../src/scene/build.ts";
 import { prepareScene } from "../src/scene/prepare.ts";
 import type { Scene, SceneDescription } from "../src/types.ts";
-import { dragonFile, type DragonResolution } from "../tests/_models.ts";
+import { dragonFile, type DragonResolution } from "../testing/models.ts";
 import { buildEmbreeRays, type EmbreeResult, runEmbreeRays } from "./embree.ts";
 import { machine, round } from "./measure.ts";
 import { buildNative, type NativeToolchain, runNative } from "./native.ts";

@@ -68,7 +68,9 @@ async function untilFirstTile(
 
 async function firstTile(): Promise<Record<string, number>> {
   const { defaultApi } = await import("../src/cli/api.ts");
-  const { defaultWorkers } = await import("../src/render/plan.ts");
+  const { defaultWorkers, planRender } = await import(
+    "../src/render/plan.ts"
+  );
   const importedMs = performance.now();
   const api = defaultApi();
   const workers = defaultWorkers();
@@ -77,9 +79,15 @@ async function firstTile(): Promise<Record<string, number>> {
     api.warm?.(workers);
     const scene = await api.loadScene(testScene);
     const sceneLoadedMs = performance.now();
-    const firstTileMs = await untilFirstTile((options) =>
-      api.render(scene, { ...HD, workers, ...options })
-    );
+    // The CLI's pipeline: one plan, rendered by this machine's backend.
+    const firstTileMs = await untilFirstTile((options) => {
+      const plan = planRender(scene, { ...HD, workers, ...options }, workers);
+      return api.backend(workers).renderBands(
+        plan,
+        [plan.region],
+        () => Promise.resolve(),
+      );
+    });
     return {
       timeOrigin: performance.timeOrigin,
       workers,

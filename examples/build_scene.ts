@@ -1,10 +1,10 @@
 /**
  * Builds a scene in TypeScript instead of JSON: a 5×5 grid of spheres whose colours and
  * surfaces (diffuse, reflective, refractive) cycle, on a reflective floor, then renders it to
- * `grid.png` in the current directory.
+ * `out/grid.png` (`out/` is ignored by git, so a clone stays clean), from the clone's folder:
  *
  * ```sh
- * deno run --allow-read --allow-write=grid.png \
+ * deno run --allow-read --allow-write=out \
  *   --allow-ffi=./node_modules/.deno/imagescript@1.3.1 --allow-env=IMAGESCRIPT_WASM_SIMD \
  *   examples/build_scene.ts
  * ```
@@ -110,8 +110,9 @@ export function gridScene(): SceneDescription {
 
 if (import.meta.main) {
   const image = await render(gridScene());
-  await Deno.writeFile("grid.png", await encodePng(image));
+  await Deno.mkdir("out", { recursive: true });
+  await Deno.writeFile("out/grid.png", await encodePng(image));
   console.log(
-    `Wrote ${image.width}×${image.height} grid.png in ${Deno.cwd()}`,
+    `Wrote ${image.width}×${image.height} out/grid.png in ${Deno.cwd()}`,
   );
 }

@@ -1,20 +1,35 @@
 /**
- * The long scene fuzz (`deno task fuzz [--seed N] [--cases N] [--timeout MS]`): 100,000 seeded
- * scenes by default, valid and mutated, each taken through `parseScene` and a 4×3 render on
- * one shared `Renderer`. Prints the seed, then the counts by outcome (image, clean error,
- * aborted at the time limit, FAILURE) every 10,000 cases and at the end, and the first
- * failures with their inputs. A case still rendering after `--timeout` ms (default 20,000) is
- * aborted; it fails only if it then does not settle within 5 s. Exits 1 if any case failed,
- * 2 for a bad argument.
+ * The long fuzz (`deno task fuzz [--kind all|scenes|meshes|preview] [--seed N] [--cases N]
+ * [--preview-cases N] [--timeout MS]`), of everything users and peers send:
  *
- * The CI version is `tests/scene_property_test.ts`; both use `tests/fixtures/scene_fuzz.ts`.
+ * - scenes (`testing/scene_fuzz.ts`): 100,000 seeded scenes by default, valid and mutated,
+ *   each taken through `parseScene` and a 4×3 render on one shared `Renderer`; outcomes image,
+ *   clean error, aborted at the time limit (`--timeout` ms, default 20,000; a case that does
+ *   not settle 5 s after its abort fails), FAILURE;
+ * - meshes (`testing/mesh_fuzz.ts`): 100,000 OBJ, PLY and gzip files by default, valid and
+ *   hostile, each through `parseMesh` with a time limit (10 s) and a memory limit (1.5 GB
+ *   resident); outcomes mesh, clean error, FAILURE;
+ * - the preview server (`testing/preview_fuzz.ts`): 1,000 cases by default of silent pages,
+ *   pages over the limit, garbage and stalled connections during renders, each with a time
+ *   limit (20 s) and the same memory limit; outcomes ok, FAILURE.
+ *
+ * Prints the seed, the counts per kind as it goes and at the end, and the first failures with
+ * their inputs. Exits 1 if any case failed, 2 for a bad argument. The CI version of the scene
+ * fuzz is `tests/scene_property_test.ts`; `tests/mesh_hostile_test.ts` runs the mesh one.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { Renderer } from "../mod.ts";
-import { fuzz, type FuzzReport } from "../tests/fixtures/scene_fuzz.ts";
+import { fuzz, type FuzzReport } from "../testing/scene_fuzz.ts";
+import { meshFuzz, type MeshFuzzReport } from "../testing/mesh_fuzz.ts";
+import {
+  previewFuzz,
+  type PreviewFuzzReport,
+} from "../testing/preview_fuzz.ts";
+
+const KINDS = ["scenes", "meshes", "preview"] as const;
 
 function integer(name: string, text: string, max: number): number {
   const value = /^[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
@@ -29,32 +44,58 @@ function integer(name: string, text: string, max: number): number {
 }
 
 function counts(report: FuzzReport, seconds: number): string {
-  return `seed ${report.seed}: ${report.cases} cases in ${
+  return `scenes, seed ${report.seed}: ${report.cases} cases in ${
     seconds.toFixed(1)
   } s: image ${report.image}, clean error ${report.clean}, aborted at the time limit ${report.aborted}, FAILURE ${report.failure}`;
+}
+
+function meshCounts(report: MeshFuzzReport, seconds: number): string {
+  return `meshes, seed ${report.seed}: ${report.cases} cases in ${
+    seconds.toFixed(1)
+  } s: mesh ${report.mesh}, clean error ${report.clean}, FAILURE ${report.failure}`;
+}
+
+function previewCounts(report: PreviewFuzzReport, seconds: number): string {
+  return `preview, seed ${report.seed}: ${report.cases} cases in ${
+    seconds.toFixed(1)
+  } s: ok ${report.ok}, FAILURE ${report.failure} (${report.pages} silent pages, ${report.garbage} garbage connections)`;
 }
 
 async function main(args: string[]): Promise<number> {
   let seed: number;
   let cases: number;
+  let previewCases: number;
   let timeoutMs: number;
+  let kinds: readonly string[];
   try {
     const { values } = parseArgs({
       args,
       options: {
+        kind: { type: "string" },
         seed: { type: "string" },
         cases: { type: "string" },
+        "preview-cases": { type: "string" },
         timeout: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
     });
+    const kind = values.kind ?? "all";
+    if (kind !== "all" && !(KINDS as readonly string[]).includes(kind)) {
+      throw new RangeError(
+        `--kind must be all, ${KINDS.join(", ")}, got ${JSON.stringify(kind)}`,
+      );
+    }
+    kinds = kind === "all" ? KINDS : [kind];
     seed = values.seed === undefined
       ? crypto.getRandomValues(new Uint32Array(1))[0]
       : integer("seed", values.seed, 0xffffffff);
     cases = values.cases === undefined
       ? 100_000
       : integer("cases", values.cases, 1e9);
+    previewCases = values["preview-cases"] === undefined
+      ? 1_000
+      : integer("preview-cases", values["preview-cases"], 1e9);
     timeoutMs = values.timeout === undefined
       ? 20_000
       : integer("timeout", values.timeout, 1e9);
@@ -63,33 +104,75 @@ async function main(args: string[]): Promise<number> {
       `fuzz: ${error instanceof Error ? error.message : String(error)}`,
     );
     console.error(
-      "usage: deno task fuzz [--seed N] [--cases N] [--timeout MS]",
+      "usage: deno task fuzz [--kind all|scenes|meshes|preview] [--seed N] [--cases N] [--preview-cases N] [--timeout MS]",
     );
     return 2;
   }
-  console.log(`fuzz: seed ${seed}, ${cases} cases`);
-  const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
-  const renderer = new Renderer({ workers: 1 });
-  let report: FuzzReport;
-  try {
-    report = await fuzz({
+  console.log(
+    `fuzz: seed ${seed}, ${kinds.join(", ")}: ${cases} cases each${
+      kinds.includes("preview") ? `, ${previewCases} for the preview` : ""
+    }`,
+  );
+  const lines: string[] = [];
+  let failed = 0;
+  const clock = () => {
+    const started = performance.now();
+    return () => (performance.now() - started) / 1000;
+  };
+  const printFailures = (
+    failures: { index: number; reason: string; input?: string }[],
+  ) => {
+    for (const failure of failures) {
+      console.log(`FAILURE case ${failure.index}: ${failure.reason}`);
+      if (failure.input !== undefined) console.log(`  input: ${failure.input}`);
+    }
+  };
+  if (kinds.includes("scenes")) {
+    const seconds = clock();
+    const renderer = new Renderer({ workers: 1 });
+    let report: FuzzReport;
+    try {
+      report = await fuzz({
+        seed,
+        cases,
+        renderer,
+        timeoutMs,
+        every: 10_000,
+        onProgress: (so) => console.log(counts(so, seconds())),
+      });
+    } finally {
+      await renderer.close();
+    }
+    printFailures(report.failures);
+    lines.push(counts(report, seconds()));
+    failed += report.failure;
+  }
+  if (kinds.includes("meshes")) {
+    const seconds = clock();
+    const report = await meshFuzz({
       seed,
       cases,
-      renderer,
-      timeoutMs,
       every: 10_000,
-      onProgress: (so) => console.log(counts(so, seconds())),
+      onProgress: (so) => console.log(meshCounts(so, seconds())),
     });
-  } finally {
-    await renderer.close();
+    printFailures(report.failures);
+    lines.push(meshCounts(report, seconds()));
+    failed += report.failure;
   }
-  for (const failure of report.failures) {
-    console.log(`FAILURE case ${failure.index}: ${failure.reason}`);
-    console.log(`  input: ${failure.input}`);
+  if (kinds.includes("preview")) {
+    const seconds = clock();
+    const report = await previewFuzz({
+      seed,
+      cases: previewCases,
+      every: 100,
+      onProgress: (so) => console.log(previewCounts(so, seconds())),
+    });
+    printFailures(report.failures);
+    lines.push(previewCounts(report, seconds()));
+    failed += report.failure;
   }
-  console.log(counts(report, seconds()));
-  return report.failure === 0 ? 0 : 1;
+  for (const line of lines) console.log(line);
+  return failed === 0 ? 0 : 1;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,15 +1,11 @@
 /**
- * Private: how values and errors are put into messages, in one place.
+ * Private: how values are put into messages, in one place: {@linkcode show} for an option's
+ * value (strings quoted, plain data as JSON), `describe` for a scene value in a "got …"
+ * clause (containers by kind: their contents are named by the JSON path instead), `orList`
+ * and `suggest` (did you mean …). Errors are `./_errors.ts`; aborts `./_abort.ts`.
  *
- * - Values: {@linkcode show} for an option's value (strings quoted, plain data as JSON),
- *   `describe` for a scene value in a "got …" clause (containers by kind: their contents are
- *   named by the JSON path instead), `orList` and `suggest` (did you mean …).
- * - Errors: {@linkcode errorMessage} (one line, any thrown value), `reason`/`rewrap`/
- *   `fileError` for operating-system errors restated with the file and what was being done,
- *   {@linkcode abortError} and {@linkcode abortable} for aborts.
- *
- * The value and error functions accept any value whatsoever (symbols, objects without a
- * prototype, objects whose `toString` throws) and never throw.
+ * The functions accept any value whatsoever (symbols, objects without a prototype, objects
+ * whose `toString` throws, Proxies whose traps throw) and never throw.
  *
  * @module
  */
@@ -46,100 +42,36 @@ export function show(value: unknown): string {
         return String(value);
     }
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      // A Proxy whose traps throw.
+      return "[object]";
+    }
   }
 }
 
-/**
- * An error's message (or the thrown value shown), one line, never throwing.
- *
- * @example
- * ```ts
- * import { errorMessage } from "./_format.ts";
- * import assert from "node:assert/strict";
- * assert.equal(errorMessage(new RangeError("too big")), "too big");
- * assert.equal(errorMessage("plain"), "plain");
- * ```
- */
-export function errorMessage(error: unknown): string {
-  try {
-    const text = error instanceof Error
-      ? error.message
-      : typeof error === "string"
-      ? error
-      : show(error);
-    // Some libraries' messages span lines; it goes into one.
-    return text.replace(/\s+/g, " ").trim() ||
-      (error instanceof Error ? error.name : "unknown error");
-  } catch {
-    return "unknown error";
-  }
-}
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 
 /**
- * The `AbortError` a render rejects with when `signal` aborts: the signal's reason when that
- * already is one, otherwise a new one that quotes the reason (any value works as a reason).
+ * Text with its control characters (C0 and C1: NUL, escape, bare carriage returns, CSI, …) written as `\xNN`
+ * and tabs as spaces, so that a message quoting a hostile file shows on one line and cannot
+ * drive the terminal.
  *
  * @example
  * ```ts
- * import { abortError } from "./_format.ts";
+ * import { printable } from "./_format.ts";
  * import assert from "node:assert/strict";
- * assert.equal(abortError(AbortSignal.abort()).name, "AbortError");
- * assert.equal(abortError(AbortSignal.abort("stop")).message, "the render was aborted: stop");
- * assert.equal(abortError(AbortSignal.abort(Symbol("x"))).message, "the render was aborted: Symbol(x)");
+ * assert.equal(printable("v\0 1\x1b[2J"), "v\\x00 1\\x1b[2J");
  * ```
  */
-export function abortError(
-  signal: AbortSignal,
-  what = "the render",
-): DOMException {
-  const reason: unknown = signal.reason;
-  if (reason instanceof DOMException && reason.name === "AbortError") {
-    return reason;
-  }
-  const text = reason === undefined
-    ? ""
-    : `: ${typeof reason === "string" ? reason : errorMessage(reason)}`;
-  return new DOMException(`${what} was aborted${text}`, "AbortError");
-}
-
-/**
- * Settles as `promise` does, or rejects with the signal's `AbortError` ({@linkcode abortError}
- * of `options.what`) as soon as it aborts, at once if it already has. The work behind
- * `promise` is not stopped: its later rejection is ignored, and `options.onLateValue` is
- * given a value that arrives after the abort, to release it (close a file, say).
- *
- * @example
- * ```ts
- * import { abortable } from "./_format.ts";
- * import assert from "node:assert/strict";
- * const never = new Promise<void>(() => {});
- * await assert.rejects(abortable(never, AbortSignal.abort()), { name: "AbortError" });
- * assert.equal(await abortable(Promise.resolve(1), undefined), 1);
- * ```
- */
-export function abortable<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-  options: { what?: string; onLateValue?: (value: T) => void } = {},
-): Promise<T> {
-  if (signal === undefined) return promise;
-  const { what, onLateValue } = options;
-  let aborted = signal.aborted;
-  promise.then((value) => {
-    if (aborted) onLateValue?.(value);
-  }, () => {});
-  if (aborted) return Promise.reject(abortError(signal, what));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      aborted = true;
-      reject(abortError(signal, what));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
+export function printable(text: string): string {
+  return text.replace(
+    CONTROL,
+    (c) =>
+      c === "\t" ? " " : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }
 
 /**
@@ -147,6 +79,15 @@ export function abortable<T>(
  * as written, containers only by kind (their contents are named by the path instead).
  */
 export function describe(value: unknown): string {
+  try {
+    return describeKind(value);
+  } catch {
+    // A revoked Proxy makes even Array.isArray throw.
+    return "an object";
+  }
+}
+
+function describeKind(value: unknown): string {
   switch (typeof value) {
     case "string":
       return value.length > 60
@@ -223,43 +164,4 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[rows * cols - 1];
-}
-
-/**
- * An error's message without Deno's trailer (`No such file or directory (os error 2): stat
- * '/a/b'`), since the message it goes into already names the file.
- */
-export function reason(error: unknown): string {
-  let message: string;
-  try {
-    message = error instanceof Error ? error.message : String(error);
-  } catch {
-    message = "unknown error";
-  }
-  // Some errors carry a stack trace in the message; the first line is the reason.
-  return message.split("\n")[0].replace(/ \(os error \d+\)(?::.*)?$/, "");
-}
-
-/** An error of the same class (NotFound, PermissionDenied, NotCapable, …) with a new message. */
-export function rewrap(error: unknown, message: string): Error {
-  const Class = error instanceof Error
-    ? error.constructor as new (
-      message: string,
-      options?: ErrorOptions,
-    ) => Error
-    : Error;
-  const wrapped = new Class(message, { cause: error });
-  // Built-in Deno error classes set their own name; keep the original's for any other class.
-  if (error instanceof Error && wrapped.name !== error.name) {
-    wrapped.name = error.name;
-  }
-  return wrapped;
-}
-
-/**
- * `error` restated as `cannot <action> <file>: <reason>`, keeping its class (NotFound,
- * PermissionDenied, …) and the original as its `cause`.
- */
-export function fileError(action: string, file: string, error: unknown): Error {
-  return rewrap(error, `cannot ${action} ${file}: ${reason(error)}`);
 }

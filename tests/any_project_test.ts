@@ -15,11 +15,14 @@ import {
   runCli,
 } from "./fixtures/cli/helpers.ts";
 import {
+  markedBlock,
   markedCommand,
   run as runProgram,
   runDeno,
+  userEnvironment,
   withOutsideDir,
 } from "./fixtures/readme.ts";
+import { missing } from "../testing/process.ts";
 
 const TEXTURE = join(ROOT, "examples/textures/tiles.png");
 
@@ -188,46 +191,115 @@ async function assertSceneRendered(file: string, sceneFile: string) {
   );
 }
 
-Deno.test("the README's install line gives a raypool command that works from any folder", async () => {
-  await withOutsideDir(async (root) => {
-    const install = markedCommand("install");
-    assert.deepEqual(install.slice(0, 3), ["deno", "install", "-g"]);
-    // As the README's line, into a temporary root instead of ~/.deno.
-    const installed = await runDeno(
-      [...install.slice(0, 2), "--root", root, ...install.slice(2)],
-      ROOT,
-    );
-    assertSucceeded(installed, install.join(" "));
-    const raypool = join(root, "bin", "raypool");
-    await withOutsideDir(async (dir) => {
-      await writeSceneFolder(dir);
-      await Deno.mkdir(join(dir, "images"));
-      // The installed command is a shell script that runs `deno`.
-      const run = (...args: string[]) =>
-        runProgram("sh", [raypool, ...args], dir);
-      const rendered = await run(
-        "scene.json",
-        "-o",
-        "images/scene.png",
-        "--quiet",
-      );
-      assertSucceeded(rendered, "raypool scene.json");
-      await assertSceneRendered(
-        join(dir, "images/scene.png"),
-        join(dir, "scene.json"),
-      );
+/**
+ * A folder of links to every program on this machine's usual `PATH` folders except `deno`:
+ * a user's `PATH` with Node.js and npm but no Deno.
+ */
+async function pathWithoutDeno(dir: string, sh: string): Promise<string> {
+  const tools = join(dir, "tools");
+  await Deno.mkdir(tools);
+  // Linked by sh: Deno.symlink needs unscoped --allow-write, which the tests do not have.
+  const linked = await runProgram(sh, [
+    "-c",
+    `for f in /usr/local/bin/* /usr/bin/* /bin/* /usr/local/sbin/* /usr/sbin/* /sbin/*; do
+       n=\${f##*/}
+       [ "$n" = deno ] || [ -e "$0/$n" ] || [ -L "$0/$n" ] || ln -s "$f" "$0/$n"
+     done`,
+    tools,
+  ], dir);
+  assert.equal(linked.code, 0, linked.stderr);
+  return tools;
+}
 
-      const help = await run("--help");
-      assertSucceeded(help, "raypool --help");
-      assert.match(help.stdout, /^Usage: raypool <scene\.json> \[options\]$/m);
-      assert.match(help.stdout, /^ {2}raypool scene\.json$/m);
-      assert.doesNotMatch(help.stdout, /deno task/);
+Deno.test({
+  name:
+    "the README's install lines, from a PATH without deno, give a raypool command that works from any folder",
+  ignore: await missing("npm", "npm"),
+  fn: async () => {
+    const { commands } = markedBlock("install");
+    assert.equal(commands[0], "npm install -g deno@2.9.6");
+    // npm's cache as this user has it, so the package is not downloaded again.
+    const npmCache = new TextDecoder().decode(
+      (await new Deno.Command("npm", {
+        args: ["config", "get", "cache"],
+        stdout: "piped",
+        stderr: "null",
+      }).output()).stdout,
+    ).trim();
+    // sh by its path: by name, it would be looked up on the child's PATH.
+    const sh = new TextDecoder().decode(
+      (await new Deno.Command("sh", {
+        args: ["-c", "command -v sh"],
+        stdout: "piped",
+      }).output()).stdout,
+    ).trim();
+    await withOutsideDir(async (root) => {
+      // A fresh user: their own home (where `deno install -g` puts the command) and npm
+      // global folder, and no deno anywhere on PATH.
+      const home = join(root, "home");
+      const npmGlobal = join(root, "npm-global");
+      await Deno.mkdir(home);
+      const tools = await pathWithoutDeno(root, sh);
+      const env = {
+        ...await userEnvironment(),
+        HOME: home,
+        PATH: [join(npmGlobal, "bin"), join(home, ".deno/bin"), tools].join(
+          ":",
+        ),
+        NPM_CONFIG_PREFIX: npmGlobal,
+        npm_config_cache: npmCache,
+        npm_config_prefer_offline: "true",
+        npm_config_update_notifier: "false",
+        npm_config_fund: "false",
+        npm_config_audit: "false",
+      };
+      const shell = (script: string, cwd: string) =>
+        runProgram(sh, ["-c", script], cwd, 600_000, env);
 
-      const missing = await run("nope.json");
-      assert.equal(missing.code, 2);
-      assert.match(missing.stderr, /^raypool: .*nope\.json/);
+      const before = await shell("command -v deno", root);
+      assert.notEqual(before.code, 0, `deno on PATH: ${before.stdout}`);
+      for (const command of commands) {
+        assertSucceeded(await shell(command, ROOT), command);
+      }
+
+      await withOutsideDir(async (dir) => {
+        await writeSceneFolder(dir);
+        await Deno.mkdir(join(dir, "images"));
+        const rendered = await shell(
+          "raypool scene.json -o images/scene.png --quiet",
+          dir,
+        );
+        assertSucceeded(rendered, "raypool scene.json");
+        await assertSceneRendered(
+          join(dir, "images/scene.png"),
+          join(dir, "scene.json"),
+        );
+
+        const help = await shell("raypool --help", dir);
+        assertSucceeded(help, "raypool --help");
+        assert.match(
+          help.stdout,
+          /^Usage: raypool <scene\.json> \[options\]$/m,
+        );
+        assert.match(help.stdout, /^ {2}raypool scene\.json$/m);
+        assert.doesNotMatch(help.stdout, /deno task/);
+
+        const missingScene = await shell("raypool nope.json", dir);
+        assert.equal(missingScene.code, 2);
+        assert.match(missingScene.stderr, /^raypool: .*nope\.json/);
+
+        // Listening beyond loopback was not granted: say how to install it so, not how to
+        // run deno.
+        const everywhere = await shell(
+          "raypool scene.json --preview --host 0.0.0.0",
+          dir,
+        );
+        assert.equal(everywhere.code, 2, everywhere.stderr);
+        assert.match(everywhere.stderr, /install raypool again/);
+        assert.doesNotMatch(everywhere.stderr, /run deno with/);
+      });
     });
-  });
+  },
 });
 
 Deno.test("deno task --config …/deno.json render works on the files of the folder it is started from", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { listDir as entries, withTempDir } from "./fixtures/cli/helpers.ts";
 import { temporaryPathFor, writeFileAtomic } from "../src/cli/atomic_write.ts";
-import { InputError } from "../src/cli/errors.ts";
+import { InputError } from "../src/_errors.ts";
 import {
   checkOutputPath,
   defaultOutputPath,

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { formatDuration, formatRate } from "../src/cli/format.ts";
-import { formatProgressLine, ProgressDisplay } from "../src/cli/progress.ts";
+import {
+  EtaEstimator,
+  formatProgressLine,
+  ProgressDisplay,
+} from "../src/cli/progress.ts";
 import { formatSummaryLine } from "../src/cli/summary.ts";
 
 const half = {
@@ -122,4 +126,75 @@ Deno.test("durations, rates and the summary line", () => {
     }),
     "Wrote a.png: 10×10 in 3ms (rendered in 1ms, 0.10 Mpx/s, 1 worker)",
   );
+});
+
+/**
+ * Progress reports of a synthetic render: 100 tiles of 100 pixels, tile i taking `cost(i)`
+ * milliseconds (the clock is the reports' `elapsedMs`, no real time passes).
+ */
+function reports(cost: (tile: number) => number) {
+  const out = [];
+  let elapsedMs = 0;
+  for (let tile = 0; tile < 100; tile++) {
+    elapsedMs += cost(tile);
+    out.push({
+      tilesDone: tile + 1,
+      tilesTotal: 100,
+      pixelsDone: (tile + 1) * 100,
+      elapsedMs,
+    });
+  }
+  return out;
+}
+
+Deno.test("the ETA is exact at a steady rate", () => {
+  const eta = new EtaEstimator(10_000);
+  const all = reports(() => 3);
+  for (const [i, p] of all.entries()) {
+    assert.equal(eta.update(p.elapsedMs, p.pixelsDone), (99 - i) * 3);
+  }
+});
+
+Deno.test("the ETA rises as soon as the tiles get dearer, not only once most are done", () => {
+  // Cheap rows first (sky), then dear ones at 4× the cost, as a scene rendered row by row.
+  const all = reports((tile) => tile < 50 ? 1 : 4);
+  const eta = new EtaEstimator(10_000);
+  let at60 = 0;
+  for (const p of all.slice(0, 60)) {
+    at60 = eta.update(p.elapsedMs, p.pixelsDone) ?? NaN;
+  }
+  const left = 40 * 4;
+  assert.equal(at60, left);
+  // The average since the start would say 60 ms of the 160 left.
+  const { elapsedMs, pixelsDone } = all[59];
+  assert.equal((10_000 - pixelsDone) * elapsedMs / pixelsDone, 60);
+
+  // The display shows it: a terminal redrawn at most every 100 ms of its own clock.
+  let written = "";
+  let now = 0;
+  const display = new ProgressDisplay({
+    write: (text) => written += text,
+    terminal: true,
+    pixelsTotal: 10_000,
+    now: () => now,
+  });
+  for (const p of all.slice(0, 60)) {
+    now = p.elapsedMs * 10; // every report is drawn
+    display.update(p);
+  }
+  assert.match(written.split("\r").at(-1)!, /60\/100 tiles .* ETA 160ms/);
+});
+
+Deno.test("the ETA does not fall on a burst of cheap tiles after dear ones", () => {
+  const all = reports((tile) => tile < 50 ? 4 : 1);
+  const eta = new EtaEstimator(10_000);
+  let previous = Infinity;
+  for (const p of all.slice(0, 80)) {
+    const left = eta.update(p.elapsedMs, p.pixelsDone)!;
+    // Never below the average rate since the start.
+    const average = (10_000 - p.pixelsDone) * p.elapsedMs / p.pixelsDone;
+    assert.ok(left >= average - 1e-9, `${left} < ${average}`);
+    assert.ok(left <= previous, "it only falls as work gets done");
+    previous = left;
+  }
 });

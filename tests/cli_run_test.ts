@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { listDir as entries, withTempDir } from "./fixtures/cli/helpers.ts";
 import type { RenderCommand } from "../src/cli/args.ts";
-import { InputError } from "../src/cli/errors.ts";
+import { InputError } from "../src/_errors.ts";
 import { type RaypoolApi, runRender } from "../src/cli/run.ts";
 import type { Scene } from "../src/types.ts";
 
@@ -34,30 +34,40 @@ function fakeApi(
         throw new RangeError(`${width * height * 4} bytes is too many`);
       }
     },
-    render: (_scene, options) => {
-      calls.push(
-        `render ${
-          JSON.stringify({
-            ...options,
-            onProgress: undefined,
-            signal: undefined,
-          })
-        }`,
-      );
-      const width = options.region?.width ?? options.width!;
-      const height = options.region?.height ?? options.height!;
-      options.onProgress?.({
-        tilesDone: 1,
-        tilesTotal: 3,
-        pixelsDone: 1,
-        elapsedMs: 1,
-      });
-      return Promise.resolve({
-        width,
-        height,
-        data: new Uint8Array(width * height * 4),
-      });
-    },
+    backend: () => ({
+      renderBands: async (plan, bands, sink) => {
+        calls.push(
+          `render ${
+            JSON.stringify({
+              workers: plan.workers,
+              tileSize: plan.tileSize,
+              width: plan.view.width,
+              height: plan.view.height,
+              samples: plan.view.samples,
+              region: plan.region,
+            })
+          }`,
+        );
+        plan.onProgress?.({
+          tilesDone: 1,
+          tilesTotal: 3,
+          pixelsDone: 1,
+          elapsedMs: 1,
+        });
+        for (const band of bands) {
+          await sink(band, new Uint8Array(band.width * band.height * 4));
+        }
+        return {
+          tiles: 3,
+          renderMs: 1,
+          by: { kind: "workers", workers: plan.workers },
+        };
+      },
+    }),
+    pngStream: () => ({
+      writeRows: () => Promise.resolve(),
+      finish: () => Promise.resolve(),
+    }),
     encodePng: () => {
       calls.push("png");
       return Promise.resolve(new Uint8Array([137, 80, 78, 71]));
@@ -188,7 +198,11 @@ Deno.test("render and encode failures are not input errors, and leave the old im
     const output = join(dir, "a.png");
     await Deno.writeTextFile(output, "old");
     const failures: Partial<RaypoolApi>[] = [
-      { render: () => Promise.reject(new TypeError("worker died")) },
+      {
+        backend: () => ({
+          renderBands: () => Promise.reject(new TypeError("worker died")),
+        }),
+      },
       { encodePng: () => Promise.reject(new Error("out of memory")) },
     ];
     for (const overrides of failures) {
@@ -210,7 +224,9 @@ Deno.test("aborting stops even a load or render that ignores the signal, leaving
     const output = join(dir, "a.png");
     const never = () => new Promise<never>(() => {});
     for (
-      const overrides of [{ loadScene: never }, { render: never }, {
+      const overrides of [{ loadScene: never }, {
+        backend: () => ({ renderBands: never }),
+      }, {
         encodePng: never,
       }]
     ) {

@@ -12,15 +12,21 @@ import {
   cliCommand,
   listDir,
   PERMISSIONS,
+  ROOT,
   runCli,
   withTempDir,
 } from "./fixtures/cli/helpers.ts";
 import {
+  NODE_PERMISSIONS,
   ORIGINAL_SCENE,
   startNode,
   SUBMIT_PERMISSIONS,
 } from "./fixtures/farm_nodes.ts";
 import { startNats } from "./fixtures/nats.ts";
+import { testsNeeding } from "../testing/process.ts";
+
+/** Deno.test, skipped (one line naming the Debian package) without nats-server. */
+const test = await testsNeeding("nats-server", "nats-server");
 
 async function sameFile(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([Deno.readFile(a), Deno.readFile(b)]);
@@ -74,7 +80,7 @@ async function eventually(
   }
 }
 
-Deno.test("farm CLI: two nodes give the local CLI's bytes, whole and streamed, and say so", async () => {
+test("farm CLI: two nodes give the local CLI's bytes, whole and streamed, and say so", async () => {
   await using nats = await startNats();
   await using a = await startNode(nats.url, "alpha");
   await using b = await startNode(nats.url, "beta");
@@ -163,7 +169,7 @@ async function midRender(server: string) {
   }
 }
 
-Deno.test("farm CLI: SIGKILL of one of two nodes mid-render, and the render completes identical", async () => {
+test("farm CLI: SIGKILL of one of two nodes mid-render, and the render completes identical", async () => {
   await using nats = await startNats();
   await using victim = await startNode(nats.url, "victim");
   await using survivor = await startNode(nats.url, "survivor");
@@ -185,7 +191,7 @@ Deno.test("farm CLI: SIGKILL of one of two nodes mid-render, and the render comp
   assert.equal(await survivor.stop(), 0);
 });
 
-Deno.test("farm CLI: a nats-server restart mid-render is waited out, identical", async () => {
+test("farm CLI: a nats-server restart mid-render is waited out, identical", async () => {
   await using nats = await startNats();
   await using node = await startNode(nats.url, "steady", 2);
   await withTempDir(async (dir) => {
@@ -205,7 +211,7 @@ Deno.test("farm CLI: a nats-server restart mid-render is waited out, identical",
   assert.equal(await node.stop(), 0);
 });
 
-Deno.test("farm CLI: Ctrl-C withdraws the render: exit 130, no file, stream empty, nodes idle", async () => {
+test("farm CLI: Ctrl-C withdraws the render: exit 130, no file, stream empty, nodes idle", async () => {
   await using nats = await startNats();
   await using node = await startNode(nats.url, "worker", 1);
   const watcher = await connectFarm({ server: nats.url }, "test watcher");
@@ -249,7 +255,7 @@ Deno.test("farm CLI: Ctrl-C withdraws the render: exit 130, no file, stream empt
   assert.equal(await node.stop(), 0);
 });
 
-Deno.test("farm CLI: no node gives one line naming the server and exit 1 after --farm-timeout", async () => {
+test("farm CLI: no node gives one line naming the server and exit 1 after --farm-timeout", async () => {
   await using nats = await startNats();
   await withTempDir(async (dir) => {
     const started = Date.now();
@@ -269,22 +275,23 @@ Deno.test("farm CLI: no node gives one line naming the server and exit 1 after -
   });
 });
 
-Deno.test("farm CLI: wrong credentials or no server give one line and exit 2", async () => {
+test("farm CLI: wrong credentials or no server give one line and exit 2", async () => {
   await using tokenServer = await startNats({ args: ["--auth", "s3cret"] });
   await using userServer = await startNats({
     args: ["--user", "ann", "--pass", "right"],
   });
-  const port = (url: string) => new URL(url).port;
   await withTempDir(async (dir) => {
     const tiny = ["--width", "8", "--height", "6", "--quiet"];
-    for (
-      const server of [
-        `nats://wrong@127.0.0.1:${port(tokenServer.url)}`,
-        `nats://127.0.0.1:${port(tokenServer.url)}`,
-        `nats://ann:wrong@127.0.0.1:${port(userServer.url)}`,
-      ]
-    ) {
-      const result = await farm(server, tiny, `${dir}/farm.png`);
+    const cases: [string, Record<string, string>][] = [
+      [tokenServer.url, { RAYPOOL_FARM_TOKEN: "wrong" }],
+      [tokenServer.url, {}],
+      [userServer.url, {
+        RAYPOOL_FARM_USER: "ann",
+        RAYPOOL_FARM_PASSWORD: "wrong",
+      }],
+    ];
+    for (const [server, env] of cases) {
+      const result = await farm(server, tiny, `${dir}/farm.png`, env);
       assert.equal(result.code, 2, result.stderr);
       assert.match(
         result.stderr,
@@ -292,17 +299,30 @@ Deno.test("farm CLI: wrong credentials or no server give one line and exit 2", a
       );
       assert.doesNotMatch(result.stderr, /wrong|s3cret/);
     }
+    // A secret in the URL is refused (command lines are echoed), without quoting it.
+    const inUrl = await farm(
+      tokenServer.url.replace("//", "//s3cret@"),
+      tiny,
+      `${dir}/farm.png`,
+    );
+    assert.equal(inUrl.code, 2, inUrl.stderr);
+    assert.match(
+      inUrl.stderr,
+      /^raypool: --farm: the farm's token or password goes in \$RAYPOOL_FARM_TOKEN/,
+    );
+    assert.doesNotMatch(inUrl.stderr, /s3cret/);
     // A node with wrong credentials refuses to start the same way.
+    const nodeEnv = {
+      RAYPOOL_FARM_USER: "ann",
+      RAYPOOL_FARM_PASSWORD: "wrong",
+    };
     const node = await runCli(
-      [
-        "farm-node",
-        "--server",
-        `nats://ann:wrong@127.0.0.1:${port(userServer.url)}`,
-      ],
-      { permissions: [...PERMISSIONS, "--allow-net=127.0.0.1"] },
+      ["farm-node", "--server", userServer.url],
+      { permissions: readingEnv(NODE_PERMISSIONS, nodeEnv), env: nodeEnv },
     );
     assert.equal(node.code, 2, node.stderr);
     assert.match(node.stderr, /^raypool: cannot connect to the farm at /);
+    assert.doesNotMatch(node.stderr, /wrong/);
     // A credentials file that is missing, or is not one.
     const missing = await farm(
       tokenServer.url,
@@ -333,19 +353,38 @@ Deno.test("farm CLI: wrong credentials or no server give one line and exit 2", a
     assert.deepEqual(await listDir(dir), []);
   });
   // The right token renders.
-  await using node = await startNode(
-    `nats://s3cret@127.0.0.1:${port(tokenServer.url)}`,
-    "trusted",
-  );
+  const token = { RAYPOOL_FARM_TOKEN: "s3cret" };
+  await using node = await startNode(tokenServer.url, "trusted", 1, [], token);
   await withTempDir(async (dir) => {
     const result = await farm(
-      `nats://s3cret@127.0.0.1:${port(tokenServer.url)}`,
+      tokenServer.url,
       ["--width", "16", "--height", "12"],
       `${dir}/farm.png`,
+      token,
     );
     assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr + node.log(), /s3cret/);
     await local(["--width", "16", "--height", "12"], `${dir}/local.png`);
     assert.ok(await sameFile(`${dir}/local.png`, `${dir}/farm.png`));
   });
   assert.equal(await node.stop(), 0);
+});
+
+Deno.test("farm CLI: farm-node --help names the command as it was invoked, and where secrets go", async () => {
+  // Installed (no INIT_CWD): `raypool farm-node`; as a task: `deno task farm-node`.
+  const installed = await runCli(["farm-node", "--help"], {
+    permissions: NODE_PERMISSIONS,
+  });
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.match(
+    installed.stdout,
+    /^Usage: raypool farm-node --server nats:\/\/HOST:4222 \[options\]\n/,
+  );
+  assert.match(installed.stdout, /\$RAYPOOL_FARM_TOKEN/);
+  const asTask = await runCli(["farm-node", "--help"], {
+    permissions: readingEnv(NODE_PERMISSIONS, { INIT_CWD: "" }),
+    env: { INIT_CWD: ROOT },
+  });
+  assert.equal(asTask.code, 0, asTask.stderr);
+  assert.match(asTask.stdout, /^Usage: deno task farm-node --server /);
 });

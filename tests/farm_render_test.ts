@@ -10,6 +10,10 @@ import {
   startFarmNode,
 } from "../mod.ts";
 import { startNats } from "./fixtures/nats.ts";
+import { testsNeeding } from "../testing/process.ts";
+
+/** Deno.test, skipped (one line naming the Debian package) without nats-server. */
+const test = await testsNeeding("nats-server", "nats-server");
 
 const ORIGINAL = new URL("./fixtures/original/test.json", import.meta.url);
 
@@ -21,7 +25,7 @@ async function localPixels(
   return image.data.slice();
 }
 
-Deno.test("farm: one and two nodes give a local render's pixels (textures, odd tiles, samples, region)", async () => {
+test("farm: one and two nodes give a local render's pixels (textures, odd tiles, samples, region)", async () => {
   await using nats = await startNats();
   const scene = await loadScene(ORIGINAL); // has a checkerboard texture
   assert.ok(scene.textures.size > 0);
@@ -65,7 +69,7 @@ Deno.test("farm: one and two nodes give a local render's pixels (textures, odd t
   assert.deepEqual(farm.data, await localPixels(scene, options));
 });
 
-Deno.test("farm: a scene with a mesh file renders to a local render's pixels", async () => {
+test("farm: a scene with a mesh file renders to a local render's pixels", async () => {
   await using nats = await startNats();
   const scene = await loadScene(
     new URL("../examples/teapot.json", import.meta.url),

@@ -13,22 +13,8 @@ import {
   type PieceResult,
 } from "../src/farm/protocol.ts";
 import { parseCliArgs } from "../src/cli/args.ts";
+import { splitTiles } from "../src/render/plan.ts";
 import type { Region } from "../src/types.ts";
-
-function grid(region: Region, size: number): Region[] {
-  const rects = [];
-  for (let y = region.y; y < region.y + region.height; y += size) {
-    for (let x = region.x; x < region.x + region.width; x += size) {
-      rects.push({
-        x,
-        y,
-        width: Math.min(size, region.x + region.width - x),
-        height: Math.min(size, region.y + region.height - y),
-      });
-    }
-  }
-  return rects;
-}
 
 /** A pixel's value from its full-image position, so misplaced bytes show. */
 function pixelsOf(rect: Region): Uint8Array {
@@ -44,9 +30,9 @@ function pixelsOf(rect: Region): Uint8Array {
 
 Deno.test("BandAssembler: shuffled and repeated pieces, jobs across bands, give the image in order", async () => {
   const region = { x: 5, y: 3, width: 37, height: 29 };
-  const jobs = grid(region, 11).map((rect) => ({ rect }));
+  const jobs = splitTiles(region, 12).map((rect) => ({ rect }));
   const pieces: PieceResult[] = jobs.flatMap(({ rect }, job) =>
-    grid(rect, 4).map((piece) => ({
+    splitTiles(rect, 4).map((piece) => ({
       kind: "piece" as const,
       renderId: "r",
       job,
@@ -59,7 +45,7 @@ Deno.test("BandAssembler: shuffled and repeated pieces, jobs across bands, give 
   const order = pieces.map((_, i) => (i * 37) % pieces.length);
   assert.equal(new Set(order).size, pieces.length);
   const bands: { y: number; rgba: Uint8Array }[] = [];
-  const assembler = new BandAssembler(region, 7, jobs, (y, rgba) => {
+  const assembler = new BandAssembler(region, 7, jobs, 4, (y, rgba) => {
     bands.push({ y, rgba: rgba.slice() });
     return Promise.resolve();
   });
@@ -83,32 +69,56 @@ Deno.test("BandAssembler: shuffled and repeated pieces, jobs across bands, give 
   assert.deepEqual(whole, pixelsOf(region));
 });
 
-Deno.test("BandAssembler: a piece outside its job, or a differing duplicate, is refused", () => {
-  const region = { x: 0, y: 0, width: 8, height: 8 };
-  const jobs = grid(region, 4).map((rect) => ({ rect }));
-  const assembler = new BandAssembler(region, 8, jobs, () => Promise.resolve());
-  const piece = (job: number, rect: Region, node = "a"): PieceResult => ({
-    kind: "piece",
+Deno.test("BandAssembler: pieces off the job's tile grid are refused, so forged ones never write or complete a band", async () => {
+  // Issue 19.3: a token holder sent a whole job as one piece, and overlapping pieces; they
+  // counted towards coverage and a band was handed on with pixels never rendered.
+  const region = { x: 0, y: 0, width: 16, height: 8 };
+  const jobs = splitTiles(region, 8).map((rect) => ({ rect }));
+  const bands: Uint8Array[] = [];
+  const assembler = new BandAssembler(region, 8, jobs, 4, (_y, rgba) => {
+    bands.push(rgba.slice());
+    return Promise.resolve();
+  });
+  const piece = (job: number, rect: Region, node = "a", fill?: number) => ({
+    kind: "piece" as const,
     renderId: "r",
     job,
     node,
     rect,
-    pixels: pixelsOf(rect),
+    pixels: fill === undefined
+      ? pixelsOf(rect)
+      : new Uint8Array(rect.width * rect.height * 4).fill(fill),
   });
-  assert.throws(
-    () => assembler.add(piece(0, { x: 2, y: 2, width: 4, height: 4 }, "rogue")),
-    {
-      name: "RangeError",
-      message: "node rogue sent piece 2,2 4×4 outside job 0",
-    },
-  );
-  assert.throws(
-    () => assembler.add(piece(9, { x: 0, y: 0, width: 1, height: 1 })),
-    RangeError,
-  );
-  const first = piece(1, { x: 4, y: 0, width: 4, height: 4 }, "a");
-  assembler.add(first);
-  const other = { ...first, node: "b", pixels: first.pixels.map((v) => v ^ 1) };
+  const forged = [
+    piece(0, { x: 0, y: 0, width: 8, height: 8 }, "rogue", 7), // the whole job as one piece
+    piece(0, { x: 2, y: 2, width: 4, height: 4 }, "rogue", 7), // overlapping two tiles
+    piece(0, { x: 0, y: 0, width: 4, height: 2 }, "rogue", 7), // part of a tile
+    piece(0, { x: 8, y: 0, width: 4, height: 4 }, "rogue", 7), // job 1's tile sent as job 0's
+    piece(5, { x: 0, y: 0, width: 4, height: 4 }, "rogue", 7), // a job the render has not
+    piece(1, { x: 16, y: 0, width: 4, height: 4 }, "rogue", 7), // outside the image
+  ];
+  for (const result of forged) {
+    assert.equal(
+      assembler.add(result).kind,
+      "refused",
+      JSON.stringify(result.rect),
+    );
+    await assembler.flush();
+  }
+  assert.equal(bands.length, 0);
+  for (const [job, { rect }] of jobs.entries()) {
+    for (const tile of splitTiles(rect, 4)) {
+      assert.equal(assembler.add(piece(job, tile)).kind, "new");
+      // Forged again between real ones: still refused, the band still waits.
+      assert.equal(assembler.add(forged[1]).kind, "refused");
+      await assembler.flush();
+    }
+    assert.ok(assembler.jobDone(job));
+  }
+  assert.ok(assembler.done);
+  assert.deepEqual(bands, [pixelsOf(region)]);
+  // A tile sent again with other pixels names both nodes.
+  const other = { ...piece(0, { x: 0, y: 0, width: 4, height: 4 }, "b", 9) };
   assert.throws(() => assembler.add(other), FaultyNodeError);
 });
 
@@ -129,16 +139,14 @@ Deno.test("protocol: results and jobs survive the wire and bad ones are refused"
   });
   const job = {
     kind: "job" as const,
-    version: 1,
+    version: 2,
     renderId: "abc",
     job: 0,
     build: BUILD,
     scene: "f".repeat(64),
-    width: 10,
-    height: 10,
-    samples: 1,
+    view: { width: 10, height: 10, fov: 90, samples: 1 },
     rect: { x: 8, y: 8, width: 2, height: 2 },
-    pieceSize: 2,
+    tileSize: 2,
   };
   assert.deepEqual(decodeJob(encodeJob(job)), job);
   assert.throws(
@@ -149,25 +157,100 @@ Deno.test("protocol: results and jobs survive the wire and bad ones are refused"
     },
   );
   assert.throws(
-    () => decodeJob(encodeJob({ ...job, version: 2 })),
-    /protocol version 2/,
+    () => decodeJob(encodeJob({ ...job, version: 1 })),
+    /protocol version 1/,
   );
 });
 
-Deno.test("farm server URLs: tokens, users, TLS, default port; secrets never in the display", () => {
-  assert.deepEqual(parseFarmServer("nats://t0k@farm:4333"), {
+Deno.test("protocol: hostile jobs and results are refused before use (ids, sizes, payload)", () => {
+  // Issues 19.4 and 19.11: a job whose pieces cannot be published killed every node; ids of
+  // 100 KB, or with '.', '*' or '>', broke subjects.
+  const job = {
+    kind: "job" as const,
+    version: 2,
+    renderId: "abc",
+    job: 0,
+    build: BUILD,
+    scene: "f".repeat(64),
+    view: { width: 4096, height: 4096, fov: 90, samples: 1 },
+    rect: { x: 0, y: 0, width: 4096, height: 4096 },
+    tileSize: 64,
+  };
+  const maxPayload = 1024 * 1024;
+  assert.deepEqual(decodeJob(encodeJob(job), maxPayload), job);
+  assert.throws(
+    () => decodeJob(encodeJob({ ...job, tileSize: 1024 }), maxPayload),
+    /tiles of 1024 pixels make results over the server's max_payload of 1048576 bytes/,
+  );
+  assert.throws(
+    () =>
+      decodeJob(
+        encodeJob({
+          ...job,
+          view: { ...job.view, width: 8192 },
+          rect: { ...job.rect, width: 8192 },
+        }),
+      ),
+    /over 16777216 pixels/,
+  );
+  for (const renderId of ["a.b.c", ">", "*", "x".repeat(100_000), "", "a b"]) {
+    assert.throws(
+      () => decodeJob(encodeJob({ ...job, renderId })),
+      /renderId must be 1–64 letters/,
+    );
+    const result = encodeResult({
+      kind: "failed",
+      renderId,
+      job: 0,
+      node: "n",
+      attempt: 1,
+      final: true,
+      message: "x",
+    });
+    assert.throws(
+      () => decodeResult(result),
+      /renderId must be 1–64 letters|result header of 100089 bytes, over 1024/,
+    );
+  }
+  // A long id is quoted cut short, not in full.
+  assert.throws(
+    () => decodeJob(encodeJob({ ...job, renderId: "y".repeat(100_000) })),
+    (error: Error) => error.message.length < 200,
+  );
+  // Garbage: never anything but a TypeError.
+  for (
+    const bytes of [
+      new Uint8Array(7).fill(0xff),
+      new Uint8Array([0, 0, 0, 2, 123, 125]),
+      new Uint8Array([0xff, 0xff, 0xff, 0xff, 1]),
+    ]
+  ) {
+    assert.throws(() => decodeResult(bytes), TypeError);
+    assert.throws(() => decodeJob(bytes), TypeError);
+  }
+});
+
+Deno.test("farm server URLs: TLS, default port; a secret in the URL is refused without quoting it", () => {
+  assert.deepEqual(parseFarmServer("nats://farm:4333"), {
     address: "farm:4333",
     display: "nats://farm:4333",
     tls: false,
-    token: "t0k",
   });
   assert.deepEqual(parseFarmServer("farm.local"), {
     address: "farm.local:4222",
     display: "nats://farm.local:4222",
     tls: false,
   });
-  assert.equal(parseFarmServer("tls://u:p%40ss@h").pass, "p@ss");
+  assert.equal(parseFarmServer("tls://h").tls, true);
   assert.throws(() => parseFarmServer("https://farm"), /nats:\/\/ or tls:\/\//);
+  // Issue 20.6: command lines are echoed (`deno task`) and shown (`ps`).
+  for (const url of ["nats://t0k3n@farm:4333", "tls://u:p%40ss@h"]) {
+    assert.throws(() => parseFarmServer(url), (error: Error) => {
+      assert.match(error.message, /not in the URL/);
+      assert.ok(!/t0k3n|p%40ss|p@ss/.test(error.message), error.message);
+      return true;
+    });
+  }
 });
 
 Deno.test("CLI farm options: --farm and its companions, and the farm-node subcommand", () => {

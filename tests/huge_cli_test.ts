@@ -4,9 +4,9 @@
 // imagescript's limit are refused before rendering.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import * as raypool from "../mod.ts";
+import { defaultApi } from "../src/cli/api.ts";
 import type { RenderCommand } from "../src/cli/args.ts";
-import { InputError } from "../src/cli/errors.ts";
+import { InputError } from "../src/_errors.ts";
 import {
   JPEG_MAX_PIXELS,
   JPEG_MAX_SIDE,
@@ -16,11 +16,11 @@ import {
 import { type RaypoolApi, runRender } from "../src/cli/run.ts";
 import type { Scene } from "../src/types.ts";
 import {
-  cliCommand,
   decodeImage,
   listDir,
   PERMISSIONS,
   runCli,
+  spawnCli,
   withTempDir,
 } from "./fixtures/cli/helpers.ts";
 
@@ -69,13 +69,16 @@ function fakeApi(): RaypoolApi & { calls: string[] } {
     calls,
     loadScene: () => Promise.resolve(scene),
     checkImageSize: () => {},
-    render: (_scene, options) => {
-      calls.push("render");
-      const width = options.region?.width ?? options.width!;
-      const height = options.region?.height ?? options.height!;
-      // The pixels are never looked at; a tiny buffer keeps huge sizes cheap to pretend.
-      return Promise.resolve({ width, height, data: new Uint8Array(4) });
-    },
+    backend: () => ({
+      renderBands: async (plan, bands, sink) => {
+        calls.push(
+          bands.length === 1 && plan.region === bands[0] ? "render" : "stream",
+        );
+        // The pixels are never looked at; a tiny buffer keeps huge sizes cheap to pretend.
+        await sink(bands[0], new Uint8Array(4));
+        return { tiles: 1, renderMs: 1, by: { kind: "workers", workers: 1 } };
+      },
+    }),
     encodePng: () => {
       calls.push("png");
       return Promise.resolve(new Uint8Array([1]));
@@ -84,21 +87,10 @@ function fakeApi(): RaypoolApi & { calls: string[] } {
       calls.push("jpeg");
       return Promise.resolve(new Uint8Array([2]));
     },
-    renderPngStream: async (_scene, sink, options) => {
-      calls.push("stream");
-      await sink(new Uint8Array([3]));
-      const width = options.region?.width ?? options.width!;
-      const height = options.region?.height ?? options.height!;
-      return {
-        width,
-        height,
-        tiles: 1,
-        bands: 1,
-        bytes: 1,
-        renderMs: 1,
-        totalMs: 2,
-      };
-    },
+    pngStream: (_width, _height, sink) => ({
+      writeRows: () => Promise.resolve(),
+      finish: () => sink(new Uint8Array([3])),
+    }),
   };
 }
 
@@ -213,7 +205,7 @@ Deno.test("the streaming path writes the same pixels as imagescript, band by ban
     await Deno.writeTextFile(streamed, PRECIOUS);
     const size = { width: 203, height: 151, samples: 4, workers: 2 };
     const progress: number[] = [];
-    const summary = await runRender(command(streamed, size), raypool, {
+    const summary = await runRender(command(streamed, size), defaultApi(), {
       pngStreamThresholdBytes: 0,
       pngBandRows: 9,
       onProgress: ({ tilesDone, tilesTotal }) => {
@@ -221,7 +213,7 @@ Deno.test("the streaming path writes the same pixels as imagescript, band by ban
         assert.equal(tilesTotal, BANDED_TILES);
       },
     });
-    const reference = await runRender(command(whole, size), raypool);
+    const reference = await runRender(command(whole, size), defaultApi());
     assert.equal(summary.tiles, BANDED_TILES);
     assert.equal(progress.at(-1), summary.tiles);
     const [a, b] = await Promise.all([
@@ -244,7 +236,7 @@ Deno.test("aborting mid-stream leaves the old file and no temporary file", async
     await assert.rejects(
       runRender(
         command(output, { width: 400, height: 300, tileSize: 16, workers: 2 }),
-        raypool,
+        defaultApi(),
         {
           signal: controller.signal,
           pngStreamThresholdBytes: 0,
@@ -351,7 +343,7 @@ Deno.test({
       const out = join(dir, "big.png");
       await Deno.writeTextFile(out, PRECIOUS);
       // 16000 wide: bands of 512 rows, so the first is written long before the last renders.
-      const child = cliCommand([
+      const cli = spawnCli([
         "tests/fixtures/cli/tiny.json",
         "-o",
         out,
@@ -362,9 +354,7 @@ Deno.test({
         "--workers",
         "1",
         "--quiet",
-      ], { permissions: STREAM_PERMISSIONS, env: ALWAYS_STREAM }).spawn();
-      const stderr = child.stderr.text();
-      const stdout = child.stdout.text();
+      ], { permissions: STREAM_PERMISSIONS, env: ALWAYS_STREAM });
 
       const temporarySize = async () => {
         for (const name of await listDir(dir)) {
@@ -374,20 +364,16 @@ Deno.test({
         }
         return 0;
       };
-      const deadline = Date.now() + 60_000;
-      while (await temporarySize() === 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      assert.ok(await temporarySize() > 0, "never started writing");
+      await cli.waitFor(async () => await temporarySize() > 0);
 
-      const signalledAt = performance.now();
-      child.kill("SIGINT");
-      const status = await child.status;
-      const exitMs = performance.now() - signalledAt;
-      assert.equal(status.code, 130, await stderr);
-      assert.ok(exitMs < 1000, `took ${exitMs.toFixed(0)} ms to exit`);
-      assert.equal(await stdout, "");
-      assert.equal(await stderr, "raypool: interrupted\n");
+      const result = await cli.stop("SIGINT");
+      assert.equal(result.code, 130, result.stderr);
+      assert.ok(
+        result.exitMs < 1000,
+        `took ${result.exitMs.toFixed(0)} ms to exit`,
+      );
+      assert.equal(result.stdout, "");
+      assert.equal(result.stderr, "raypool: interrupted\n");
       assert.equal(await Deno.readTextFile(out), PRECIOUS);
       assert.deepEqual(await listDir(dir), ["big.png"]);
     });

@@ -21,7 +21,7 @@ import type {
   RenderedImage,
   SceneDescription,
 } from "../src/types.ts";
-import { bunny, teapot } from "./_models.ts";
+import { bunny, teapot } from "../testing/models.ts";
 
 const original = new URL("./fixtures/original/", import.meta.url);
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { listDir as entries, withTempDir } from "./fixtures/cli/helpers.ts";
 import { writeAtomically, writeFileAtomic } from "../src/cli/atomic_write.ts";
-import { fileError, reason } from "../src/_format.ts";
+import { fileError, reason } from "../src/_errors.ts";
 
 Deno.test("fileError() restates a full-disk error with the file and the action", () => {
   // What Deno 2.9.6 throws when a write fails with ENOSPC (seen writing to /dev/full, which

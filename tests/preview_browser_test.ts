@@ -18,11 +18,13 @@ import {
   ROOT,
   withTempDir,
 } from "./fixtures/cli/helpers.ts";
+import { missing } from "../testing/process.ts";
 
 // The live preview in a real browser: headless Chromium opens the page the CLI serves and
 // the test reads the canvas back. Linux only (it reads /proc to check nothing is left running).
 
-const ignore = Deno.build.os !== "linux";
+const ignore = Deno.build.os !== "linux" ||
+  await missing("chromium", "chromium") || await missing("ps", "procps");
 
 /** `cli.ts` running as a user runs it, with stderr collected as it comes. */
 function startCli(args: string[]) {

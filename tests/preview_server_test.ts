@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseCliArgs } from "../src/cli/args.ts";
-import { InputError } from "../src/cli/errors.ts";
+import { InputError } from "../src/_errors.ts";
 import { PreviewBroadcaster } from "../src/preview/broadcaster.ts";
 import { PreviewServer } from "../src/preview/server.ts";
 import {
-  cliCommand,
   listDir,
   PERMISSIONS,
   runCli,
+  spawnCli,
   withTempDir,
 } from "./fixtures/cli/helpers.ts";
 
@@ -200,41 +200,15 @@ Deno.test({
       assert.equal(result.code, 2, result.stderr);
       assert.match(
         result.stderr,
-        /^raypool: --preview: no permission to listen on 127\.0\.0\.1 \(run deno with --allow-net=127\.0\.0\.1\)\n$/,
+        /^raypool: --preview: no permission to listen on 127\.0\.0\.1 \(install raypool again with the README's install line, --allow-net=127\.0\.0\.1 changed to --allow-net=127\.0\.0\.1,127\.0\.0\.1\)\n$/,
       );
     });
   },
 });
 
-/** Runs the CLI in the background, collecting stderr. */
-function spawnCli(args: string[]) {
-  const child = cliCommand(args, { permissions: LIVE_PERMISSIONS }).spawn();
-  let stderr = "";
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      stderr += decoder.decode(chunk, { stream: true });
-    }
-  })();
-  void child.stdout.cancel();
-  return {
-    stderr: () => Promise.resolve(stderr),
-    async waitFor(pattern: RegExp, count = 1) {
-      const deadline = Date.now() + 60_000;
-      while ((stderr.match(new RegExp(pattern, "g"))?.length ?? 0) < count) {
-        if (Date.now() > deadline) {
-          throw new Error(`no ${pattern} ×${count}:\n${stderr}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
-    async stop(signal: Deno.Signal) {
-      child.kill(signal);
-      const status = await child.status;
-      await reading;
-      return { code: status.code, stderr };
-    },
-  };
+/** Runs the CLI with the live permissions in the background. */
+function spawnLive(args: string[]) {
+  return spawnCli(args, { permissions: LIVE_PERMISSIONS });
 }
 
 Deno.test({
@@ -243,7 +217,7 @@ Deno.test({
   ignore: Deno.build.os === "windows",
   fn: async () => {
     await withTempDir(async (dir) => {
-      const cli = spawnCli([
+      const cli = spawnLive([
         "tests/fixtures/cli/tiny.json",
         "-o",
         join(dir, "big.png"),
@@ -278,7 +252,7 @@ Deno.test({
       const scene = join(dir, "scene.json");
       const out = join(dir, "scene.png");
       await Deno.copyFile("tests/fixtures/cli/tiny.json", scene);
-      const cli = spawnCli([scene, "-o", out, "--watch", "--workers", "1"]);
+      const cli = spawnLive([scene, "-o", out, "--watch", "--workers", "1"]);
       await cli.waitFor(/Wrote /);
       const first = await Deno.readFile(out);
       const edited = JSON.parse(await Deno.readTextFile(scene));
@@ -302,7 +276,7 @@ Deno.test({
   ignore: Deno.build.os === "windows",
   fn: async () => {
     await withTempDir(async (dir) => {
-      const cli = spawnCli([
+      const cli = spawnLive([
         "tests/fixtures/cli/tiny.json",
         "-o",
         join(dir, "a.png"),
@@ -310,7 +284,7 @@ Deno.test({
       ]);
       await cli.waitFor(/Wrote /);
       // Still serving: the page answers.
-      const url = /Preview at (\S+)/.exec(await cli.stderr())?.[1];
+      const url = /Preview at (\S+)/.exec(cli.stderr())?.[1];
       assert.ok(url !== undefined);
       const page = await fetch(url);
       assert.equal(page.status, 200);

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { PreviewBroadcaster } from "../src/preview/broadcaster.ts";
+import {
+  FRAME_BAND_BYTES,
+  PreviewBroadcaster,
+} from "../src/preview/broadcaster.ts";
 import { PreviewCanvas, previewSize } from "../src/preview/canvas.ts";
 import {
   PIXEL_FRAME_HEADER_BYTES,
@@ -220,9 +223,9 @@ Deno.test("PreviewBroadcaster: a late page gets the image so far; a failure rest
   broadcaster.close();
 });
 
-Deno.test("PreviewBroadcaster: a page that is behind still gets the last pixels before 'written'", () => {
+Deno.test("PreviewBroadcaster: a page that is behind gets nothing, not even before 'written', then the last pixels before 'written'", async () => {
   const broadcaster = new PreviewBroadcaster({
-    intervalMs: 1000,
+    intervalMs: 10,
     maxBufferedBytes: 10,
   });
   const page = fakeClient(1_000_000);
@@ -236,7 +239,48 @@ Deno.test("PreviewBroadcaster: a page that is behind still gets the last pixels 
   });
   broadcaster.tile(tilesOf(8, 8, 8)[0]);
   broadcaster.written({ loadMs: 1, renderMs: 2, encodeMs: 3, totalMs: 6 });
+  await tick(40);
+  assert.equal(page.frames.length, 0);
+  assert.equal(page.texts.length, 0);
+  page.bufferedAmount = 0;
+  await tick(60);
+  assert.deepEqual(page.texts.map((m) => m.type), ["render", "written"]);
   assert.equal(page.frames.length, 1);
-  assert.equal(page.texts.at(-1)?.type, "written");
+  assert.deepEqual(header(page.frames[0]), [1, 0, 0, 8, 8]);
+  broadcaster.close();
+});
+
+Deno.test("PreviewBroadcaster: a page's queue never grows past the limit plus one band, on connect too", () => {
+  const broadcaster = new PreviewBroadcaster({
+    intervalMs: 1000,
+    maxBufferedBytes: 100_000,
+  });
+  broadcaster.begin({
+    scene: "s.json",
+    output: "s.png",
+    width: 1024,
+    height: 1024,
+    workers: 1,
+  });
+  for (const tile of tilesOf(1024, 1024, 256)) broadcaster.tile(tile);
+  // A page whose socket queues everything it is sent and never drains.
+  const silent = {
+    bufferedAmount: 0,
+    frames: 0,
+    send(data: string | Uint8Array) {
+      this.bufferedAmount += data.length;
+      if (typeof data !== "string") this.frames++;
+    },
+  };
+  broadcaster.add(silent);
+  broadcaster.written({ loadMs: 1, renderMs: 2, encodeMs: 3, totalMs: 6 });
+  broadcaster.failed("broken");
+  assert.ok(
+    silent.bufferedAmount <= 100_000 + FRAME_BAND_BYTES + 1024,
+    `queued ${silent.bufferedAmount}`,
+  );
+  assert.ok(silent.frames >= 1);
+  broadcaster.remove(silent);
+  assert.equal(broadcaster.clients, 0);
   broadcaster.close();
 });

@@ -5,8 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { prepareScene, render, validateScene } from "../mod.ts";
-import { ROOT } from "./fixtures/cli/helpers.ts";
+import { decodeImage, ROOT, runCli } from "./fixtures/cli/helpers.ts";
 import {
   codeBlocks,
   markedCommand,
@@ -15,14 +14,30 @@ import {
   withOutsideDir,
 } from "./fixtures/readme.ts";
 
-Deno.test("the README's scene JSON is valid and renders, its textures found from the clone", async () => {
+Deno.test("the README's scene JSON renders from a folder outside the clone, beside the files it names", async () => {
   const scenes = codeBlocks().filter((block) => block.language === "json");
   assert.ok(scenes.length > 0, "no json block in the README");
-  for (const { code, line } of scenes) {
-    const description = validateScene(JSON.parse(code));
-    const scene = await prepareScene(description, { baseDir: ROOT });
-    const image = await render(scene, { width: 32, height: 24, workers: 1 });
-    assert.equal(image.data.length, 32 * 24 * 4, `README.md:${line}`);
+  for (const [i, { code, line }] of scenes.entries()) {
+    await withOutsideDir(async (dir) => {
+      await Deno.writeTextFile(join(dir, "scene.json"), code);
+      // Each file the scene names is one the README says to copy from the clone.
+      for (const [, path] of code.matchAll(/"path": "([^"]+)"/g)) {
+        const from = new RegExp(
+          `examples/[\\w/]+/${path.replaceAll(".", "\\.")}(?![\\w.])`,
+        ).exec(README)?.[0];
+        assert.ok(from !== undefined, `README.md:${line}: where is ${path}?`);
+        await Deno.copyFile(join(ROOT, from), join(dir, path));
+      }
+      const output = join(ROOT, "out", `readme_scene_${i}.png`);
+      const result = await runCli(
+        ["scene.json", "-o", output, "--width", "32", "--height", "24"],
+        { cwd: dir },
+      );
+      assert.equal(result.code, 0, `README.md:${line}: ${result.stderr}`);
+      const image = await decodeImage(output);
+      assert.deepEqual([image.width, image.height], [32, 24]);
+      await Deno.remove(output);
+    });
   }
 });
 
@@ -94,4 +109,56 @@ Deno.test("every repository path the README names exists in a fresh clone", asyn
     }
   }
   assert.deepEqual(missing, [], "README paths a fresh clone does not have");
+});
+
+Deno.test("examples/build_scene.ts, run as the README says, writes out/grid.png and leaves the clone clean", async () => {
+  const command = markedCommand("run: build_scene");
+  assert.equal(command.at(-1), "examples/build_scene.ts");
+  const grid = join(ROOT, "out/grid.png");
+  await Deno.remove(grid).catch(() => {});
+  const run = await runDeno(command, ROOT);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok((await Deno.stat(grid)).size > 0);
+  await assert.rejects(Deno.stat(join(ROOT, "grid.png")), Deno.errors.NotFound);
+});
+
+Deno.test("the README's exports table names everything mod.ts exports, and nothing else", async () => {
+  const source = await Deno.readTextFile(join(ROOT, "mod.ts"));
+  const exported = new Set<string>();
+  for (const [, names] of source.matchAll(/^export (?:type )?\{([^}]*)\}/gm)) {
+    for (const name of names.split(",")) {
+      const bare = name.trim().replace(/^type\s+/, "");
+      if (bare !== "") exported.add(bare);
+    }
+  }
+  assert.ok(
+    exported.has("mesh") && exported.has("Renderer"),
+    [...exported].join(),
+  );
+  // The table: from its header to the first line that is not a row.
+  const lines = README.split("\n");
+  const header = lines.findIndex((line) =>
+    /^\| export +\| what it does/.test(line)
+  );
+  assert.ok(header >= 0, "no exports table");
+  const rows = [];
+  for (let i = header + 2; lines[i]?.startsWith("|"); i++) rows.push(lines[i]);
+  const listed = new Set<string>();
+  for (const row of rows) {
+    const cell = row.split("|")[1];
+    for (const [, code] of cell.matchAll(/`([^`]+)`/g)) {
+      const name = /^(?:new )?(\w+)/.exec(code)?.[1];
+      if (name !== undefined) listed.add(name);
+    }
+  }
+  assert.deepEqual(
+    [...exported].filter((name) => !listed.has(name)),
+    [],
+    "exported but not in the table",
+  );
+  assert.deepEqual(
+    [...listed].filter((name) => !exported.has(name)),
+    [],
+    "in the table but not exported",
+  );
 });

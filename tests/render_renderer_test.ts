@@ -215,7 +215,7 @@ for (const mode of ["render", "renderer", "abort"]) {
       "./fixtures/workers/render_and_exit.ts",
       import.meta.url,
     );
-    const child = new Deno.Command("deno", {
+    const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--no-check", "--allow-read", script.pathname, mode],
       stdout: "null",
       stderr: "piped",

@@ -1,11 +1,11 @@
 // The property behind issue 10: whatever scene a file or a caller hands over, raypool ends
 // with an image or a clean, path-naming error — never a trap, an error from inside the core, a
 // message without a path, or a hang. A few thousand seeded cases here; `deno task fuzz` runs
-// the long version (see tests/fixtures/scene_fuzz.ts).
+// the long version (see testing/scene_fuzz.ts).
 
 import assert from "node:assert/strict";
 import { Renderer } from "../mod.ts";
-import { cleanError, fuzz, generateCase } from "./fixtures/scene_fuzz.ts";
+import { cleanError, fuzz, generateCase } from "../testing/scene_fuzz.ts";
 
 const SEED = 20261201;
 const CASES = 4000;

@@ -701,7 +701,7 @@ const cases: Case[] = [
       s.samples = 3;
     },
     RangeError,
-    "samples must be a perfect square (1, 4, 9, 16, …), got 3",
+    "samples must be a perfect square (1, 4, 9, …), got 3",
   ],
   [
     "samples zero",

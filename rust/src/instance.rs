@@ -94,10 +94,21 @@ impl Instance {
         mesh.surface(hit.slot, hit.weights, self.smooth, self.normal_matrix.as_ref())
     }
 
-    /// The surface at world `point` on the triangle in `slot`.
+    /// The surface at world `point` on the triangle in `slot`, and where shadow rays leave
+    /// from there (lifted off the flat triangle when smooth, see
+    /// [`MeshObject::shadow_point`]; `point` itself otherwise).
     #[inline]
-    pub fn surface_at(&self, mesh: &MeshObject, slot: u32, point: Point) -> MeshSurface {
+    pub fn surface_at(&self, mesh: &MeshObject, slot: u32, point: Point, direction: Vector3) -> (MeshSurface, Point) {
         let weights = mesh.weights_at(slot, self.object_point(point));
-        mesh.surface(slot, weights, self.smooth, self.normal_matrix.as_ref())
+        let s = mesh.surface(slot, weights, self.smooth, self.normal_matrix.as_ref());
+        if !self.smooth {
+            return (s, point);
+        }
+        let toward = if s.geometric_normal.dot(direction) > 0.0 { -s.geometric_normal } else { s.geometric_normal };
+        let placement = match (&self.inverse, &self.normal_matrix) {
+            (Some(_), Some(nm)) => Some((&self.transform, nm)),
+            _ => None,
+        };
+        (s, mesh.shadow_point(slot, weights, point, toward, placement))
     }
 }

@@ -418,6 +418,51 @@ impl MeshObject {
         [1.0 - wb - wc, wb, wc]
     }
 
+    /// Where shadow rays leave a smooth-shaded hit at world `point` (barycentric `weights` on
+    /// the triangle in `slot`), seen from the side `toward` (the geometric normal turned to the
+    /// viewer): the point lifted to the curved surface the vertex normals describe, so a coarse
+    /// mesh does not shadow itself along the "shadow terminator". For each corner, the part of
+    /// `point - corner` below the tangent plane of that corner's normal is removed, and the
+    /// three lifts are mixed by the weights (Hanika, "Hacking the shadow terminator", Ray
+    /// Tracing Gems II, 2021). Corners and normals go to world space through `placement`
+    /// (object-to-world and normal matrix) when the instance transforms. A mesh without
+    /// normals returns `point` unchanged.
+    pub fn shadow_point(
+        &self,
+        slot: u32,
+        weights: [f64; 3],
+        point: Point,
+        toward: Vector3,
+        placement: Option<(&Affine, &Affine)>,
+    ) -> Point {
+        let Some(normals) = &self.normals else { return point };
+        let corners = self.triangles[slot as usize];
+        let mut lift = Vector3::ZERO;
+        for (&corner, weight) in corners.iter().zip(weights) {
+            let (Some(&n), Some(&p)) = (normals.get(corner as usize), self.positions.get(corner as usize)) else {
+                return point;
+            };
+            let (n, p) = match placement {
+                Some((m, nm)) => (nm.vector(vec3(n)).normalize(), m.point(vec3(p))),
+                None => (vec3(n).normalize(), vec3(p)),
+            };
+            if !n.is_finite() {
+                // A zero normal ("the face's") lifts nothing.
+                continue;
+            }
+            let n = if n.dot(toward) < 0.0 { -n } else { n };
+            let below = (point - p).dot(n);
+            if below < 0.0 {
+                lift = lift - n * (below * weight);
+            }
+        }
+        if lift.is_finite() {
+            point + lift
+        } else {
+            point
+        }
+    }
+
     /// Normals (world space, through `normal_matrix` when the instance transforms: the inverse
     /// transpose) and texture coordinates at the weights' point of the triangle in `slot`;
     /// vertex normals only when `smooth`.
@@ -503,6 +548,45 @@ mod tests {
         let mut mesh = MeshObject::new(p).expect("valid mesh");
         mesh.build_bvh();
         mesh
+    }
+
+    /// One triangle of a unit sphere's octant, with the sphere's normals at its corners.
+    fn octant(normals: bool) -> MeshObject {
+        let mut p = parts(vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], vec![0, 1, 2]);
+        if normals {
+            p.normals = Some(vec![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]].into());
+        }
+        built(p)
+    }
+
+    #[test]
+    fn shadow_point_lifts_smooth_hits_toward_the_curved_surface() {
+        let centroid = Vector3::new(1.0, 1.0, 1.0) * (1.0 / 3.0);
+        let third = [1.0 / 3.0; 3];
+        let outward = Vector3::new(1.0, 1.0, 1.0).normalize();
+        // Flat: unchanged, bit for bit.
+        assert_eq!(octant(false).shadow_point(0, third, centroid, outward, None), centroid);
+        // Smooth: each corner's tangent plane (x = 1, y = 1, z = 1) lies above the centroid
+        // by 2/3 along its normal; a third of each lift gives (2/9, 2/9, 2/9) added.
+        let lifted = octant(true).shadow_point(0, third, centroid, outward, None);
+        let expected = centroid + Vector3::new(2.0, 2.0, 2.0) * (1.0 / 9.0);
+        assert!((lifted - expected).length() < 1e-12, "{lifted:?} against {expected:?}");
+        // At a corner nothing moves: the point is on that corner's tangent plane.
+        let corner = Vector3::new(1.0, 0.0, 0.0);
+        assert!((octant(true).shadow_point(0, [1.0, 0.0, 0.0], corner, outward, None) - corner).length() < 1e-12);
+        // Seen from inside, the normals turn inwards and the point is above every tangent
+        // plane already: unchanged.
+        assert_eq!(octant(true).shadow_point(0, third, centroid, -outward, None), centroid);
+        // Placed by a transform: the lift of the placed octant (scaled by 2, moved).
+        let m = Affine::from_trs(
+            Vector3::new(2.0, 2.0, 2.0),
+            Vector3::new(0.0, 1.0, 0.0),
+            0.0,
+            Vector3::new(5.0, 0.0, 0.0),
+        );
+        let nm = m.inverse().unwrap().transposed_linear();
+        let placed = octant(true).shadow_point(0, third, m.point(centroid), outward, Some((&m, &nm)));
+        assert!((placed - m.point(expected)).length() < 1e-12, "{placed:?}");
     }
 
     fn ray(origin: Vector3, towards: Vector3) -> Ray {

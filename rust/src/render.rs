@@ -46,11 +46,11 @@ fn cast_ray_from(
     Ok(match material.surface {
         Surface::Diffuse | Surface::Pbr => {
             let surface = scene.surface_color(&surfel);
-            shade_diffuse(scene, point, normal, surface, material.albedo, here)
+            shade_diffuse(scene, point, surfel.shadow_from, normal, surface, material.albedo, here)
         }
         Surface::Reflective { reflectivity } => {
             let surface = scene.surface_color(&surfel);
-            let mut color = shade_diffuse(scene, point, normal, surface, material.albedo, here);
+            let mut color = shade_diffuse(scene, point, surfel.shadow_from, normal, surface, material.albedo, here);
             let reflection = Ray::reflection(normal, ray.direction, point, scene.shadow_bias);
             color = color * (1.0 - reflectivity);
             color + cast_ray_from(scene, &reflection, depth + 1, here, check)? * reflectivity
@@ -74,16 +74,26 @@ fn cast_ray_from(
     })
 }
 
-/// Lambert shading with hard shadows, summed over lights and then clamped.
+/// Lambert shading with hard shadows, summed over lights and then clamped. Shadow rays leave
+/// from `shadow_from` (the hit point itself except on smooth meshes, see
+/// [`Surfel`](crate::scene::Surfel)).
 #[inline]
-fn shade_diffuse(scene: &Scene, point: Point, normal: Vector3, surface: Color, albedo: f32, from: Origin) -> Color {
+fn shade_diffuse(
+    scene: &Scene,
+    point: Point,
+    shadow_from: Point,
+    normal: Vector3,
+    surface: Color,
+    albedo: f32,
+    from: Origin,
+) -> Color {
     let mut color = BLACK;
-    let shadow_origin = point + normal * scene.shadow_bias;
+    let shadow_origin = shadow_from + normal * scene.shadow_bias;
     let light_reflected = albedo / PI;
     for light in &scene.lights {
         let to_light = light.direction_from(point);
-        let shadow_ray = Ray { origin: shadow_origin, direction: to_light };
-        let in_light = !scene.occluded_from(&shadow_ray, light.distance(point), from);
+        let shadow_ray = Ray { origin: shadow_origin, direction: light.direction_from(shadow_from) };
+        let in_light = !scene.occluded_from(&shadow_ray, light.distance(shadow_from), from);
         let light_intensity = if in_light { light.intensity(point) } else { 0.0 };
         // `.max(0.0)` as a comparison (NaN → 0 either way); wasm has no cheap maxNum.
         let cosine = normal.dot(to_light) as f32;

@@ -684,6 +684,9 @@ impl Origin {
 pub struct Surfel {
     /// The shading normal, unit length.
     pub normal: Vector3,
+    /// Where shadow rays leave from (before the bias): the hit point, except on smooth
+    /// instances, where it is lifted off the flat triangle ([`MeshObject::shadow_point`]).
+    pub shadow_from: Point,
     /// The hit element's material.
     pub material: Material,
     /// Where a texture is looked up; (0, 0) when the material has no texture.
@@ -822,25 +825,26 @@ impl Scene {
                 let s = &self.spheres[hit.index as usize];
                 let material = self.materials[s.material.0 as usize];
                 let tex_coords = if textured(&material) { s.tex_coords(point) } else { none };
-                Surfel { normal: s.normal(point), material, tex_coords }
+                Surfel { normal: s.normal(point), shadow_from: point, material, tex_coords }
             }
             ShapeKind::Plane => {
                 let p = &self.planes[hit.index as usize];
                 let material = self.materials[p.material.0 as usize];
                 let tex_coords = if textured(&material) { p.tex_coords(point) } else { none };
-                Surfel { normal: p.normal(), material, tex_coords }
+                Surfel { normal: p.normal(), shadow_from: point, material, tex_coords }
             }
             ShapeKind::Instance => {
                 let instance = &self.instances[hit.index as usize];
                 let material = self.materials[instance.material.0 as usize];
-                let s = instance.surface_at(&self.meshes[instance.mesh as usize], hit.part, point);
+                let (s, shadow_from) =
+                    instance.surface_at(&self.meshes[instance.mesh as usize], hit.part, point, direction);
                 let back = s.geometric_normal.dot(direction) > 0.0;
                 let normal = if back && !matches!(material.surface, Surface::Refractive { .. }) {
                     -s.shading_normal
                 } else {
                     s.shading_normal
                 };
-                Surfel { normal, material, tex_coords: s.tex_coords }
+                Surfel { normal, shadow_from, material, tex_coords: s.tex_coords }
             }
         }
     }

@@ -7,12 +7,13 @@
 
 import { encodeJpeg } from "../encode/jpeg.ts";
 import { encodePng } from "../encode/png.ts";
+import { PngStreamWriter } from "../png/png_stream_writer.ts";
+import { localBackend } from "../render/backend.ts";
 import {
   prepareForRender,
   Renderer,
   warmRenderer,
 } from "../render/renderer.ts";
-import { renderPngStream } from "../render/render_png_stream.ts";
 import { checkImageSize } from "../scene/check_image_size.ts";
 import { loadScene } from "../scene/load.ts";
 import type { RaypoolApi } from "./run.ts";
@@ -25,7 +26,7 @@ import type { RaypoolApi } from "./run.ts";
  * import { defaultApi } from "./api.ts";
  * import assert from "node:assert/strict";
  * const api = defaultApi();
- * assert.equal(typeof api.render, "function");
+ * assert.equal(typeof api.backend, "function");
  * await api.close?.();
  * ```
  */
@@ -52,14 +53,10 @@ export function defaultApi(): RaypoolApi {
       return scene;
     },
     checkImageSize,
-    render: (scene, options) =>
-      rendererFor(options.workers).render(scene, options),
+    backend: (workers) => localBackend(rendererFor(workers)),
     encodePng,
     encodeJpeg,
-    renderPngStream: (scene, sink, options) =>
-      renderPngStream(scene, sink, {
-        ...options,
-        renderer: rendererFor(options.workers),
-      }),
+    pngStream: (width, height, sink) =>
+      new PngStreamWriter(width, height, sink),
   };
 }

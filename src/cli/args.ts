@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { show } from "../_format.ts";
 import type { Region } from "../types.ts";
-import { InputError } from "./errors.ts";
+import { InputError } from "../_errors.ts";
 import {
   type FarmNodeCommand,
   type FarmOptions,
@@ -81,11 +81,6 @@ const OPTIONS = {
   version: { type: "boolean" },
 } as const;
 
-/** Caps beyond which a value is surely a typo; they also keep the numbers within u32. */
-const MAX_SIDE = 1_000_000;
-const MAX_WORKERS = 256; // the renderer's own limit
-const MAX_SAMPLES = 65_536;
-
 /**
  * Parses the arguments after `cli.ts`. `--help` and `--version` win over everything else that
  * parses; a render needs exactly one scene file.
@@ -152,20 +147,21 @@ export function parseCliArgs(args: readonly string[]): Command {
     quiet: values.quiet ?? false,
   };
   if (values.output !== undefined) command.output = values.output;
+  // Syntax only: the render plan checks every limit (and names the flag).
   if (values.width !== undefined) {
-    command.width = parseInteger("--width", values.width, 1, MAX_SIDE);
+    command.width = parseWhole("--width", values.width);
   }
   if (values.height !== undefined) {
-    command.height = parseInteger("--height", values.height, 1, MAX_SIDE);
+    command.height = parseWhole("--height", values.height);
   }
   if (values.workers !== undefined) {
-    command.workers = parseInteger("--workers", values.workers, 1, MAX_WORKERS);
+    command.workers = parseWhole("--workers", values.workers);
   }
   if (values.tile !== undefined) {
-    command.tileSize = parseInteger("--tile", values.tile, 1, MAX_SIDE);
+    command.tileSize = parseWhole("--tile", values.tile);
   }
   if (values.samples !== undefined) {
-    command.samples = parseSamples(values.samples);
+    command.samples = parseWhole("--samples", values.samples);
   }
   if (values.region !== undefined) command.region = parseRegion(values.region);
   if (values.quality !== undefined) {
@@ -262,33 +258,31 @@ export function parseInteger(
 }
 
 /**
- * Parses `--samples`: a perfect square (1, 4, 9, …), since samples are laid on an n×n grid.
+ * Parses a whole decimal number, sign allowed; no fractions, exponents or spaces. Its range is
+ * the render plan's to check.
  *
- * @throws {InputError} when it is not.
+ * @throws {InputError} naming `name` and the text when it is not one.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseSamples } from "./args.ts";
- * assert.equal(parseSamples("16"), 16);
+ * import { parseWhole } from "./args.ts";
+ * assert.equal(parseWhole("--width", "-5"), -5);
+ * assert.throws(() => parseWhole("--width", "1e3"), { message: '--width must be a whole number, got "1e3"' });
  * ```
  */
-export function parseSamples(text: string): number {
-  const samples = parseInteger("--samples", text, 1, MAX_SAMPLES);
-  const side = Math.round(Math.sqrt(samples));
-  if (side * side !== samples) {
-    throw new InputError(
-      `--samples must be a perfect square (1, 4, 9, 16, …), got ${samples}`,
-    );
+export function parseWhole(name: string, text: string): number {
+  if (!/^-?[0-9]+$/.test(text)) {
+    throw new InputError(`${name} must be a whole number, got ${show(text)}`);
   }
-  return samples;
+  return Number(text);
 }
 
 /**
- * Parses `--region x,y,w,h`. Whether it fits the image is checked later, once the image size
- * is known.
+ * Parses `--region x,y,w,h`: four whole numbers. Their ranges, and whether the region fits the
+ * image, are the render plan's to check.
  *
- * @throws {InputError} unless it is four whole numbers with a width and height of at least 1.
+ * @throws {InputError} unless it is four whole numbers.
  *
  * @example
  * ```ts
@@ -305,15 +299,9 @@ export function parseRegion(text: string): Region {
       `--region must be x,y,width,height, got ${show(text)}`,
     );
   }
-  const [x, y, width, height] = parts.map((part, i) => {
-    const label = ["x", "y", "width", "height"][i];
-    return parseInteger(
-      `--region ${label}`,
-      part.trim(),
-      i < 2 ? 0 : 1,
-      MAX_SIDE,
-    );
-  });
+  const [x, y, width, height] = parts.map((part, i) =>
+    parseWhole(`--region ${["x", "y", "width", "height"][i]}`, part.trim())
+  );
   return { x, y, width, height };
 }
 

@@ -8,7 +8,8 @@
  */
 
 import { basename, dirname, join } from "node:path";
-import { fileError } from "../_format.ts";
+import { fileError } from "../_errors.ts";
+import { throwIfAborted } from "../_abort.ts";
 
 /**
  * A fresh temporary path beside `path`: `.<name>.<random>.tmp` in the same folder (hidden, and
@@ -91,7 +92,7 @@ export async function writeAtomically<T>(
   options: AtomicWriteOptions = {},
 ): Promise<T> {
   const { signal } = options;
-  signal?.throwIfAborted();
+  throwIfAborted(signal, "writing the image");
   const temporary = temporaryPathFor(path);
   // Errors name the file the user asked for, not the temporary one beside it.
   const failed = (error: unknown) => fileError("write", path, error);
@@ -106,7 +107,7 @@ export async function writeAtomically<T>(
     try {
       result = await produce(async (data) => {
         for (let written = 0; written < data.length;) {
-          signal?.throwIfAborted();
+          throwIfAborted(signal, "writing the image");
           try {
             written += await file.write(data.subarray(written));
           } catch (error) {
@@ -121,7 +122,7 @@ export async function writeAtomically<T>(
     } finally {
       file.close();
     }
-    signal?.throwIfAborted();
+    throwIfAborted(signal, "writing the image");
     await Deno.rename(temporary, path).catch((error) => {
       throw failed(error);
     });

@@ -5,37 +5,71 @@
  * @module
  */
 
-import { FarmConnectError, parseFarmServer } from "../farm/connection.ts";
+import {
+  FarmConnectError,
+  type FarmConnectionOptions,
+  parseFarmServer,
+} from "../farm/connection.ts";
 import { type FarmNodeEvent, startFarmNode } from "../farm/node.ts";
-import { renderBandsOnFarm } from "../farm/submit.ts";
-import { PngStreamWriter } from "../png/png_stream_writer.ts";
-import { DEFAULT_TILE_SIZE, planBands } from "../render/plan.ts";
+import { farmBackend } from "../farm/submit.ts";
+import { optionOf } from "../render/plan.ts";
 import type { RenderCommand } from "./args.ts";
 import {
   FARM_CREDS_VARIABLE,
+  FARM_PASSWORD_VARIABLE,
+  FARM_TOKEN_VARIABLE,
+  FARM_USER_VARIABLE,
   type FarmNodeCommand,
   type FarmOptions,
 } from "./farm_args.ts";
-import { writeAtomically, writeFileAtomic } from "./atomic_write.ts";
-import { InputError, oneLineMessage } from "./errors.ts";
-import { checkInput, type RaypoolApi, type RunOptions } from "./run.ts";
+import { errorMessage as oneLineMessage, InputError } from "../_errors.ts";
+import {
+  checkInput,
+  planErrorMessage,
+  type RaypoolApi,
+  type RunOptions,
+  runPipeline,
+} from "./run.ts";
 import { formatDuration, formatRate } from "./format.ts";
-import { type RenderSummary, roundTimings } from "./summary.ts";
+import type { RenderSummary } from "./summary.ts";
+
+/** An environment variable's value when it may be read and is not empty. */
+function readVariable(name: string): string | undefined {
+  if (
+    Deno.permissions.querySync({ name: "env", variable: name }).state !==
+      "granted"
+  ) {
+    return undefined;
+  }
+  const value = Deno.env.get(name);
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/**
+ * The farm's secrets from the environment, never from the command line (which `deno task`
+ * echoes and `ps` shows): a token, or a user and password, and a credentials file.
+ */
+async function readSecrets(
+  credsOption: string | undefined,
+  flag: string,
+): Promise<Omit<FarmConnectionOptions, "server">> {
+  const credentials = await readCredentials(credsOption, flag);
+  const token = readVariable(FARM_TOKEN_VARIABLE);
+  const user = readVariable(FARM_USER_VARIABLE);
+  const password = readVariable(FARM_PASSWORD_VARIABLE);
+  return {
+    ...(credentials === undefined ? {} : { credentials }),
+    ...(token === undefined ? {} : { token }),
+    ...(user === undefined ? {} : { user, password: password ?? "" }),
+  };
+}
 
 /** The credentials file: the option, else the environment variable (when readable). */
 async function readCredentials(
   option: string | undefined,
   flag: string,
 ): Promise<Uint8Array | undefined> {
-  let path = option;
-  if (
-    path === undefined &&
-    Deno.permissions.querySync({ name: "env", variable: FARM_CREDS_VARIABLE })
-        .state === "granted"
-  ) {
-    const value = Deno.env.get(FARM_CREDS_VARIABLE);
-    if (value !== undefined && value !== "") path = value;
-  }
+  const path = option ?? readVariable(FARM_CREDS_VARIABLE);
   if (path === undefined) return undefined;
   try {
     return await Deno.readFile(path);
@@ -75,7 +109,10 @@ export function formatNodeEvent(event: FarmNodeEvent): string | undefined {
         event.workers === 1 ? "" : "s"
       }`;
     case "job":
-      return undefined;
+      // The render's id is a capability (it names the render's subjects): a prefix only.
+      return `job ${event.job} of render ${
+        event.renderId.slice(0, 6)
+      }…: ${event.pixels} pixels in ${formatDuration(event.ms)}`;
     case "failed":
       return `job ${event.job} of render ${event.renderId} failed: ${event.message}`;
     case "cancelled":
@@ -103,10 +140,10 @@ export async function runFarmNode(
   command: FarmNodeCommand,
   options: { signal: AbortSignal; log: (line: string) => void },
 ): Promise<void> {
-  const credentials = await readCredentials(command.creds, "--creds");
+  const secrets = await readSecrets(command.creds, "--creds");
   const node = await startFarmNode({
     server: command.server,
-    ...(credentials === undefined ? {} : { credentials }),
+    ...secrets,
     ...(command.workers === undefined ? {} : { workers: command.workers }),
     ...(command.name === undefined ? {} : { name: command.name }),
     signal: options.signal,
@@ -132,8 +169,11 @@ export async function runFarmNode(
  * ```
  */
 export interface FarmRenderSummary extends RenderSummary {
-  /** The farm: its server (without credentials), the jobs, and the nodes that took part. */
-  farm: { server: string; jobs: number; nodes: string[] };
+  /**
+   * The farm: its server (without credentials), the jobs, the nodes that took part, and the
+   * results refused (malformed, off the grid, unconfirmed failures).
+   */
+  farm: { server: string; jobs: number; nodes: string[]; ignored: number };
 }
 
 /**
@@ -144,7 +184,7 @@ export interface FarmRenderSummary extends RenderSummary {
  * import assert from "node:assert/strict";
  * import { describeFarm } from "./farm.ts";
  * assert.equal(
- *   describeFarm({ server: "nats://tok@h:4222", timeoutSeconds: 60 }),
+ *   describeFarm({ server: "nats://h:4222", timeoutSeconds: 60 }),
  *   "on the farm at nats://h:4222",
  * );
  * ```
@@ -163,7 +203,7 @@ export function describeFarm(farm: FarmOptions): string {
  * const line = formatFarmSummaryLine({
  *   output: "a.png", width: 1000, height: 1000, workers: 2, tiles: 16,
  *   timings: { loadMs: 1, renderMs: 500, encodeMs: 10, totalMs: 600 },
- *   farm: { server: "nats://h:4222", jobs: 16, nodes: ["a", "b"] },
+ *   farm: { server: "nats://h:4222", jobs: 16, nodes: ["a", "b"], ignored: 0 },
  * });
  * assert.equal(line, "Wrote a.png: 1000×1000 in 600ms (rendered in 500ms, 2.00 Mpx/s, 2 nodes of nats://h:4222)");
  * ```
@@ -175,7 +215,13 @@ export function formatFarmSummaryLine(summary: FarmRenderSummary): string {
     formatDuration(timings.totalMs)
   } (rendered in ${formatDuration(timings.renderMs)}, ${
     formatRate(width * height, timings.renderMs)
-  }, ${nodes} node${nodes === 1 ? "" : "s"} of ${farm.server})`;
+  }, ${nodes} node${nodes === 1 ? "" : "s"} of ${farm.server}${
+    farm.ignored === 0
+      ? ""
+      : `; ${farm.ignored} malformed, foreign or unconfirmed result${
+        farm.ignored === 1 ? "" : "s"
+      } ignored`
+  })`;
 }
 
 /**
@@ -192,110 +238,37 @@ export async function runFarmRender(
 ): Promise<FarmRenderSummary> {
   const farm = command.farm;
   if (farm === undefined) throw new TypeError("not a --farm render");
-  const { signal, onStart, onProgress } = options;
-  const startedAt = performance.now();
   if (command.workers !== undefined) {
     throw new InputError(
       "--workers does not apply to --farm renders: each node uses its own (farm-node --workers)",
     );
   }
-  const credentials = await readCredentials(farm.creds, "--farm-creds");
-  const {
-    output,
-    format,
-    scene,
-    loadedAt,
-    width,
-    height,
-    outputWidth,
-    outputHeight,
-    streaming,
-  } = await checkInput(command, api, options, undefined);
-  const region = command.region;
-  onStart?.({
-    scene: command.scene,
-    output,
-    width: outputWidth,
-    height: outputHeight,
-    workers: 0,
-  });
-  const farmOptions = {
+  const secrets = await readSecrets(farm.creds, "--farm-creds");
+  const input = await checkInput(command, api, options, undefined);
+  const backend = farmBackend({
     server: farm.server,
-    ...(credentials === undefined ? {} : { credentials }),
+    ...secrets,
     timeoutSeconds: farm.timeoutSeconds,
-    tileSize: command.tileSize,
-    width,
-    height,
-    samples: command.samples,
-    region,
-    signal,
-    onProgress,
-  };
-  const server = parseFarmServer(farm.server).display;
-
-  if (streaming) {
-    // The same bands as the local streaming path, so the compressed bytes are the same too.
-    const bandRows = planBands({
-      region: region ?? { x: 0, y: 0, width, height },
-      tileSize: command.tileSize ?? DEFAULT_TILE_SIZE,
-    })[0].height;
-    const result = await writeAtomically(output, async (write) => {
-      const png = new PngStreamWriter(outputWidth, outputHeight, write);
-      const result = await renderBandsOnFarm(scene, farmOptions, {
-        bandRows,
-        onBand: (_y, rgba) => png.writeRows(rgba),
-      }).catch((error) => {
-        throw asInputError(error);
-      });
-      await png.finish();
-      return result;
-    }, { signal });
-    const writtenAt = performance.now();
-    return {
-      output,
-      width: outputWidth,
-      height: outputHeight,
-      workers: result.nodes.length,
-      tiles: result.tiles,
-      timings: roundTimings({
-        loadMs: loadedAt - startedAt,
-        renderMs: result.renderMs,
-        encodeMs: writtenAt - loadedAt - result.renderMs,
-        totalMs: writtenAt - startedAt,
-      }),
-      farm: { server, jobs: result.jobs, nodes: result.nodes },
-    };
-  }
-
-  let image: Uint8Array = new Uint8Array(0);
-  const result = await renderBandsOnFarm(scene, farmOptions, {
-    onBand: (_y, rgba) => {
-      image = rgba;
-      return Promise.resolve();
-    },
-  }).catch((error) => {
-    throw asInputError(error);
   });
-  const renderedAt = performance.now();
-  const rendered = { width: outputWidth, height: outputHeight, data: image };
-  const bytes = format === "jpeg"
-    ? await api.encodeJpeg(rendered, command.quality)
-    : await api.encodePng(rendered);
-  const encodedAt = performance.now();
-  await writeFileAtomic(output, bytes, { signal });
-  const writtenAt = performance.now();
-  return {
-    output,
-    width: outputWidth,
-    height: outputHeight,
-    workers: result.nodes.length,
-    tiles: result.tiles,
-    timings: roundTimings({
-      loadMs: loadedAt - startedAt,
-      renderMs: renderedAt - loadedAt,
-      encodeMs: encodedAt - renderedAt,
-      totalMs: writtenAt - startedAt,
-    }),
-    farm: { server, jobs: result.jobs, nodes: result.nodes },
-  };
+  try {
+    const { summary, report } = await runPipeline(
+      input,
+      backend,
+      api,
+      command,
+      options,
+    );
+    if (report.by.kind !== "farm") throw new TypeError("not a farm report");
+    const { server, jobs, nodes, ignored } = report.by;
+    return { ...summary, farm: { server, jobs, nodes, ignored } };
+  } catch (error) {
+    // The user's setup, or an option the farm's server limits (--tile): exit 2.
+    if (error instanceof FarmConnectError) {
+      throw new InputError(error.message, { cause: error });
+    }
+    if (optionOf(error) !== undefined) {
+      throw new InputError(planErrorMessage(error), { cause: error });
+    }
+    throw error;
+  }
 }

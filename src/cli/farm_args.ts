@@ -8,10 +8,16 @@
 import { parseArgs } from "node:util";
 import { parseFarmServer } from "../farm/connection.ts";
 import { parseInteger } from "./args.ts";
-import { InputError, oneLineMessage } from "./errors.ts";
+import { errorMessage as oneLineMessage, InputError } from "../_errors.ts";
 
 /** The environment variable naming a NATS credentials file when `--farm-creds` is absent. */
 export const FARM_CREDS_VARIABLE = "RAYPOOL_FARM_CREDS";
+/** The environment variable holding the farm server's token. */
+export const FARM_TOKEN_VARIABLE = "RAYPOOL_FARM_TOKEN";
+/** The environment variable holding the NATS user (per-role users: submitter, node). */
+export const FARM_USER_VARIABLE = "RAYPOOL_FARM_USER";
+/** The environment variable holding that user's password. */
+export const FARM_PASSWORD_VARIABLE = "RAYPOOL_FARM_PASSWORD";
 
 /**
  * `cli.ts farm-node --server URL [--workers N] [--name NAME]`.
@@ -66,30 +72,33 @@ const NODE_OPTIONS = {
 } as const;
 
 /**
- * The `farm-node --help` text.
+ * The `farm-node --help` text; `command` is how the node was started (`raypool farm-node`
+ * when installed, `deno task farm-node` from a clone).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { farmNodeUsage } from "./farm_args.ts";
- * assert.ok(farmNodeUsage().includes("--server"));
+ * assert.ok(farmNodeUsage("raypool farm-node").startsWith("Usage: raypool farm-node --server"));
  * ```
  */
-export function farmNodeUsage(): string {
-  return `Usage: deno task farm-node --server nats://HOST:4222 [options]
+export function farmNodeUsage(command: string): string {
+  return `Usage: ${command} --server nats://HOST:4222 [options]
 
 Runs a render node: takes tile jobs from the farm's NATS JetStream server, renders them on
 this machine's cores and sends the pixels back. Ctrl-C or SIGTERM hands back what it holds
 and exits 0.
 
 Options:
-      --server URL    nats://HOST:PORT, nats://TOKEN@HOST:PORT, nats://USER:PASS@HOST:PORT,
-                      or tls://… for TLS
+      --server URL    nats://HOST:PORT, or tls://… for TLS
       --workers N     render workers (default: all cores, ${navigator.hardwareConcurrency} here)
       --name NAME     the node's name in results and errors (default: hostname-pid)
       --creds FILE    a NATS credentials file (default: $${FARM_CREDS_VARIABLE})
       --quiet         no log lines
   -h, --help          show this help
+
+Secrets come from the environment, never the command line: $${FARM_TOKEN_VARIABLE} (a token),
+or $${FARM_USER_VARIABLE} and $${FARM_PASSWORD_VARIABLE} (a user with node permissions).
 `;
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { InputError } from "./errors.ts";
+import { InputError } from "../_errors.ts";
 import { PNG_MAX_SIDE } from "../scene/limits.ts";
 
 /**

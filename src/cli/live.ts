@@ -10,7 +10,7 @@ import type { RenderedTile } from "../render/plan.ts";
 import { PreviewBroadcaster } from "../preview/broadcaster.ts";
 import { PreviewServer } from "../preview/server.ts";
 import type { RenderCommand } from "./args.ts";
-import { InputError, oneLineMessage } from "./errors.ts";
+import { errorMessage as oneLineMessage, InputError } from "../_errors.ts";
 import { type RaypoolApi, type RunOptions, runRender } from "./run.ts";
 import type { RenderSummary } from "./summary.ts";
 import { filesUsedBy, watchRenders } from "./watch.ts";
@@ -27,6 +27,11 @@ export interface LiveOptions extends RunOptions {
   onFailed?: (error: unknown) => void;
   /** Quiet time after a change before rendering again; default 150 ms. */
   debounceMs?: number;
+  /**
+   * How to grant listening on `host`, for the error when it is not granted; default
+   * `run deno with --allow-net=HOST`. The installed command says how to reinstall instead.
+   */
+  allowNetHint?: (host: string) => string;
 }
 
 /**
@@ -41,6 +46,7 @@ export interface LiveOptions extends RunOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { runLive } from "./live.ts";
+ * import type { RenderBackend } from "../render/backend.ts";
  * await Deno.mkdir("out", { recursive: true });
  * const folder = await Deno.makeTempDir({ dir: "out" });
  * const description = { width: 2, height: 2, fov: 90, elements: [], lights: [],
@@ -48,12 +54,16 @@ export interface LiveOptions extends RunOptions {
  * const api = { // a stand-in renderer that paints one white tile
  *   loadScene: () => Promise.resolve({ description, textures: new Map() }),
  *   checkImageSize: () => {},
- *   render: (_: unknown, o: { onTile?: (t: unknown) => void }) => {
- *     o.onTile?.({ x: 0, y: 0, width: 2, height: 2, pixels: new Uint8Array(16).fill(255) });
- *     return Promise.resolve({ width: 2, height: 2, data: new Uint8Array(16).fill(255) });
- *   },
+ *   backend: (): RenderBackend => ({
+ *     renderBands: async (plan, bands, sink) => {
+ *       plan.onTile?.({ x: 0, y: 0, width: 2, height: 2, pixels: new Uint8Array(16).fill(255) });
+ *       await sink(bands[0], new Uint8Array(16).fill(255));
+ *       return { tiles: 1, renderMs: 1, by: { kind: "workers", workers: 1 } };
+ *     },
+ *   }),
  *   encodePng: () => Promise.resolve(new Uint8Array([1])),
  *   encodeJpeg: () => Promise.resolve(new Uint8Array([2])),
+ *   pngStream: () => ({ writeRows: () => Promise.resolve(), finish: () => Promise.resolve() }),
  * };
  * const stop = new AbortController();
  * let url = "";
@@ -75,7 +85,8 @@ export async function runLive(
   const broadcaster = command.preview === undefined
     ? undefined
     : new PreviewBroadcaster();
-  const server = broadcaster && startServer(command, broadcaster);
+  const server = broadcaster &&
+    startServer(command, broadcaster, options.allowNetHint);
   if (server !== undefined) options.onListening?.(server.url);
   let written = false;
 
@@ -158,6 +169,7 @@ export async function runLive(
 function startServer(
   command: RenderCommand,
   broadcaster: PreviewBroadcaster,
+  allowNetHint = (host: string) => `run deno with --allow-net=${host}`,
 ): PreviewServer {
   const hostname = command.host ?? "127.0.0.1";
   try {
@@ -169,7 +181,9 @@ function startServer(
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) {
       throw new InputError(
-        `--preview: no permission to listen on ${hostname} (run deno with --allow-net=${hostname})`,
+        `--preview: no permission to listen on ${hostname} (${
+          allowNetHint(hostname)
+        })`,
         { cause: error },
       );
     }

@@ -6,8 +6,7 @@
  */
 
 import { basename, dirname, extname, join } from "node:path";
-import { errorMessage } from "../_format.ts";
-import { InputError } from "./errors.ts";
+import { errorMessage, InputError } from "../_errors.ts";
 
 /** The encodings the CLI writes. */
 export type ImageFormat = "png" | "jpeg";

@@ -6,22 +6,23 @@
  * @module
  */
 
-import { abortable } from "../_format.ts";
+import { abortable, abortError } from "../_abort.ts";
+import type { ByteSink } from "../png/png_stream_writer.ts";
+import type { BackendReport, RenderBackend } from "../render/backend.ts";
 import {
+  checkWorkers,
   defaultWorkers,
+  optionOf,
+  planBands,
   planRender,
   type RenderedTile,
-  type RenderOptions,
+  type RenderPlan,
   type RenderProgress,
 } from "../render/plan.ts";
-import type {
-  RenderPngStreamOptions,
-  RenderPngStreamResult,
-} from "../render/render_png_stream.ts";
 import type { RenderedImage, Scene } from "../types.ts";
 import type { RenderCommand } from "./args.ts";
 import { writeAtomically, writeFileAtomic } from "./atomic_write.ts";
-import { InputError, oneLineMessage } from "./errors.ts";
+import { errorMessage as oneLineMessage, InputError } from "../_errors.ts";
 import {
   checkJpegSize,
   checkPngSize,
@@ -29,8 +30,19 @@ import {
   streamsPng,
 } from "./limits.ts";
 import { checkOutputPath, defaultOutputPath, imageFormatOf } from "./output.ts";
-import type { RenderSummary } from "./summary.ts";
+import type { RenderSummary, Timings } from "./summary.ts";
 import { roundTimings } from "./summary.ts";
+
+/** How long an aborted run waits for its backend to clean up before it gives up on it. */
+const BACKEND_SETTLE_MS = 2_000;
+
+/** A PNG written band by band: the streaming encoder's part the CLI uses. */
+export interface PngRowWriter {
+  /** Filters and compresses the next rows (whole rows of RGBA8). */
+  writeRows(rgba: Uint8Array): Promise<void>;
+  /** Writes the end of the file once every row is in. */
+  finish(): Promise<void>;
+}
 
 /** The part of raypool's API a CLI render uses (`defaultApi` in `api.ts`); tests pass stand-ins. */
 export interface RaypoolApi {
@@ -42,18 +54,14 @@ export interface RaypoolApi {
   loadScene(path: string, options?: { signal?: AbortSignal }): Promise<Scene>;
   /** Throws a `RangeError` when a `width × height` image cannot be allocated. */
   checkImageSize(width: number, height: number): void;
-  /** Renders a scene. */
-  render(scene: Scene, options: RenderOptions): Promise<RenderedImage>;
+  /** This machine's workers as a render backend. */
+  backend(workers: number): RenderBackend;
   /** Encodes a PNG. */
   encodePng(image: RenderedImage): Promise<Uint8Array>;
   /** Encodes a JPEG. */
   encodeJpeg(image: RenderedImage, quality?: number): Promise<Uint8Array>;
-  /** Renders straight to PNG bytes, band by band; needed for PNGs past the threshold. */
-  renderPngStream?(
-    scene: Scene,
-    sink: (bytes: Uint8Array) => Promise<void>,
-    options: RenderPngStreamOptions,
-  ): Promise<RenderPngStreamResult>;
+  /** A PNG encoder taking rows as they come, for PNGs past the streaming threshold. */
+  pngStream(width: number, height: number, sink: ByteSink): PngRowWriter;
 }
 
 /** What the render is about to do, told once its input has been checked. */
@@ -90,7 +98,7 @@ export interface RunOptions {
 }
 
 /**
- * Runs a parsed render command with `api`, and returns its summary.
+ * Runs a parsed render command with `api` on this machine's workers, and returns its summary.
  *
  * @throws {InputError} for bad input: output path, scene file, textures, sizes, region.
  * @throws the renderer's, encoder's or file system's error for a failure after that, or the
@@ -100,17 +108,23 @@ export interface RunOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { runRender } from "./run.ts";
+ * import type { RenderBackend } from "../render/backend.ts";
  * await Deno.mkdir("out", { recursive: true });
  * const folder = await Deno.makeTempDir({ dir: "out" });
  * const scene = { width: 4, height: 2, fov: 90, elements: [], lights: [],
  *   shadow_bias: 1e-13, max_recursion_depth: 10 };
- * const api = { // a stand-in renderer that paints everything black
+ * const api = { // a stand-in backend that paints everything black
  *   loadScene: () => Promise.resolve({ description: scene, textures: new Map() }),
  *   checkImageSize: () => {},
- *   render: (_: unknown, o: { width?: number; height?: number }) =>
- *     Promise.resolve({ width: o.width!, height: o.height!, data: new Uint8Array(o.width! * o.height! * 4) }),
+ *   backend: (): RenderBackend => ({
+ *     renderBands: async (_plan, bands, sink) => {
+ *       for (const band of bands) await sink(band, new Uint8Array(band.width * band.height * 4));
+ *       return { tiles: 1, renderMs: 1, by: { kind: "workers", workers: 1 } };
+ *     },
+ *   }),
  *   encodePng: () => Promise.resolve(new Uint8Array([1, 2, 3])),
  *   encodeJpeg: () => Promise.resolve(new Uint8Array([4, 5, 6])),
+ *   pngStream: () => ({ writeRows: () => Promise.resolve(), finish: () => Promise.resolve() }),
  * };
  * const summary = await runRender(
  *   { kind: "render", scene: "scene.json", output: `${folder}/a.png`, workers: 1, json: false, quiet: true },
@@ -128,111 +142,124 @@ export async function runRender(
 ): Promise<RenderSummary> {
   const workers = command.workers ?? defaultWorkers();
   try {
-    return await runWith(command, api, options, workers);
+    const input = await checkInput(command, api, options, workers);
+    const { summary } = await runPipeline(
+      input,
+      api.backend(workers),
+      api,
+      command,
+      options,
+    );
+    return summary;
   } finally {
     await api.close?.();
   }
 }
 
-async function runWith(
-  command: RenderCommand,
+/**
+ * The one render pipeline, for any backend: render the plan (in bands when the PNG streams),
+ * encode, write atomically, and time it all. Tells `onStart` first.
+ *
+ * @throws the backend's, encoder's or file system's error, or the signal's reason.
+ */
+export async function runPipeline(
+  input: CheckedInput,
+  backend: RenderBackend,
   api: RaypoolApi,
+  command: RenderCommand,
   options: RunOptions,
-  workers: number,
-): Promise<RenderSummary> {
-  const { signal, onStart, onProgress } = options;
-  const startedAt = performance.now();
-  const {
-    output,
-    format,
-    scene,
-    loadedAt,
-    renderOptions,
-    outputWidth,
-    outputHeight,
-    streaming,
-  } = await checkInput(command, api, options, workers);
+): Promise<{ summary: RenderSummary; report: BackendReport }> {
+  const { signal, onStart } = options;
+  const { output, format, plan, startedAt, loadedAt, streaming } = input;
+  const { width, height } = plan.region;
+  const workers = (report?: BackendReport) =>
+    report === undefined
+      ? plan.workers
+      : report.by.kind === "workers"
+      ? report.by.workers
+      : report.by.nodes.length;
   onStart?.({
     scene: command.scene,
     output,
-    width: outputWidth,
-    height: outputHeight,
-    workers,
+    width,
+    height,
+    workers: command.farm === undefined ? plan.workers : 0,
   });
-
+  let report: BackendReport;
+  let timings: Timings;
   if (streaming) {
-    if (api.renderPngStream === undefined) {
-      throw new TypeError(
-        `the API given cannot stream PNGs, needed for ${outputWidth}×${outputHeight}`,
-      );
-    }
-    // Not raced against the signal like the steps below: the temporary file must be gone
-    // before this returns, and the stream stops by itself at once when the signal aborts.
-    const result = await writeAtomically(
-      output,
-      (write) =>
-        api.renderPngStream!(scene, write, {
-          ...renderOptions,
-          onProgress,
-          ...(options.pngBandRows === undefined
-            ? {}
-            : { bandRows: options.pngBandRows }),
-        }),
-      { signal },
+    const bands = planBands(
+      plan,
+      options.pngBandRows,
     );
+    // The write is not raced against the signal like the steps below: the temporary file
+    // must be gone before this returns, and the backend stops by itself when it aborts.
+    report = await writeAtomically(output, async (write) => {
+      const png = api.pngStream(width, height, write);
+      const report = await backend.renderBands(
+        plan,
+        bands,
+        (_band, rgba) => png.writeRows(rgba),
+      );
+      await abortable(png.finish(), signal);
+      return report;
+    }, { signal });
     const writtenAt = performance.now();
-    return {
-      output,
-      width: result.width,
-      height: result.height,
-      workers,
-      tiles: result.tiles,
-      timings: roundTimings({
-        loadMs: loadedAt - startedAt,
-        renderMs: result.renderMs,
-        // Compression overlaps rendering; this is what was left once the last band rendered.
-        encodeMs: writtenAt - loadedAt - result.renderMs,
-        totalMs: writtenAt - startedAt,
-      }),
+    timings = {
+      loadMs: loadedAt - startedAt,
+      renderMs: report.renderMs,
+      // Compression overlaps rendering; this is what was left once the last band rendered.
+      encodeMs: writtenAt - loadedAt - report.renderMs,
+      totalMs: writtenAt - startedAt,
     };
-  }
-
-  let tiles = 0;
-  const image = await abortable(
-    api.render(scene, {
-      ...renderOptions,
-      onProgress: (progress) => {
-        tiles = progress.tilesTotal;
-        onProgress?.(progress);
+  } else {
+    let image: RenderedImage | undefined;
+    const rendering = backend.renderBands(
+      plan,
+      [plan.region],
+      (_band, data) => {
+        image = { width, height, data };
+        return Promise.resolve();
       },
-    }),
-    signal,
-  );
-  const renderedAt = performance.now();
-
-  const bytes = await abortable(
-    format === "jpeg"
-      ? api.encodeJpeg(image, command.quality)
-      : api.encodePng(image),
-    signal,
-  );
-  const encodedAt = performance.now();
-
-  await writeFileAtomic(output, bytes, { signal });
-  const writtenAt = performance.now();
-
-  return {
-    output,
-    width: image.width,
-    height: image.height,
-    workers,
-    tiles,
-    timings: roundTimings({
+    );
+    try {
+      report = await abortable(rendering, signal);
+    } catch (error) {
+      // A backend stops by itself when the signal aborts, cleaning up after itself (the farm
+      // withdraws its jobs): that is waited for, briefly, in case one ignores the signal.
+      await Promise.race([
+        rendering.catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, BACKEND_SETTLE_MS)),
+      ]);
+      throw error;
+    }
+    const renderedAt = performance.now();
+    const bytes = await abortable(
+      format === "jpeg"
+        ? api.encodeJpeg(image!, command.quality)
+        : api.encodePng(image!),
+      signal,
+    );
+    const encodedAt = performance.now();
+    await writeFileAtomic(output, bytes, { signal });
+    const writtenAt = performance.now();
+    timings = {
       loadMs: loadedAt - startedAt,
       renderMs: renderedAt - loadedAt,
       encodeMs: encodedAt - renderedAt,
       totalMs: writtenAt - startedAt,
-    }),
+    };
+  }
+  return {
+    summary: {
+      output,
+      width,
+      height,
+      workers: workers(report),
+      tiles: report.tiles,
+      timings: roundTimings(timings),
+    },
+    report,
   };
 }
 
@@ -242,20 +269,12 @@ export interface CheckedInput {
   output: string;
   /** Its format. */
   format: "png" | "jpeg";
-  /** The loaded scene. */
-  scene: Scene;
-  /** When the scene had loaded (`performance.now()`). */
+  /** The render plan: the loaded scene and every option, checked. */
+  plan: RenderPlan;
+  /** When the run started (`performance.now()`). */
+  startedAt: number;
+  /** When the scene had loaded. */
   loadedAt: number;
-  /** The render's options, sizes resolved, as the plan checked them. */
-  renderOptions: RenderOptions;
-  /** Width of the full image. */
-  width: number;
-  /** Height of the full image. */
-  height: number;
-  /** Width of the image written (the region's, with `--region`). */
-  outputWidth: number;
-  /** Height of the image written. */
-  outputHeight: number;
   /** Whether the PNG goes band by band through the streaming writer. */
   streaming: boolean;
 }
@@ -273,6 +292,7 @@ export async function checkInput(
   options: RunOptions,
   workers: number | undefined,
 ): Promise<CheckedInput> {
+  const startedAt = performance.now();
   const { signal } = options;
   const output = command.output ?? defaultOutputPath(command.scene);
   // The path first: `-o somefolder` is a folder, which says more than its lack of extension.
@@ -283,12 +303,20 @@ export async function checkInput(
       `--quality applies to JPEG output only, and ${output} is a PNG`,
     );
   }
-  // The workers start and the core compiles while the scene is read and decoded.
-  if (workers !== undefined) api.warm?.(workers);
+  // The workers start and the core compiles while the scene is read and decoded (once the
+  // plan's rule has passed their number).
+  if (workers !== undefined) {
+    try {
+      checkWorkers(workers);
+    } catch (error) {
+      throw new InputError(planErrorMessage(error), { cause: error });
+    }
+    api.warm?.(workers);
+  }
 
   const scene = await abortable(
     api.loadScene(command.scene, { signal }).catch((error) => {
-      if (signal?.aborted) throw signal.reason;
+      if (signal?.aborted) throw abortError(signal);
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,
       });
@@ -297,51 +325,34 @@ export async function checkInput(
   );
   const loadedAt = performance.now();
 
-  const renderOptions: RenderOptions = {
-    ...(workers === undefined ? {} : { workers }),
-    tileSize: command.tileSize,
-    width: command.width,
-    height: command.height,
-    samples: command.samples,
-    region: command.region,
-    signal,
-    ...(options.onTile === undefined ? {} : { onTile: options.onTile }),
-  };
   // The render plan owns every rule about options; what it refuses is the user's input.
-  let plan;
+  let plan: RenderPlan;
   try {
-    api.checkImageSize(
-      command.width ?? scene.description.width,
-      command.height ?? scene.description.height,
-    );
-    plan = planRender(scene, renderOptions, workers ?? 1);
+    plan = planRender(scene, {
+      ...(workers === undefined ? {} : { workers }),
+      tileSize: command.tileSize,
+      width: command.width,
+      height: command.height,
+      samples: command.samples,
+      region: command.region,
+      signal,
+      onProgress: options.onProgress,
+      onTile: options.onTile,
+    }, workers ?? 1);
+    api.checkImageSize(plan.view.width, plan.view.height);
   } catch (error) {
     throw new InputError(planErrorMessage(error), { cause: error });
   }
-  const { width, height } = plan.view;
-  Object.assign(renderOptions, { width, height });
-  const outputWidth = plan.region.width;
-  const outputHeight = plan.region.height;
-  if (format === "jpeg") checkJpegSize(outputWidth, outputHeight);
-  else checkPngSize(outputWidth, outputHeight);
+  const { width, height } = plan.region;
+  if (format === "jpeg") checkJpegSize(width, height);
+  else checkPngSize(width, height);
   const streaming = format === "png" &&
     streamsPng(
-      outputWidth,
-      outputHeight,
+      width,
+      height,
       options.pngStreamThresholdBytes ?? PNG_STREAM_THRESHOLD_BYTES,
     );
-  return {
-    output,
-    format,
-    scene,
-    loadedAt,
-    renderOptions,
-    width,
-    height,
-    outputWidth,
-    outputHeight,
-    streaming,
-  };
+  return { output, format, plan, startedAt, loadedAt, streaming };
 }
 
 /** The scene module's errors start with a JSON path or name the file; say which file. */
@@ -350,16 +361,39 @@ function sceneErrorMessage(scenePath: string, error: unknown): string {
   return message.includes(scenePath) ? message : `${scenePath}: ${message}`;
 }
 
-/** Options are named as the flags that set them. */
-function planErrorMessage(error: unknown): string {
+/** The flag that sets each option the plan checks. */
+const FLAGS: Record<string, string> = {
+  tileSize: "--tile",
+  width: "--width",
+  height: "--height",
+  samples: "--samples",
+  workers: "--workers",
+  region: "--region",
+  "region.x": "--region x",
+  "region.y": "--region y",
+  "region.width": "--region width",
+  "region.height": "--region height",
+};
+
+/**
+ * A plan error names its option (its `option` field); the CLI names the flag instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { planErrorMessage } from "./run.ts";
+ * import { optionError } from "../render/plan.ts";
+ * assert.equal(
+ *   planErrorMessage(optionError(RangeError, "tileSize", "must be a positive integer, got 0")),
+ *   "--tile must be a positive integer, got 0",
+ * );
+ * ```
+ */
+export function planErrorMessage(error: unknown): string {
   const message = oneLineMessage(error);
-  const flags: [RegExp, string][] = [
-    [/^tileSize\b/, "--tile"],
-    [/^region(\.\w+)?\b/, "--region"],
-    [/^(width|height|samples|workers)\b/, "--$1"],
-  ];
-  for (const [pattern, flag] of flags) {
-    if (pattern.test(message)) return message.replace(pattern, flag);
-  }
-  return message;
+  const option = optionOf(error);
+  const flag = option === undefined ? undefined : FLAGS[option];
+  return flag !== undefined && message.startsWith(`${option} `)
+    ? `${flag}${message.slice(option!.length)}`
+    : message;
 }

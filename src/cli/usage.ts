@@ -46,8 +46,9 @@ Options:
                       the render until Ctrl-C
       --host H        the address the preview listens on (default: 127.0.0.1)
       --watch         render again whenever the scene or a file it uses changes
-      --farm URL      render on a NATS render farm (nats://[TOKEN@|USER:PASS@]HOST:4222,
-                      tls://…) instead of here; see ${farmNode} --help
+      --farm URL      render on a NATS render farm (nats://HOST:4222, tls://…) instead
+                      of here; its secret from $RAYPOOL_FARM_TOKEN, or
+                      $RAYPOOL_FARM_USER and $RAYPOOL_FARM_PASSWORD; see ${farmNode} --help
       --farm-timeout S
                       fail when no farm node takes a job for S seconds (default 60)
       --farm-creds FILE

@@ -1,12 +1,15 @@
 /**
  * Putting a farm render's pieces back together, band by band: pieces arrive in any order and
  * possibly more than once; each band of rows is handed on, in order, as soon as it is whole,
- * and then forgotten, so memory holds only the bands still waiting for pieces.
+ * and then forgotten, so memory holds only the bands still waiting for pieces. A piece is
+ * taken only when it is one of its job's tiles on the render plan's grid (`splitTiles`), so
+ * every pixel is written exactly once; anything else is refused, whoever sent it.
  *
  * @module
  */
 
 import { crc32 } from "../png/checksums.ts";
+import { splitTiles } from "../render/plan.ts";
 import type { Region } from "../types.ts";
 import type { PieceResult } from "./protocol.ts";
 
@@ -30,7 +33,7 @@ export class FaultyNodeError extends Error {
 }
 
 /**
- * A job's rectangle as far as the assembler cares.
+ * A job as far as the assembler cares: its rectangle, whole tiles of the plan's grid.
  *
  * @example
  * ```ts
@@ -44,9 +47,11 @@ export interface AssemblyJob {
 }
 
 interface JobState {
-  covered: number;
-  /** Piece key → CRC-32 and node of its first arrival. */
-  pieces: Map<string, { crc: number; node: string }>;
+  /** Tile key → its index in the job's tiles. */
+  tiles: Map<string, number>;
+  /** Per tile: CRC-32 and node of its first arrival, or undefined while it is missing. */
+  arrived: ({ crc: number; node: string } | undefined)[];
+  missing: number;
 }
 
 interface BandState {
@@ -57,7 +62,8 @@ interface BandState {
 /** What {@linkcode BandAssembler.add} did with a piece. */
 export type AddOutcome =
   | { kind: "new"; pixels: number; jobDone: boolean }
-  | { kind: "duplicate" };
+  | { kind: "duplicate" }
+  | { kind: "refused"; reason: string };
 
 /**
  * Collects pieces into bands of `bandRows` rows of `region`, and calls `onBand` with each
@@ -69,18 +75,18 @@ export type AddOutcome =
  * import { BandAssembler } from "./assembly.ts";
  * const region = { x: 0, y: 0, width: 2, height: 2 };
  * const bands: number[][] = [];
- * const assembler = new BandAssembler(region, 1, [{ rect: region }], (_y, rgba) => {
+ * const assembler = new BandAssembler(region, 1, [{ rect: region }], 2, (_y, rgba) => {
  *   bands.push([...rgba]);
  *   return Promise.resolve();
  * });
- * assembler.add({ kind: "piece", renderId: "r", job: 0, node: "n",
- *   rect: { x: 0, y: 1, width: 2, height: 1 }, pixels: new Uint8Array(8).fill(2) });
+ * const piece = { kind: "piece" as const, renderId: "r", job: 0, node: "n",
+ *   rect: region, pixels: new Uint8Array(16).fill(1) };
+ * // Not a tile of the grid: refused, whoever sent it.
+ * const half = { ...piece, rect: { x: 0, y: 0, width: 2, height: 1 }, pixels: new Uint8Array(8) };
+ * assert.equal(assembler.add(half).kind, "refused");
+ * assert.equal(assembler.add(piece).kind, "new");
  * await assembler.flush();
- * assert.equal(bands.length, 0); // band 0 is still missing
- * assembler.add({ kind: "piece", renderId: "r", job: 0, node: "n",
- *   rect: { x: 0, y: 0, width: 2, height: 1 }, pixels: new Uint8Array(8).fill(1) });
- * await assembler.flush();
- * assert.deepEqual(bands, [[1, 1, 1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2]]);
+ * assert.deepEqual(bands, [[1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1]]);
  * assert.ok(assembler.done);
  * ```
  */
@@ -88,6 +94,7 @@ export class BandAssembler {
   readonly #region: Region;
   readonly #bandRows: number;
   readonly #jobs: readonly AssemblyJob[];
+  readonly #tileSize: number;
   readonly #onBand: (y: number, rgba: Uint8Array) => Promise<void>;
   readonly #jobStates = new Map<number, JobState>();
   readonly #bands = new Map<number, BandState>();
@@ -98,17 +105,20 @@ export class BandAssembler {
    * @param region the rectangle of the full image being assembled
    * @param bandRows rows per band (the last may be shorter)
    * @param jobs every job of the render, by index
+   * @param tileSize the plan's tile edge: the grid pieces must be on
    * @param onBand receives each band's top row (in full-image coordinates) and its RGBA
    */
   constructor(
     region: Region,
     bandRows: number,
     jobs: readonly AssemblyJob[],
+    tileSize: number,
     onBand: (y: number, rgba: Uint8Array) => Promise<void>,
   ) {
     this.#region = region;
     this.#bandRows = bandRows;
     this.#jobs = jobs;
+    this.#tileSize = tileSize;
     this.#onBand = onBand;
     this.#bandCount = Math.ceil(region.height / bandRows);
   }
@@ -129,33 +139,48 @@ export class BandAssembler {
   }
 
   /**
-   * Adds a piece. A piece seen before is compared with the first one by CRC-32.
+   * Adds a piece: one of its job's tiles, not seen before. A tile seen before is compared
+   * with its first arrival by CRC-32; anything but a tile of the job is refused.
    *
-   * @throws {RangeError} for a piece of an unknown job or outside its job.
-   * @throws {FaultyNodeError} for a duplicate with different pixels.
+   * @throws {FaultyNodeError} for a repeated tile with different pixels.
    */
   add(piece: PieceResult): AddOutcome {
     const job = this.#jobs[piece.job];
     const { rect } = piece;
-    if (
-      job === undefined || rect.x < job.rect.x || rect.y < job.rect.y ||
-      rect.x + rect.width > job.rect.x + job.rect.width ||
-      rect.y + rect.height > job.rect.y + job.rect.height
-    ) {
-      throw new RangeError(
-        `node ${piece.node} sent piece ${
-          describeRect(rect)
-        } outside job ${piece.job}`,
-      );
+    const key = `${rect.x},${rect.y},${rect.width},${rect.height}`;
+    if (job === undefined) {
+      return {
+        kind: "refused",
+        reason:
+          `node ${piece.node} sent a piece of job ${piece.job}, which this render has not`,
+      };
     }
     let state = this.#jobStates.get(piece.job);
     if (state === undefined) {
-      state = { covered: 0, pieces: new Map() };
+      const tiles = new Map(
+        splitTiles(job.rect, this.#tileSize).map((
+          t,
+          i,
+        ) => [`${t.x},${t.y},${t.width},${t.height}`, i]),
+      );
+      state = {
+        tiles,
+        arrived: new Array(tiles.size).fill(undefined),
+        missing: tiles.size,
+      };
       this.#jobStates.set(piece.job, state);
     }
-    const key = `${rect.x},${rect.y},${rect.width},${rect.height}`;
+    const index = state.tiles.get(key);
+    if (index === undefined) {
+      return {
+        kind: "refused",
+        reason: `node ${piece.node} sent piece ${
+          describeRect(rect)
+        }, not a tile of job ${piece.job}`,
+      };
+    }
     const crc = crc32(piece.pixels);
-    const first = state.pieces.get(key);
+    const first = state.arrived[index];
     if (first !== undefined) {
       if (first.crc !== crc) {
         throw new FaultyNodeError(
@@ -166,14 +191,20 @@ export class BandAssembler {
       }
       return { kind: "duplicate" };
     }
-    state.pieces.set(key, { crc, node: piece.node });
-    state.covered += rect.width * rect.height;
+    state.arrived[index] = { crc, node: piece.node };
+    state.missing--;
     this.#place(piece);
     return {
       kind: "new",
       pixels: rect.width * rect.height,
-      jobDone: state.covered >= job.rect.width * job.rect.height,
+      jobDone: state.missing === 0,
     };
+  }
+
+  /** Whether every tile of job `job` has arrived. */
+  jobDone(job: number): boolean {
+    const state = this.#jobStates.get(job);
+    return state !== undefined && state.missing === 0;
   }
 
   /** Hands on, in order, every band that is whole. */

@@ -14,7 +14,7 @@ import {
   RESULTS_STREAM,
   SCENE_BUCKET,
 } from "./protocol.ts";
-import { errorMessage } from "../_format.ts";
+import { errorMessage } from "../_errors.ts";
 
 /**
  * Options to reach a farm server.
@@ -22,54 +22,53 @@ import { errorMessage } from "../_format.ts";
  * @example
  * ```ts
  * import type { FarmConnectionOptions } from "./connection.ts";
- * const options: FarmConnectionOptions = { server: "nats://s3cret@farm.example:4222" };
+ * const options: FarmConnectionOptions = { server: "nats://farm.example:4222", token: "s3cret" };
  * ```
  */
 export interface FarmConnectionOptions {
   /**
-   * The server: `nats://HOST:PORT`, with a token (`nats://TOKEN@HOST:PORT`) or a user and
-   * password (`nats://USER:PASSWORD@HOST:PORT`) when it asks for one; `tls://` for TLS.
+   * The server: `nats://HOST:PORT`, or `tls://HOST:PORT` for TLS. Secrets do not go in it:
+   * a URL is a command-line argument, which `deno task` echoes and `ps` shows.
    */
   server: string;
   /** The contents of a NATS credentials file (`.creds`: a user JWT and its NKey seed). */
   credentials?: Uint8Array;
+  /** A token, when the server asks for one. */
+  token?: string;
+  /** A user (with `password`), when the server has users. */
+  user?: string;
+  /** The user's password. */
+  password?: string;
 }
 
 /**
- * A server URL taken apart: what to connect to, how to authenticate, and how to name it in
- * messages (never with its secrets).
+ * A server URL taken apart: what to connect to, and how to name it in messages.
  */
 export interface FarmServer {
   /** `host:port` for the client. */
   address: string;
-  /** The URL without credentials, for messages. */
+  /** The URL, for messages. */
   display: string;
   /** Whether TLS is required. */
   tls: boolean;
-  /** A token, when the URL has a user part without a password. */
-  token?: string;
-  /** A user, when the URL has a password too. */
-  user?: string;
-  /** The password. */
-  pass?: string;
 }
 
 /**
  * Parses a farm server URL.
  *
- * @throws {TypeError} quoting (without its secrets) a URL that is not `nats://` or `tls://`
- * with a host.
+ * @throws {TypeError} for a URL that is not `nats://` or `tls://` with a host, or that holds
+ * a secret (quoted without it): secrets come from options, files or the environment.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseFarmServer } from "./connection.ts";
- * const server = parseFarmServer("nats://alice:pw@127.0.0.1:4333");
- * assert.deepEqual(server, {
- *   address: "127.0.0.1:4333", display: "nats://127.0.0.1:4333", tls: false, user: "alice", pass: "pw",
+ * assert.deepEqual(parseFarmServer("nats://127.0.0.1:4333"), {
+ *   address: "127.0.0.1:4333", display: "nats://127.0.0.1:4333", tls: false,
  * });
- * assert.equal(parseFarmServer("tls://t0k@farm").display, "tls://farm:4222");
+ * assert.equal(parseFarmServer("tls://farm").display, "tls://farm:4222");
  * assert.throws(() => parseFarmServer("http://farm"), TypeError);
+ * assert.throws(() => parseFarmServer("nats://s3cret@farm"), { message: /not in the URL/ });
  * ```
  */
 export function parseFarmServer(url: string): FarmServer {
@@ -93,18 +92,13 @@ export function parseFarmServer(url: string): FarmServer {
     throw new TypeError("farm server URL has no host");
   }
   const address = `${parsed.hostname}:${parsed.port || "4222"}`;
-  const server: FarmServer = {
-    address,
-    display: `${scheme}://${address}`,
-    tls: scheme === "tls",
-  };
-  const user = decodeURIComponent(parsed.username);
-  const pass = decodeURIComponent(parsed.password);
-  if (user !== "" && pass !== "") {
-    server.user = user;
-    server.pass = pass;
-  } else if (user !== "") server.token = user;
-  return server;
+  if (parsed.username !== "" || parsed.password !== "") {
+    throw new TypeError(
+      `the farm's token or password goes in $RAYPOOL_FARM_TOKEN (or $RAYPOOL_FARM_USER and ` +
+        `$RAYPOOL_FARM_PASSWORD), not in the URL, which command lines echo: use ${scheme}://${address}`,
+    );
+  }
+  return { address, display: `${scheme}://${address}`, tls: scheme === "tls" };
 }
 
 /** The NATS client packages, by full specifier so the module works without our import map. */
@@ -211,10 +205,7 @@ export async function connectFarm(
       waitOnFirstConnect: false,
       timeout: 5_000,
       ...(server.tls ? { tls: {} } : {}),
-      ...(server.token === undefined ? {} : { token: server.token }),
-      ...(server.user === undefined
-        ? {}
-        : { user: server.user, pass: server.pass }),
+      ...secrets(options),
       ...(options.credentials === undefined ? {} : {
         authenticator: transport.credsAuthenticator(options.credentials),
       }),
@@ -243,6 +234,17 @@ export async function connectFarm(
       { cause: error },
     );
   }
+}
+
+/** The token, or user and password, to connect with. */
+function secrets(
+  options: FarmConnectionOptions,
+): { token?: string; user?: string; pass?: string } {
+  if (options.user !== undefined) {
+    return { user: options.user, pass: options.password ?? "" };
+  }
+  if (options.token !== undefined) return { token: options.token };
+  return {};
 }
 
 async function ensureStreams(nats: Nats, jsm: JetStreamManager) {

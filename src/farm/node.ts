@@ -5,9 +5,13 @@
  * @module
  */
 
-import { Renderer } from "../render/renderer.ts";
-import type { Scene } from "../types.ts";
-import { errorMessage } from "../_format.ts";
+import {
+  planPacked,
+  type RenderOptions,
+  type RenderPlan,
+} from "../render/plan.ts";
+import { Renderer, renderPlanned } from "../render/renderer.ts";
+import { errorMessage } from "../_errors.ts";
 import {
   connectFarm,
   type FarmConnection,
@@ -22,10 +26,15 @@ import {
   JOBS_STREAM,
   MAX_DELIVER,
   NODES_CONSUMER,
+  RENDER_ID,
   resultSubject,
   WORKING_INTERVAL_MS,
 } from "./protocol.ts";
-import { fetchScene } from "./scene_store.ts";
+import {
+  type ChunkCache,
+  MAX_PACKED_SCENE_BYTES,
+  readPacked,
+} from "./scene_store.ts";
 
 /**
  * What a node reports as it works (for logs).
@@ -38,7 +47,14 @@ import { fetchScene } from "./scene_store.ts";
  */
 export type FarmNodeEvent =
   | { kind: "ready"; name: string; server: string; workers: number }
-  | { kind: "job"; renderId: string; job: number; ms: number }
+  | {
+    kind: "job";
+    renderId: string;
+    job: number;
+    /** Pixels rendered. */
+    pixels: number;
+    ms: number;
+  }
   | { kind: "failed"; renderId: string; job: number; message: string }
   | { kind: "cancelled"; renderId: string }
   | { kind: "trouble"; message: string }
@@ -62,6 +78,16 @@ export interface FarmNodeOptions extends FarmConnectionOptions {
   signal?: AbortSignal;
   /** Called with each event. */
   onEvent?: (event: FarmNodeEvent) => void;
+  /**
+   * The largest packed scene taken, in bytes, stored and inflated alike; checked before it is
+   * allocated. Default {@linkcode MAX_PACKED_SCENE_BYTES}.
+   */
+  maxSceneBytes?: number;
+  /**
+   * Milliseconds without a job after which the node lets go of its scenes and workers, so an
+   * idle node holds little memory; default 10,000.
+   */
+  idleReleaseMs?: number;
 }
 
 /**
@@ -89,8 +115,12 @@ export interface FarmNode {
 
 /** Jobs held at once: one rendering, one fetched and waiting, so the workers never idle. */
 const HELD_JOBS = 2;
-/** Scenes kept decoded; an animation's frames are one scene each. */
+/** Scenes kept fetched; an animation's frames are one scene each. */
 const SCENE_CACHE = 4;
+/** Bytes of scene chunks kept for the next scenes (an animation's frames share most). */
+const CHUNK_CACHE_BYTES = 256 * 1024 * 1024;
+/** Withdrawn renders remembered, so their queued jobs are dropped unrendered. */
+const CANCELLED_MEMORY = 1024;
 
 function defaultName(): string {
   let host = "node";
@@ -114,7 +144,7 @@ function defaultName(): string {
  * ```ts
  * import { startFarmNode } from "../../mod.ts";
  *
- * // server: e.g. "nats://farm.local:4222" or "nats://TOKEN@farm.local:4222".
+ * // server: e.g. "nats://farm.local:4222"; a token, if the server wants one, in `token`.
  * export async function serve(server: string): Promise<void> {
  *   const controller = new AbortController();
  *   Deno.addSignalListener("SIGINT", () => controller.abort());
@@ -136,10 +166,7 @@ export async function startFarmNode(
     );
   }
   const farm = await connectFarm(options, `raypool-node ${name}`);
-  const renderer = new Renderer(
-    options.workers === undefined ? {} : { workers: options.workers },
-  );
-  const node = new NodeLoop(farm, renderer, name, options.onEvent);
+  const node = new NodeLoop(farm, name, options);
   const finished = node.run();
   finished.catch(() => {});
   const stop = async () => {
@@ -152,7 +179,7 @@ export async function startFarmNode(
     kind: "ready",
     name,
     server: farm.server.display,
-    workers: renderer.workers,
+    workers: node.workers,
   });
   return { name, finished, stop, [Symbol.asyncDispose]: stop };
 }
@@ -164,26 +191,55 @@ interface HeldJob {
 
 class NodeLoop {
   readonly #farm: FarmConnection;
-  readonly #renderer: Renderer;
+  readonly #workers: number | undefined;
+  #renderer: Renderer;
   readonly #name: string;
   readonly #onEvent: (event: FarmNodeEvent) => void;
+  readonly #maxSceneBytes: number;
+  readonly #idleReleaseMs: number;
   readonly #held = new Set<HeldJob>();
   readonly #cancelled = new Set<string>();
-  readonly #scenes = new Map<string, Promise<Scene>>();
+  readonly #scenes = new Map<string, Promise<Uint8Array>>();
+  readonly #chunks = new BoundedChunks(CHUNK_CACHE_BYTES);
   #stopping = false;
   #jobsDone = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #wake: () => void = () => {};
 
-  constructor(
-    farm: FarmConnection,
-    renderer: Renderer,
-    name: string,
-    onEvent: ((event: FarmNodeEvent) => void) | undefined,
-  ) {
+  constructor(farm: FarmConnection, name: string, options: FarmNodeOptions) {
     this.#farm = farm;
-    this.#renderer = renderer;
+    this.#workers = options.workers;
+    this.#renderer = this.#newRenderer();
     this.#name = name;
-    this.#onEvent = onEvent ?? (() => {});
+    this.#onEvent = options.onEvent ?? (() => {});
+    this.#maxSceneBytes = options.maxSceneBytes ?? MAX_PACKED_SCENE_BYTES;
+    this.#idleReleaseMs = options.idleReleaseMs ?? 10_000;
+  }
+
+  get workers(): number {
+    return this.#renderer.workers;
+  }
+
+  #newRenderer(): Renderer {
+    return new Renderer(
+      this.#workers === undefined ? {} : { workers: this.#workers },
+    );
+  }
+
+  /**
+   * Once no job has come for a while: drops the fetched scenes and ends the workers (their
+   * memory holds the last scene and its BVH); the next job starts new ones.
+   */
+  #armIdleRelease() {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      if (this.#held.size > 0 || this.#stopping) return;
+      this.#scenes.clear();
+      this.#chunks.clear();
+      const old = this.#renderer;
+      this.#renderer = this.#newRenderer();
+      old.close().catch(() => {});
+    }, this.#idleReleaseMs);
   }
 
   stop() {
@@ -200,7 +256,11 @@ class NodeLoop {
     const cancels = connection.subscribe(CANCEL_SUBJECT, {
       callback: (_error, message) => {
         const renderId = message.string();
+        if (!RENDER_ID.test(renderId)) return;
         this.#cancelled.add(renderId);
+        if (this.#cancelled.size > CANCELLED_MEMORY) {
+          this.#cancelled.delete(this.#cancelled.values().next().value!);
+        }
         let holding = false;
         for (const job of this.#held) {
           if (job.renderId === renderId) {
@@ -261,6 +321,7 @@ class NodeLoop {
     } finally {
       cancels.unsubscribe();
       status.stop();
+      clearTimeout(this.#idleTimer);
       await connection.drain().catch(() => connection.close());
       await this.#renderer.close();
       this.#onEvent({ kind: "stopped", jobs: this.#jobsDone });
@@ -297,7 +358,12 @@ class NodeLoop {
   ): Promise<void> {
     let job: JobMessage;
     try {
-      job = decodeJob(message.data);
+      job = decodeJob(
+        message.data,
+        this.#farm.connection.info?.max_payload ?? 1024 * 1024,
+      );
+      // The plan's rules on the view, region and tiles, before any scene is fetched.
+      planJob(new Uint8Array(0), job, 1, undefined);
     } catch (error) {
       this.#onEvent({
         kind: "trouble",
@@ -324,18 +390,13 @@ class NodeLoop {
           `node runs ${BUILD}, the render needs ${job.build} (pixels may differ between builds)`,
         );
       }
-      const scene = await this.#scene(job.scene);
+      const packed = await this.#scene(job.scene);
       const subject = resultSubject(job.renderId);
       const publishes: Promise<unknown>[] = [];
-      await this.#renderer.render(scene, {
-        width: job.width,
-        height: job.height,
-        samples: job.samples,
-        region: job.rect,
-        tileSize: job.pieceSize,
+      const plan = planJob(packed, job, this.#renderer.workers, {
         signal: held.controller.signal,
         onTile: (tile) => {
-          publishes.push(this.#farm.js.publish(
+          const publish = this.#farm.js.publish(
             subject,
             encodeResult({
               kind: "piece",
@@ -350,9 +411,13 @@ class NodeLoop {
               },
               pixels: tile.pixels,
             }),
-          ));
+          );
+          // Seen where they are awaited, after the render; never unhandled before that.
+          publish.catch(() => {});
+          publishes.push(publish);
         },
       });
+      await renderPlanned(this.#renderer, plan);
       rendered = true;
       await Promise.all(publishes);
       await message.ackAck().catch(() => false);
@@ -361,6 +426,7 @@ class NodeLoop {
         kind: "job",
         renderId: job.renderId,
         job: job.job,
+        pixels: job.rect.width * job.rect.height,
         ms: performance.now() - started,
       });
     } catch (error) {
@@ -388,6 +454,10 @@ class NodeLoop {
         job: job.job,
         message: text,
       });
+      // Ended before the failure is told, so the submitter finds the job gone from the queue
+      // when it checks (a failure it cannot confirm it ignores).
+      if (final) await message.ackAck({ timeout: 5_000 }).catch(() => false);
+      else message.nak(1_000);
       await this.#farm.js.publish(
         resultSubject(job.renderId),
         encodeResult({
@@ -397,21 +467,25 @@ class NodeLoop {
           node: this.#name,
           attempt,
           final,
-          message: text,
+          message: text.length > 500 ? `${text.slice(0, 500)}…` : text,
         }),
       ).catch(() => {});
-      if (final) message.term();
-      else message.nak(1_000);
     } finally {
       clearInterval(heartbeat);
       this.#held.delete(held);
+      this.#armIdleRelease();
     }
   }
 
-  #scene(hash: string): Promise<Scene> {
+  #scene(hash: string): Promise<Uint8Array> {
     let scene = this.#scenes.get(hash);
     if (scene === undefined) {
-      scene = fetchScene(this.#farm.scenes, hash);
+      scene = readPacked(
+        this.#farm.scenes,
+        hash,
+        this.#maxSceneBytes,
+        this.#chunks,
+      );
       scene.catch(() => this.#scenes.delete(hash));
       this.#scenes.set(hash, scene);
       if (this.#scenes.size > SCENE_CACHE) {
@@ -420,6 +494,57 @@ class NodeLoop {
     }
     return scene;
   }
+}
+
+/** Chunks by hash, the oldest dropped once they hold more than `limit` bytes. */
+class BoundedChunks implements ChunkCache {
+  readonly #limit: number;
+  readonly #chunks = new Map<string, Uint8Array>();
+  #bytes = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  get(hash: string): Uint8Array | undefined {
+    const chunk = this.#chunks.get(hash);
+    if (chunk !== undefined) {
+      // Most recently used last.
+      this.#chunks.delete(hash);
+      this.#chunks.set(hash, chunk);
+    }
+    return chunk;
+  }
+
+  set(hash: string, bytes: Uint8Array) {
+    if (this.#chunks.has(hash) || bytes.length > this.#limit) return;
+    this.#chunks.set(hash, bytes);
+    this.#bytes += bytes.length;
+    for (const [oldest, chunk] of this.#chunks) {
+      if (this.#bytes <= this.#limit) break;
+      this.#chunks.delete(oldest);
+      this.#bytes -= chunk.length;
+    }
+  }
+
+  clear() {
+    this.#chunks.clear();
+    this.#bytes = 0;
+  }
+}
+
+/** A job's render plan: its view, rectangle and tiles through the plan's rules. */
+function planJob(
+  packed: Uint8Array,
+  job: JobMessage,
+  workers: number,
+  options: Pick<RenderOptions, "signal" | "onTile"> | undefined,
+): RenderPlan {
+  return planPacked(packed, { ...job.view, camera: job.view.camera }, workers, {
+    ...options,
+    region: job.rect,
+    tileSize: job.tileSize,
+  });
 }
 
 function delay(ms: number): Promise<void> {

@@ -13,10 +13,10 @@
  */
 
 import denoJson from "../../deno.json" with { type: "json" };
-import type { Region } from "../types.ts";
+import type { Camera, Region } from "../types.ts";
 
 /** Protocol version carried in every message; a node refuses jobs of another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /**
  * The renderer build a job needs. Rendering is deterministic per build, not across builds, so
  * a node renders only jobs of its own build (and hands others to nodes that can).
@@ -28,7 +28,7 @@ export const JOBS_STREAM = "RAYPOOL_JOBS";
 export const RESULTS_STREAM = "RAYPOOL_RESULTS";
 /** The durable consumer all render nodes share: each job goes to one node. */
 export const NODES_CONSUMER = "raypool-nodes";
-/** The object store bucket with scenes and textures, named by SHA-256. */
+/** The object store bucket with packed scenes, named by the SHA-256 of their bytes. */
 export const SCENE_BUCKET = "raypool-scenes";
 /** Core NATS subject on which submitters withdraw renders. */
 export const CANCEL_SUBJECT = "raypool.cancel";
@@ -38,6 +38,58 @@ export const ACK_WAIT_MS = 5_000;
 export const WORKING_INTERVAL_MS = 1_500;
 /** Deliveries of one job before it counts as failed everywhere. */
 export const MAX_DELIVER = 4;
+
+/**
+ * What a render id looks like: 1–64 letters, digits, `_` or `-`. It is one token of a NATS
+ * subject, so `.`, `*`, `>` and spaces are out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RENDER_ID } from "./protocol.ts";
+ * assert.ok(RENDER_ID.test("Xy_3-z"));
+ * assert.ok(!RENDER_ID.test("a.b") && !RENDER_ID.test(">") && !RENDER_ID.test("x".repeat(65)));
+ * ```
+ */
+export const RENDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A new render id: 128 random bits, unguessable, in base64url (22 characters).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { newRenderId, RENDER_ID } from "./protocol.ts";
+ * const id = newRenderId();
+ * assert.ok(RENDER_ID.test(id) && id.length === 22 && id !== newRenderId());
+ * ```
+ */
+export function newRenderId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-")
+    .replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** Bytes allowed for a result's JSON header (a piece's header is about 150). */
+export const MAX_RESULT_HEADER_BYTES = 1024;
+
+/**
+ * The bytes of a result message carrying a `size × size` piece at most: the largest piece a
+ * tile edge makes, its header and the header's length.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pieceMessageBytes } from "./protocol.ts";
+ * assert.equal(pieceMessageBytes(64), 4 + 1024 + 64 * 64 * 4);
+ * ```
+ */
+export function pieceMessageBytes(tileSize: number): number {
+  return 4 + MAX_RESULT_HEADER_BYTES + tileSize * tileSize * 4;
+}
+
+/** The most pixels one job may cover: 4096² (64 MiB of RGBA on its node). */
+export const MAX_JOB_PIXELS = 4096 * 4096;
 
 /**
  * The subject of a render's jobs.
@@ -68,16 +120,34 @@ export function resultSubject(renderId: string): string {
 }
 
 /**
- * One job: render `rect` of the `width × height` image of the scene stored as `scene`, in
- * square pieces of `pieceSize` (each published as its own result, so every message stays far
- * under the server's payload limit whatever the job's size).
+ * What a job's camera sees: the render plan's view, sent along since the packed scene does
+ * not hold it.
+ */
+export interface JobView {
+  /** Full image width. */
+  width: number;
+  /** Full image height. */
+  height: number;
+  /** Vertical field of view in degrees. */
+  fov: number;
+  /** Samples per pixel. */
+  samples: number;
+  /** The free camera, absent for the original's. */
+  camera?: Camera;
+}
+
+/**
+ * One job: render `rect` of the image `view` sees of the packed scene stored as `scene`, cut
+ * into the render plan's tiles of `tileSize` (each published as its own result, so every
+ * message stays under the server's payload limit whatever the job's size).
  *
  * @example
  * ```ts
  * import type { JobMessage } from "./protocol.ts";
  * const job: JobMessage = {
- *   kind: "job", version: 1, renderId: "r1", job: 0, build: "raypool 0.1.0", scene: "ab12",
- *   width: 64, height: 48, samples: 1, rect: { x: 0, y: 0, width: 32, height: 32 }, pieceSize: 16,
+ *   kind: "job", version: 2, renderId: "r1", job: 0, build: "raypool 0.1.0", scene: "ab12",
+ *   view: { width: 64, height: 48, fov: 90, samples: 1 },
+ *   rect: { x: 0, y: 0, width: 32, height: 32 }, tileSize: 16,
  * };
  * ```
  */
@@ -86,24 +156,20 @@ export interface JobMessage {
   kind: "job";
   /** {@linkcode PROTOCOL_VERSION}. */
   version: number;
-  /** The render this job belongs to. */
+  /** The render this job belongs to ({@linkcode RENDER_ID}). */
   renderId: string;
   /** Index of the job within the render. */
   job: number;
   /** The submitter's {@linkcode BUILD}. */
   build: string;
-  /** SHA-256 (hex) of the scene package in {@linkcode SCENE_BUCKET}. */
+  /** SHA-256 (hex) of the packed scene in {@linkcode SCENE_BUCKET}. */
   scene: string;
-  /** Full image width. */
-  width: number;
-  /** Full image height. */
-  height: number;
-  /** Samples per pixel. */
-  samples: number;
-  /** The rectangle to render, in full-image pixels. */
+  /** Size, field of view, samples and camera. */
+  view: JobView;
+  /** The rectangle to render, in full-image pixels: whole tiles of the render's grid. */
   rect: Region;
-  /** Edge of the square pieces the node publishes. */
-  pieceSize: number;
+  /** The render plan's tile edge: the pieces the node publishes. */
+  tileSize: number;
 }
 
 /**
@@ -183,8 +249,8 @@ const decoder = new TextDecoder();
  * import assert from "node:assert/strict";
  * import { decodeJob, encodeJob, type JobMessage } from "./protocol.ts";
  * const job: JobMessage = {
- *   kind: "job", version: 1, renderId: "r1", job: 2, build: "raypool 0.1.0", scene: "ab".repeat(32), width: 8, height: 8,
- *   samples: 4, rect: { x: 0, y: 0, width: 8, height: 8 }, pieceSize: 4,
+ *   kind: "job", version: 2, renderId: "r1", job: 2, build: "raypool 0.1.0", scene: "ab".repeat(32),
+ *   view: { width: 8, height: 8, fov: 90, samples: 4 }, rect: { x: 0, y: 0, width: 8, height: 8 }, tileSize: 4,
  * };
  * assert.deepEqual(decodeJob(encodeJob(job)), job);
  * ```
@@ -194,7 +260,10 @@ export function encodeJob(job: JobMessage): Uint8Array {
 }
 
 /**
- * Decodes and checks a job.
+ * Decodes and checks a job before anything is done with it: ids by {@linkcode RENDER_ID},
+ * the rectangle inside the image and at most {@linkcode MAX_JOB_PIXELS}, and tiles whose
+ * results fit in `maxPayload`, the server's limit. What the plan checks (samples, sizes, the
+ * camera) the node's plan checks again.
  *
  * @throws {TypeError} naming what is wrong, for anything but a well-formed job of this
  * protocol version.
@@ -206,42 +275,61 @@ export function encodeJob(job: JobMessage): Uint8Array {
  * assert.throws(() => decodeJob(new TextEncoder().encode("{}")), TypeError);
  * ```
  */
-export function decodeJob(bytes: Uint8Array): JobMessage {
+export function decodeJob(
+  bytes: Uint8Array,
+  maxPayload = Infinity,
+): JobMessage {
   const value = parseJson(bytes, "job");
   if (value.kind !== "job") {
-    throw new TypeError(`not a job: kind is ${JSON.stringify(value.kind)}`);
+    throw new TypeError(`not a job: kind is ${quote(value.kind)}`);
   }
   if (value.version !== PROTOCOL_VERSION) {
     throw new TypeError(
       `job of protocol version ${
-        JSON.stringify(value.version)
+        quote(value.version)
       }, this node speaks ${PROTOCOL_VERSION}`,
     );
   }
+  const view = object(value.view, "view");
   const job: JobMessage = {
     kind: "job",
     version: PROTOCOL_VERSION,
-    renderId: text(value, "renderId"),
+    renderId: renderId(value),
     job: count(value, "job", 0),
     build: text(value, "build"),
     scene: text(value, "scene"),
-    width: count(value, "width", 1),
-    height: count(value, "height", 1),
-    samples: count(value, "samples", 1),
+    view: {
+      width: count(view, "width", 1),
+      height: count(view, "height", 1),
+      fov: finite(view, "fov"),
+      samples: count(view, "samples", 1),
+      ...(view.camera === undefined ? {} : { camera: camera(view.camera) }),
+    },
     rect: region(value.rect, "rect"),
-    pieceSize: count(value, "pieceSize", 1),
+    tileSize: count(value, "tileSize", 1),
   };
   if (!/^[0-9a-f]{64}$/.test(job.scene)) {
-    throw new TypeError(`job scene must be a SHA-256 in hex, got ${job.scene}`);
+    throw new TypeError(
+      `job scene must be a SHA-256 in hex, got ${quote(job.scene)}`,
+    );
   }
-  if (
-    job.rect.x + job.rect.width > job.width ||
-    job.rect.y + job.rect.height > job.height
-  ) {
+  const { rect, view: { width, height } } = job;
+  if (rect.x + rect.width > width || rect.y + rect.height > height) {
     throw new TypeError(
       `job rect ${
-        JSON.stringify(job.rect)
-      } is outside the ${job.width}×${job.height} image`,
+        JSON.stringify(rect)
+      } is outside the ${width}×${height} image`,
+    );
+  }
+  if (rect.width * rect.height > MAX_JOB_PIXELS) {
+    throw new TypeError(
+      `job rect ${rect.width}×${rect.height} is over ${MAX_JOB_PIXELS} pixels`,
+    );
+  }
+  const piece = Math.min(job.tileSize, Math.max(rect.width, rect.height));
+  if (pieceMessageBytes(piece) > maxPayload) {
+    throw new TypeError(
+      `job tiles of ${job.tileSize} pixels make results over the server's max_payload of ${maxPayload} bytes`,
     );
   }
   return job;
@@ -310,6 +398,11 @@ export function decodeResult(bytes: Uint8Array): ResultMessage {
   if (4 + headerLength > bytes.length) {
     throw new TypeError("result header runs past the message");
   }
+  if (headerLength > MAX_RESULT_HEADER_BYTES) {
+    throw new TypeError(
+      `result header of ${headerLength} bytes, over ${MAX_RESULT_HEADER_BYTES}`,
+    );
+  }
   const value = parseJson(bytes.subarray(4, 4 + headerLength), "result");
   const body = bytes.subarray(4 + headerLength);
   const kind = value.kind;
@@ -326,7 +419,7 @@ export function decodeResult(bytes: Uint8Array): ResultMessage {
       }
       return {
         kind,
-        renderId: text(value, "renderId"),
+        renderId: renderId(value),
         job: count(value, "job", 0),
         node: text(value, "node"),
         rect,
@@ -336,7 +429,7 @@ export function decodeResult(bytes: Uint8Array): ResultMessage {
     case "failed":
       return {
         kind,
-        renderId: text(value, "renderId"),
+        renderId: renderId(value),
         job: count(value, "job", 0),
         node: text(value, "node"),
         attempt: count(value, "attempt", 1),
@@ -344,7 +437,7 @@ export function decodeResult(bytes: Uint8Array): ResultMessage {
         message: text(value, "message"),
       };
     default:
-      throw new TypeError(`unknown result kind ${JSON.stringify(kind)}`);
+      throw new TypeError(`unknown result kind ${quote(kind)}`);
   }
 }
 
@@ -365,10 +458,54 @@ function parseJson(bytes: Uint8Array, what: string): Json {
 
 function text(value: Json, name: string): string {
   const field = value[name];
-  if (typeof field !== "string" || field === "") {
-    throw new TypeError(`${name} must be a non-empty string`);
+  if (typeof field !== "string" || field === "" || field.length > 4096) {
+    throw new TypeError(`${name} must be a string of 1 to 4096 characters`);
   }
   return field;
+}
+
+function renderId(value: Json): string {
+  const id = value.renderId;
+  if (typeof id !== "string" || !RENDER_ID.test(id)) {
+    throw new TypeError(
+      `renderId must be 1–64 letters, digits, '_' or '-', got ${quote(id)}`,
+    );
+  }
+  return id;
+}
+
+/** A value for a message, cut short: peers may send anything. */
+function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+function object(value: unknown, name: string): Json {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object`);
+  }
+  return value as Json;
+}
+
+function finite(value: Json, name: string): number {
+  const field = value[name];
+  if (typeof field !== "number" || !Number.isFinite(field)) {
+    throw new TypeError(`${name} must be a finite number, got ${quote(field)}`);
+  }
+  return field;
+}
+
+function camera(value: unknown): Camera {
+  const c = object(value, "view.camera");
+  const vector = (name: string) => {
+    const v = object(c[name], `view.camera.${name}`);
+    return { x: finite(v, "x"), y: finite(v, "y"), z: finite(v, "z") };
+  };
+  return {
+    position: vector("position"),
+    look_at: vector("look_at"),
+    up: vector("up"),
+  };
 }
 
 function count(value: Json, name: string, min: number): number {
@@ -377,19 +514,14 @@ function count(value: Json, name: string, min: number): number {
     typeof field !== "number" || !Number.isSafeInteger(field) || field < min
   ) {
     throw new TypeError(
-      `${name} must be an integer of at least ${min}, got ${
-        JSON.stringify(field)
-      }`,
+      `${name} must be an integer of at least ${min}, got ${quote(field)}`,
     );
   }
   return field;
 }
 
 function region(value: unknown, name: string): Region {
-  if (typeof value !== "object" || value === null) {
-    throw new TypeError(`${name} must be an object`);
-  }
-  const r = value as Json;
+  const r = object(value, name);
   return {
     x: count(r, "x", 0),
     y: count(r, "y", 0),

@@ -1,15 +1,29 @@
 /**
- * Rendering on the farm: upload the scene, enqueue one job per tile, and put the pixels the
- * nodes send back together, band by band, exactly as a local render would have them.
+ * Rendering on the farm: a {@linkcode RenderBackend} whose tiles are rendered by render nodes.
+ * It uploads the packed scene, enqueues the plan's tiles in jobs of whole tiles, and puts the
+ * pieces the nodes send back together, band by band, exactly as a local render would have
+ * them. Every message is untrusted: garbage, pieces off the plan's grid and failures the
+ * server does not confirm are refused and counted, never fatal; the image is exact or not
+ * written at all.
  *
  * @module
  */
 
+import { abortable, abortError } from "../_abort.ts";
 import { show } from "../_format.ts";
+import type {
+  BackendReport,
+  BandSink,
+  RenderBackend,
+} from "../render/backend.ts";
+import { packScene } from "../render/packed_scene.ts";
 import {
+  optionError,
   planRender,
   type RenderOptions,
+  type RenderPlan,
   resolveScene,
+  splitTiles,
 } from "../render/plan.ts";
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import type { Region } from "../types.ts";
@@ -28,34 +42,61 @@ import {
   JOBS_STREAM,
   jobSubject,
   MAX_DELIVER,
+  MAX_JOB_PIXELS,
+  newRenderId,
   NODES_CONSUMER,
+  pieceMessageBytes,
   PROTOCOL_VERSION,
   RESULTS_STREAM,
   resultSubject,
 } from "./protocol.ts";
-import { uploadScene } from "./scene_store.ts";
+import { uploadPacked } from "./scene_store.ts";
 
 /**
- * The tile edge of a farm job when `tileSize` is not given. Much bigger than a local render's
- * tile: every job is a render call on its node, which waits for its slowest tile before the
- * next job starts, and costs messages. Measured with `deno task bench:farm` (2 cores, one
- * node): at 3840×2160, 256-pixel jobs (135) took 2.27× the local time, 512-pixel jobs (40)
- * 1.78×. A 512-pixel job splits into 16 pieces of 128 pixels for the node's workers.
+ * The edge a farm job aims for, in pixels: jobs are squares of whole tiles of the render
+ * plan, as many as make about this. Every job is a render call on its node, which waits for
+ * its slowest tile before the next job starts, and costs messages: measured with
+ * `deno task bench:farm` (2 cores, one node) at 3840×2160, 256-pixel jobs took 2.27× the
+ * local time, 512-pixel jobs 1.78×.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FARM_DEFAULT_TILE_SIZE } from "./submit.ts";
- * assert.equal(FARM_DEFAULT_TILE_SIZE, 512);
+ * import { FARM_JOB_EDGE } from "./submit.ts";
+ * assert.equal(FARM_JOB_EDGE, 512);
  * ```
  */
-export const FARM_DEFAULT_TILE_SIZE = 512;
+export const FARM_JOB_EDGE = 512;
+
+/** Jobs a render is cut into at least (when it has that many tiles), to spread over nodes. */
+const MIN_JOBS = 16;
 
 /** Default seconds without any node taking a job before a render gives up. */
 export const FARM_DEFAULT_TIMEOUT_SECONDS = 60;
 
 /** Memory for bands waiting for pieces; jobs further ahead are enqueued later. */
 const PENDING_BAND_BYTES = 128 * 1024 * 1024;
+
+/** How long a confirmed final failure waits for pieces of its job already on their way. */
+const FAILURE_GRACE_MS = 2_000;
+
+/**
+ * Where the farm is and how long to wait for it: what {@linkcode farmBackend} needs beyond
+ * the plan.
+ *
+ * @example
+ * ```ts
+ * import type { FarmBackendOptions } from "./submit.ts";
+ * const options: FarmBackendOptions = { server: "nats://127.0.0.1:4222", timeoutSeconds: 30 };
+ * ```
+ */
+export interface FarmBackendOptions extends FarmConnectionOptions {
+  /**
+   * Seconds without any node taking a job (none holds one, no result arrives) before the
+   * render fails; default {@linkcode FARM_DEFAULT_TIMEOUT_SECONDS}.
+   */
+  timeoutSeconds?: number;
+}
 
 /**
  * Options for {@linkcode renderOnFarm}: those of a local render (but `workers`, which each
@@ -67,14 +108,7 @@ const PENDING_BAND_BYTES = 128 * 1024 * 1024;
  * const options: FarmRenderOptions = { server: "nats://127.0.0.1:4222", width: 640, height: 480 };
  * ```
  */
-export interface FarmRenderOptions
-  extends RenderOptions, FarmConnectionOptions {
-  /**
-   * Seconds without any node taking a job (none holds one, no result arrives) before the
-   * render fails; default {@linkcode FARM_DEFAULT_TIMEOUT_SECONDS}.
-   */
-  timeoutSeconds?: number;
-}
+export interface FarmRenderOptions extends RenderOptions, FarmBackendOptions {}
 
 /**
  * No node took a job for the whole timeout.
@@ -95,140 +129,110 @@ export class FarmTimeoutError extends Error {
 }
 
 /**
- * How a farm render hands its pixels on: `bandRows` rows at a time, in order.
+ * The jobs of a plan: squares of whole tiles (`splitTiles` of the region at a multiple of the
+ * tile size, so each job's `splitTiles` gives exactly the plan's tiles inside it).
  *
  * @example
  * ```ts
- * import type { FarmBands } from "./submit.ts";
- * const bands: FarmBands = { bandRows: 256, onBand: () => Promise.resolve() };
+ * import assert from "node:assert/strict";
+ * import { farmJobRects } from "./submit.ts";
+ * const jobs = farmJobRects({ x: 0, y: 0, width: 4000, height: 2000 }, 64);
+ * assert.deepEqual(jobs.slice(0, 8).map((r) => r.width), [512, 512, 512, 512, 512, 512, 512, 416]);
+ * // A small image: jobs of fewer tiles, so that several nodes share it.
+ * assert.equal(farmJobRects({ x: 0, y: 0, width: 256, height: 256 }, 64).length, 16);
  * ```
  */
-export interface FarmBands {
-  /** Rows per band; default the whole region at once. */
-  bandRows?: number;
-  /** Receives each band's top row (full-image coordinates) and its RGBA8, in order. */
-  onBand(y: number, rgba: Uint8Array): Promise<void>;
+export function farmJobRects(region: Region, tileSize: number): Region[] {
+  let perSide = Math.max(
+    1,
+    Math.min(
+      Math.round(FARM_JOB_EDGE / tileSize),
+      Math.floor(Math.sqrt(MAX_JOB_PIXELS) / tileSize),
+    ),
+  );
+  // A small image is still spread over several nodes: smaller jobs until there are enough.
+  const jobs = (n: number) =>
+    Math.ceil(region.width / (tileSize * n)) *
+    Math.ceil(region.height / (tileSize * n));
+  while (perSide > 1 && jobs(perSide) < MIN_JOBS) perSide--;
+  return splitTiles(region, tileSize * perSide);
 }
 
 /**
- * What a farm render did.
- *
- * @example
- * ```ts
- * import type { FarmRenderResult } from "./submit.ts";
- * const line = (r: FarmRenderResult) => `${r.jobs} jobs on ${r.nodes.length} nodes`;
- * ```
- */
-export interface FarmRenderResult {
-  /** Width of the region rendered. */
-  width: number;
-  /** Height of the region rendered. */
-  height: number;
-  /** Jobs (farm tiles). */
-  jobs: number;
-  /** Pieces received (the progress reports' tiles). */
-  tiles: number;
-  /** Names of the nodes that sent pixels, sorted. */
-  nodes: string[];
-  /** Milliseconds from connecting until the last band was handed on. */
-  renderMs: number;
-}
-
-function randomId(): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(8)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
-}
-
-function grid(region: Region, size: number): Region[] {
-  const rects: Region[] = [];
-  for (let y = region.y; y < region.y + region.height; y += size) {
-    const height = Math.min(size, region.y + region.height - y);
-    for (let x = region.x; x < region.x + region.width; x += size) {
-      rects.push({
-        x,
-        y,
-        width: Math.min(size, region.x + region.width - x),
-        height,
-      });
-    }
-  }
-  return rects;
-}
-
-/**
- * Pieces a job is split into by its node: small enough to spread over the node's workers,
- * large enough that messages cost little (128-pixel pieces: 1.29× the local time at
- * 3840×2160 where 64-pixel ones took 1.43×, `deno task bench:farm` on 2 cores).
- */
-function pieceSizeFor(jobSize: number): number {
-  return Math.min(128, Math.max(8, Math.ceil(jobSize / 4)));
-}
-
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("aborted", "AbortError");
-}
-
-/**
- * Renders `scene` on the farm and hands the pixels on band by band through `bands`: the
- * building block of {@linkcode renderOnFarm} and of the CLI's streaming PNG output, which
- * keeps only the bands still waiting for pieces in memory.
+ * The farm as a {@linkcode RenderBackend}: the plan's tiles are rendered by the nodes
+ * attached to the NATS JetStream server of `options.server`.
  *
  * @throws {FarmConnectError} when the server cannot be reached or refuses the credentials.
  * @throws {FarmTimeoutError} when no node takes a job for `timeoutSeconds`.
  * @throws {FaultyNodeError} when two nodes send different pixels for one tile.
+ * @throws {RangeError} with `option` "tileSize" when tiles are too big for the server's
+ * `max_payload`.
  * @throws {Error} naming the tile when a job fails on every delivery.
- * @throws {TypeError | RangeError} for a scene the validator rejects or a bad option.
+ *
+ * @example
+ * ```ts
+ * import { farmBackend } from "./submit.ts";
+ * const backend = farmBackend({ server: "nats://127.0.0.1:4222" });
+ * void backend.renderBands;
+ * ```
  */
-export async function renderBandsOnFarm(
-  scene: Scene | SceneDescription,
-  options: FarmRenderOptions,
-  bands: FarmBands,
-): Promise<FarmRenderResult> {
+export function farmBackend(options: FarmBackendOptions): RenderBackend {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `options must be an object, got ${show(options)}`,
-    );
+    throw new TypeError(`options must be an object, got ${show(options)}`);
   }
-  const prepared = await resolveScene(scene, options.signal);
-  const {
-    server: _server,
-    credentials: _credentials,
-    timeoutSeconds,
-    ...rest
-  } = options;
-  const plan = planRender(prepared, rest, 1);
   const timeoutMs = 1000 *
-    (timeoutSeconds === undefined
+    (options.timeoutSeconds === undefined
       ? FARM_DEFAULT_TIMEOUT_SECONDS
-      : positiveSeconds(timeoutSeconds));
-  const { region, signal, onProgress } = plan;
-  const bandRows = bands.bandRows ?? region.height;
-  if (!Number.isSafeInteger(bandRows) || bandRows < 1) {
-    throw new RangeError(
-      `bandRows must be a positive integer, got ${bandRows}`,
-    );
-  }
-  if (signal?.aborted) throw abortError(signal);
-  const jobSize = options.tileSize ?? FARM_DEFAULT_TILE_SIZE;
-  const pieceSize = pieceSizeFor(jobSize);
-  const rects = grid(region, jobSize);
-  const piecesTotal = rects.reduce(
-    (sum, rect) =>
-      sum +
-      Math.ceil(rect.width / pieceSize) * Math.ceil(rect.height / pieceSize),
-    0,
-  );
+      : positiveSeconds(options.timeoutSeconds));
+  return {
+    renderBands: (plan, bands, sink) =>
+      renderFarmBands(options, timeoutMs, plan, bands, sink),
+  };
+}
 
-  const farm = await connectFarm(options, "raypool-submitter");
+async function renderFarmBands(
+  options: FarmConnectionOptions,
+  timeoutMs: number,
+  plan: RenderPlan,
+  bands: readonly Region[],
+  sink: BandSink,
+): Promise<BackendReport> {
+  const { region, signal, onProgress, tileSize, scene } = plan;
+  if ("packed" in scene) {
+    throw new TypeError("the farm renders a Scene, not packed bytes");
+  }
+  const bandRows = bands[0]?.height ?? region.height;
+  if (signal?.aborted) throw abortError(signal);
+  const tiles = splitTiles(region, tileSize).length;
+  const rects = farmJobRects(region, tileSize);
+  const packed = packScene(scene);
+
+  const farm = await abortable(
+    connectFarm(options, "raypool-submitter"),
+    signal,
+    { onLateValue: (farm) => void farm.connection.close().catch(() => {}) },
+  );
   const start = performance.now();
-  const renderId = randomId();
+  const renderId = newRenderId();
   try {
+    const maxPayload = farm.connection.info?.max_payload ?? 1024 * 1024;
+    const pieceBytes = pieceMessageBytes(
+      Math.min(tileSize, Math.max(region.width, region.height)),
+    );
+    if (pieceBytes > maxPayload) {
+      throw optionError(
+        RangeError,
+        "tileSize",
+        `must be at most ${
+          Math.floor(Math.sqrt((maxPayload - pieceMessageBytes(0)) / 4))
+        } on the farm at ${farm.server.display} (its max_payload is ${maxPayload} bytes), got ${tileSize}`,
+      );
+    }
     const sceneHash = await abortable(
-      uploadScene(farm.scenes, prepared),
+      uploadPacked(farm.scenes, packed),
       signal,
     );
+    const { width, height, fov, samples, camera } = plan.view;
     const jobs: JobMessage[] = rects.map((rect, job) => ({
       kind: "job",
       version: PROTOCOL_VERSION,
@@ -236,34 +240,48 @@ export async function renderBandsOnFarm(
       job,
       build: BUILD,
       scene: sceneHash,
-      width: plan.view.width,
-      height: plan.view.height,
-      samples: plan.view.samples,
+      view: {
+        width,
+        height,
+        fov,
+        samples,
+        ...(camera === undefined ? {} : { camera }),
+      },
       rect,
-      pieceSize,
+      tileSize,
     }));
     const run = new FarmRun(farm, renderId, jobs, {
       region,
       bandRows,
-      onBand: bands.onBand,
+      tileSize,
+      onBand: (y, rgba) =>
+        sink({
+          x: region.x,
+          y,
+          width: region.width,
+          height: Math.min(bandRows, region.y + region.height - y),
+        }, rgba),
       timeoutMs,
       signal,
       onProgress: (piecesDone, pixelsDone) =>
         onProgress?.({
           tilesDone: piecesDone,
-          tilesTotal: piecesTotal,
+          tilesTotal: tiles,
           pixelsDone,
           elapsedMs: performance.now() - start,
         }),
     });
-    const nodes = await run.run();
+    const { nodes, ignored } = await run.run();
     return {
-      width: region.width,
-      height: region.height,
-      jobs: jobs.length,
-      tiles: piecesTotal,
-      nodes,
+      tiles,
       renderMs: performance.now() - start,
+      by: {
+        kind: "farm",
+        server: farm.server.display,
+        nodes,
+        jobs: jobs.length,
+        ignored,
+      },
     };
   } finally {
     await farm.connection.close().catch(() => {});
@@ -272,7 +290,7 @@ export async function renderBandsOnFarm(
 
 /**
  * Renders `scene` on a render farm: NATS JetStream with render nodes
- * ({@linkcode startFarmNode}, or `deno task farm-node`) attached. The pixels are exactly those
+ * ({@linkcode startFarmNode}, or `raypool farm-node`) attached. The pixels are exactly those
  * of a local {@linkcode render} with the same options, whichever nodes rendered them. Nodes
  * that die mid-render have their jobs taken over by others; a server restart is waited out.
  *
@@ -286,7 +304,7 @@ export async function renderBandsOnFarm(
  * ```ts
  * import { encodePng, loadScene, renderOnFarm } from "../../mod.ts";
  *
- * // server: e.g. "nats://farm.local:4222", with nodes started by `deno task farm-node`.
+ * // server: e.g. "nats://farm.local:4222", with nodes started by `raypool farm-node`.
  * export async function renderPoster(server: string): Promise<void> {
  *   const scene = await loadScene("examples/showcase.json");
  *   const image = await renderOnFarm(scene, {
@@ -305,14 +323,34 @@ export async function renderOnFarm(
   scene: Scene | SceneDescription,
   options: FarmRenderOptions,
 ): Promise<RenderedImage> {
-  let data: Uint8Array = new Uint8Array(0);
-  const { width, height } = await renderBandsOnFarm(scene, options, {
-    onBand: (_y, rgba) => {
-      data = rgba;
-      return Promise.resolve();
-    },
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${show(options)}`);
+  }
+  const {
+    server,
+    credentials,
+    token,
+    user,
+    password,
+    timeoutSeconds,
+    ...renderOptions
+  } = options;
+  const backend = farmBackend({
+    server,
+    ...(credentials === undefined ? {} : { credentials }),
+    ...(token === undefined ? {} : { token }),
+    ...(user === undefined ? {} : { user }),
+    ...(password === undefined ? {} : { password }),
+    ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
   });
-  return { width, height, data };
+  const prepared = await resolveScene(scene, renderOptions.signal);
+  const plan = planRender(prepared, renderOptions, 1);
+  let data: Uint8Array = new Uint8Array(0);
+  await backend.renderBands(plan, [plan.region], (_band, rgba) => {
+    data = rgba;
+    return Promise.resolve();
+  });
+  return { width: plan.region.width, height: plan.region.height, data };
 }
 
 function positiveSeconds(value: unknown): number {
@@ -324,24 +362,10 @@ function positiveSeconds(value: unknown): number {
   return value;
 }
 
-function abortable<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    if (signal.aborted) onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
-}
-
 interface RunOptions {
   region: Region;
   bandRows: number;
+  tileSize: number;
   onBand: (y: number, rgba: Uint8Array) => Promise<void>;
   timeoutMs: number;
   signal: AbortSignal | undefined;
@@ -359,6 +383,12 @@ class FarmRun {
   #enqueued = 0;
   /** Stream sequence → job index, from the server's acknowledgements. */
   readonly #jobBySequence = new Map<number, number>();
+  /** Job index → its stream sequence. */
+  readonly #sequenceOfJob = new Map<number, number>();
+  /** Results refused: malformed, of another render, off the grid, unconfirmed failures. */
+  #ignored = 0;
+  /** Final failures the server confirmed, waiting out their grace period. */
+  readonly #failing = new Map<number, ReturnType<typeof setTimeout>>();
   #failure: { error: unknown } | undefined;
   #stopConsuming: () => void = () => {};
 
@@ -376,6 +406,7 @@ class FarmRun {
       options.region,
       options.bandRows,
       jobs,
+      options.tileSize,
       options.onBand,
     );
   }
@@ -385,7 +416,7 @@ class FarmRun {
     this.#stopConsuming();
   }
 
-  async run(): Promise<string[]> {
+  async run(): Promise<{ nodes: string[]; ignored: number }> {
     const { js } = this.#farm;
     const { signal } = this.#options;
     const onAbort = () => this.#fail(abortError(signal!));
@@ -461,11 +492,24 @@ class FarmRun {
       let pixels = 0;
       for await (const message of messages) {
         lastActivity = performance.now();
-        const result = decodeResult(message.data);
-        if (result.renderId !== this.#renderId) continue;
+        let result;
+        try {
+          result = decodeResult(message.data);
+        } catch {
+          this.#ignored++;
+          continue;
+        }
+        if (result.renderId !== this.#renderId) {
+          this.#ignored++;
+          continue;
+        }
         switch (result.kind) {
           case "piece": {
             const outcome = this.#assembler.add(result);
+            if (outcome.kind === "refused") {
+              this.#ignored++;
+              break;
+            }
             if (outcome.kind === "duplicate") break;
             this.#nodes.add(result.node);
             pieces++;
@@ -480,20 +524,33 @@ class FarmRun {
             break;
           }
           case "failed":
-            if (result.final) {
-              throw new Error(
-                `tile ${
-                  describeRect(this.#jobs[result.job]?.rect ?? result)
-                } failed on every attempt (last on node ${result.node}): ${result.message}`,
-              );
+            // Only a failure the server confirms counts: the job is no longer queued (its
+            // last node ended it) and none of its pieces follow within the grace period.
+            if (
+              !result.final || this.#jobs[result.job] === undefined ||
+              this.#assembler.jobDone(result.job) ||
+              this.#failing.has(result.job) ||
+              !(await this.#jobEnded(result.job))
+            ) {
+              if (result.final) this.#ignored++;
+              break;
             }
+            this.#failing.set(
+              result.job,
+              setTimeout(() => {
+                if (this.#assembler.jobDone(result.job)) return;
+                this.#fail(
+                  new Error(
+                    `tile ${
+                      describeRect(this.#jobs[result.job].rect)
+                    } failed on every attempt (last on node ${result.node}): ${result.message}`,
+                  ),
+                );
+              }, FAILURE_GRACE_MS),
+            );
             break;
           default:
-            throw new TypeError(
-              `unknown result ${
-                JSON.stringify((result as { kind: unknown }).kind)
-              }`,
-            );
+            this.#ignored++;
         }
         if (this.#failure !== undefined) break;
       }
@@ -505,7 +562,7 @@ class FarmRun {
         );
       }
       await this.#cleanUp(false);
-      return [...this.#nodes].sort();
+      return { nodes: [...this.#nodes].sort(), ignored: this.#ignored };
     } catch (error) {
       const reason = this.#failure?.error ?? error;
       this.#failure ??= { error };
@@ -513,6 +570,7 @@ class FarmRun {
       throw reason;
     } finally {
       clearInterval(watchdog);
+      for (const timer of this.#failing.values()) clearTimeout(timer);
       advisories.unsubscribe();
       signal?.removeEventListener("abort", onAbort);
     }
@@ -549,9 +607,26 @@ class FarmRun {
             this.#farm.js.publish(subject, encodeJob(job), {
               msgID: `${this.#renderId}.${job.job}`,
             })
-          ).then((ack) => this.#jobBySequence.set(ack.seq, job.job))
+          ).then((ack) => {
+            this.#jobBySequence.set(ack.seq, job.job);
+            this.#sequenceOfJob.set(job.job, ack.seq);
+          })
         ),
       );
+    }
+  }
+
+  /** Whether the server no longer holds job `job` (done or ended by its last node). */
+  async #jobEnded(job: number): Promise<boolean> {
+    const seq = this.#sequenceOfJob.get(job);
+    if (seq === undefined) return false;
+    try {
+      const message = await this.#farm.jsm.streams.getMessage(JOBS_STREAM, {
+        seq,
+      });
+      return message === null;
+    } catch (error) {
+      return /no message found|not found/i.test(String(error));
     }
   }
 

@@ -6,17 +6,19 @@ import type { MeshData } from "../types.ts";
  * Keeps the triangles with area (distinct corners, non-zero cross product), compacting
  * `indices` in place, and counts the rest. Throws when nothing is left.
  */
-export function finishMesh(
+export async function finishMesh(
   name: string,
   positions: Float64Array,
   indices: Uint32Array,
+  pause: () => Promise<void>,
   normals?: Float32Array,
   uvs?: Float32Array,
-): MeshData {
+): Promise<MeshData> {
   const p = positions;
   let kept = 0;
   const count = indices.length / 3;
   for (let t = 0; t < count; t++) {
+    if ((t & 0xffff) === 0xffff) await pause();
     const a = indices[3 * t], b = indices[3 * t + 1], c = indices[3 * t + 2];
     if (a === b || b === c || c === a) continue;
     const ax = p[3 * a], ay = p[3 * a + 1], az = p[3 * a + 2];

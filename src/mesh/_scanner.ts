@@ -2,6 +2,8 @@
 // strings (the 871k-triangle dragon is 30 MB of text; split/regex per line is several times
 // slower and allocates per token).
 
+import { printable } from "../_format.ts";
+
 const SPACE = 0x20;
 const TAB = 0x09;
 const CR = 0x0d;
@@ -19,7 +21,11 @@ const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
 const latin1 = new TextDecoder("latin1");
 
-/** Reads tokens, numbers and lines from ASCII bytes, counting lines for error messages. */
+/**
+ * Reads tokens, numbers and lines from ASCII bytes, counting lines for error messages. Lines
+ * end in LF or CR LF — or in CR alone, for a file whose first line end is a lone CR (classic
+ * Mac OS); the other byte is then a blank.
+ */
 export class Scanner {
   /** The next byte to read. */
   pos = 0;
@@ -27,8 +33,17 @@ export class Scanner {
   line = 1;
   /** Where the last number read started, to quote it in a message. */
   private numberStart = 0;
+  /** The byte that ends a line: LF, or CR in a file of CR-only line ends. */
+  readonly eol: number;
+  /** The other of CR and LF, read as a blank. */
+  private readonly blank: number;
 
-  constructor(readonly bytes: Uint8Array, readonly name: string) {}
+  constructor(readonly bytes: Uint8Array, readonly name: string) {
+    const lf = bytes.indexOf(LF);
+    const cr = lf < 0 ? bytes.indexOf(CR) : bytes.subarray(0, lf).indexOf(CR);
+    this.eol = cr >= 0 && bytes[cr + 1] !== LF ? CR : LF;
+    this.blank = this.eol === LF ? CR : LF;
+  }
 
   get done(): boolean {
     return this.pos >= this.bytes.length;
@@ -38,19 +53,22 @@ export class Scanner {
   skipBlanks(): void {
     const b = this.bytes;
     let p = this.pos;
-    while (p < b.length && (b[p] === SPACE || b[p] === TAB || b[p] === CR)) p++;
+    const blank = this.blank;
+    while (
+      p < b.length && (b[p] === SPACE || b[p] === TAB || b[p] === blank)
+    ) p++;
     this.pos = p;
   }
 
   /** Whether the cursor (after blanks) is at a line end or the end of the file. */
   atLineEnd(): boolean {
     this.skipBlanks();
-    return this.pos >= this.bytes.length || this.bytes[this.pos] === LF;
+    return this.pos >= this.bytes.length || this.bytes[this.pos] === this.eol;
   }
 
   /** Moves past the next line end. */
   skipLine(): void {
-    const i = this.bytes.indexOf(LF, this.pos);
+    const i = this.bytes.indexOf(this.eol, this.pos);
     this.pos = i < 0 ? this.bytes.length : i + 1;
     this.line++;
   }
@@ -59,10 +77,11 @@ export class Scanner {
   skipWhitespace(): void {
     const b = this.bytes;
     let p = this.pos;
+    const eol = this.eol;
     while (p < b.length) {
       const c = b[p];
-      if (c === LF) this.line++;
-      else if (c !== SPACE && c !== TAB && c !== CR) break;
+      if (c === eol) this.line++;
+      else if (c !== SPACE && c !== TAB && c !== CR && c !== LF) break;
       p++;
     }
     this.pos = p;
@@ -79,7 +98,8 @@ export class Scanner {
       b[p] !== LF
     ) p++;
     this.pos = p;
-    return latin1.decode(b.subarray(start, Math.min(p, start + 40)));
+    // Control bytes (NUL, escape) are escaped, so a message quoting the token is safe to print.
+    return printable(latin1.decode(b.subarray(start, Math.min(p, start + 40))));
   }
 
   /** Whether the next bytes (after blanks) are exactly `word` followed by a blank or line end. */
@@ -231,6 +251,15 @@ export class Scanner {
     return /^[+-]?(nan|inf|infinity|[0-9.]+e[+-]?[0-9]+)$/i.test(text)
       ? this.rangeError(`${what} must be finite, got "${text}"`)
       : this.syntaxError(`${what} must be a number, got "${text}"`);
+  }
+
+  /** The error for the number just read being beyond the f32 range the core stores it in. */
+  rangeOfF32Error(what: string): RangeError {
+    this.pos = this.numberStart;
+    const text = this.token();
+    return this.rangeError(
+      `${what} must be within the 32-bit float range (±3.4e38), got "${text}"`,
+    );
   }
 
   /** Marks a bad token: NaN, with the cursor left at its start so the caller can quote it. */

@@ -1,7 +1,17 @@
 import { parseObj } from "./parse_obj.ts";
 import { parsePly } from "./parse_ply.ts";
 import { MAX_MESH_BYTES, type MeshLimits } from "./limits.ts";
+import { gunzip, isGzip } from "./_gunzip.ts";
 import type { MeshData } from "../types.ts";
+
+/** {@linkcode parseMesh}'s options: tighter limits, and a signal that stops the work. */
+export interface ParseMeshOptions extends MeshLimits {
+  /**
+   * Aborting stops decompressing and parsing within about 20 ms (the work yields to the event
+   * loop that often) and rejects with an `AbortError`.
+   */
+  signal?: AbortSignal;
+}
 
 const OBJ_STATEMENT =
   /^(v|vt|vn|vp|f|l|p|o|g|s|mtllib|usemtl|cstype|deg|curv|surf)$/;
@@ -14,9 +24,11 @@ const OBJ_STATEMENT =
  *
  * @param bytes The file's contents.
  * @param name The file name, for messages and the `.obj` extension.
- * @param options Tighter limits than the defaults, if wanted.
+ * @param options Tighter limits than the defaults, if wanted, and a signal.
  * @returns The mesh.
- * @throws {TypeError} A file that is neither format, or gzip data that does not decompress.
+ * @throws {TypeError} A file that is neither format, UTF-16 text, gzip data that does not
+ * decompress or is followed by other data.
+ * @throws {DOMException} An `AbortError` when the signal aborts.
  * @throws {RangeError} Decompressed data beyond {@linkcode MAX_MESH_BYTES}; and the parsers'
  * errors.
  * @throws {SyntaxError} The parsers' errors.
@@ -39,23 +51,45 @@ const OBJ_STATEMENT =
 export async function parseMesh(
   bytes: Uint8Array,
   name: string,
-  options: MeshLimits = {},
+  options: ParseMeshOptions = {},
 ): Promise<MeshData> {
   const maxBytes = options.maxBytes ?? MAX_MESH_BYTES;
   if (bytes.length > maxBytes) throw tooBig(name, maxBytes);
-  const plain = isGzip(bytes) ? await gunzip(bytes, name, maxBytes) : bytes;
+  let plain = isGzip(bytes)
+    ? await gunzip(bytes, name, maxBytes, options.signal)
+    : bytes;
+  checkEncoding(plain, name);
+  // A UTF-8 byte order mark before the first statement.
+  if (plain[0] === 0xef && plain[1] === 0xbb && plain[2] === 0xbf) {
+    plain = plain.subarray(3);
+  }
   const base = name.toLowerCase().replace(/\.gz$/, "");
-  if (isPly(plain)) return parsePly(plain, name, options);
+  if (isPly(plain)) return await parsePly(plain, name, options);
   if (base.endsWith(".obj") || looksLikeObj(plain)) {
-    return parseObj(plain, name, options);
+    return await parseObj(plain, name, options);
   }
   throw new TypeError(
     `${name}: neither a PLY file (first line "ply") nor a Wavefront OBJ file (.obj)`,
   );
 }
 
-function isGzip(bytes: Uint8Array): boolean {
-  return bytes[0] === 0x1f && bytes[1] === 0x8b;
+/**
+ * Refuses text in UTF-16 or UTF-32 (a byte order mark, or NUL bytes between the characters
+ * of the first line), which would otherwise read as a file without statements.
+ */
+function checkEncoding(bytes: Uint8Array, name: string): void {
+  const [b0, b1] = bytes;
+  const bom = (b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff);
+  let nulPairs = 0;
+  const head = Math.min(bytes.length, 64) & ~1;
+  for (let i = 0; i < head; i += 2) {
+    if ((bytes[i] === 0) !== (bytes[i + 1] === 0)) nulPairs++;
+  }
+  if (bom || (head >= 8 && nulPairs === head / 2)) {
+    throw new TypeError(
+      `${name}: the file is UTF-16 (or UTF-32) text, which is not supported; save it as UTF-8 or ASCII`,
+    );
+  }
 }
 
 function isPly(bytes: Uint8Array): boolean {
@@ -66,51 +100,12 @@ function isPly(bytes: Uint8Array): boolean {
 /** Whether the first statement (after comments and blank lines) is one OBJ defines. */
 function looksLikeObj(bytes: Uint8Array): boolean {
   const head = new TextDecoder("latin1").decode(bytes.subarray(0, 4096));
-  for (const line of head.split("\n")) {
+  for (const line of head.split(/\r\n|\r|\n/)) {
     const word = line.trim().split(/\s+/)[0];
     if (word === "" || word.startsWith("#")) continue;
     return OBJ_STATEMENT.test(word);
   }
   return false;
-}
-
-/** Decompresses, refusing output beyond the size limit as it streams (a gzip bomb stops early). */
-async function gunzip(
-  bytes: Uint8Array,
-  name: string,
-  maxBytes: number,
-): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip"));
-  const reader = stream.getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.length;
-      if (total > maxBytes) throw tooBig(name, maxBytes);
-      chunks.push(value);
-    }
-  } catch (error) {
-    await reader.cancel().catch(() => {});
-    if (error instanceof RangeError) throw error;
-    throw new TypeError(
-      `${name}: not valid gzip data: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      { cause: error },
-    );
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 function tooBig(name: string, maxBytes: number): RangeError {

@@ -3,6 +3,11 @@ import { Float64List, Int32List } from "./_grow.ts";
 import { finishMesh } from "./_finish.ts";
 import { MAX_MESH_TRIANGLES, type MeshLimits } from "./limits.ts";
 import type { MeshData } from "../types.ts";
+import { yielder } from "../_abort.ts";
+import { isF32Finite } from "../scene/limits.ts";
+
+/** Statements (and face corners) parsed between two checks of the clock and the signal. */
+const CHECK_EVERY = 4096;
 
 const HASH = 0x23;
 const SLASH = 0x2f;
@@ -18,15 +23,21 @@ const N = 0x6e;
  * polygons are fan-triangulated; every other statement (`o`, `g`, `s`, `mtllib`, `usemtl`,
  * `l`, …) is ignored. Normals and texture coordinates are kept only when every corner has
  * them, and each distinct corner combination becomes one vertex. Triangles without area are
- * dropped and counted in `degenerate`.
+ * dropped and counted in `degenerate`. Lines end in LF, CR LF or CR.
+ *
+ * The work is bounded by the file's size (every step reads at least one byte, and the
+ * triangle limit is checked before a polygon is stored), and it yields to the event loop
+ * every 20 ms or so, so that `options.signal` (and a Ctrl-C) acts promptly.
  *
  * @param bytes The file's contents (not gzipped).
  * @param name The file name used in messages, e.g. `bunny.obj`.
- * @param options Tighter limits than the defaults ({@linkcode MAX_MESH_TRIANGLES}), if wanted.
+ * @param options Tighter limits than the defaults ({@linkcode MAX_MESH_TRIANGLES}), if wanted,
+ * and a signal that stops the work.
  * @returns The mesh.
- * @throws {SyntaxError} A malformed statement: `bunny.obj:12: vertex y must be a number, got "a"`.
+ * @throws {SyntaxError} A malformed statement: `bunny.obj:12: vertex y must be a number, got "a"`
+ * (control bytes in the quoted text escaped: `"\x00"`).
  * @throws {RangeError} An index out of range (`bunny.obj:1234: face index 5000 out of range
- * (1..3674)`), a coordinate that is not finite, more than {@linkcode MAX_MESH_TRIANGLES}
+ * (1..3674)`), a coordinate that is not finite as an f32, more than {@linkcode MAX_MESH_TRIANGLES}
  * triangles, or no triangles.
  *
  * @example Usage
@@ -35,16 +46,18 @@ const N = 0x6e;
  * import assert from "node:assert/strict";
  *
  * const text = "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 3 4\n";
- * const mesh = parseObj(new TextEncoder().encode(text), "quad.obj");
+ * const mesh = await parseObj(new TextEncoder().encode(text), "quad.obj");
  * assert.deepEqual([...mesh.indices], [0, 1, 2, 0, 2, 3]);
  * ```
  */
-export function parseObj(
+export async function parseObj(
   bytes: Uint8Array,
   name: string,
-  options: MeshLimits = {},
-): MeshData {
+  options: MeshLimits & { signal?: AbortSignal } = {},
+): Promise<MeshData> {
   const maxTriangles = options.maxTriangles ?? MAX_MESH_TRIANGLES;
+  const pause = yielder(options.signal, `parsing ${name}`);
+  let work = 0;
   const s = new Scanner(bytes, name);
   const positions = new Float64List(3 * 1024);
   const normals = new Float64List();
@@ -75,13 +88,19 @@ export function parseObj(
     return resolved;
   };
 
+  // Every number is stored as an f32 by the core (src/scene/limits.ts).
   const coordinate = (what: string): number => {
     const x = s.float();
     if (Number.isNaN(x)) throw s.numberError(what);
+    if (!isF32Finite(x)) throw s.rangeOfF32Error(what);
     return x;
   };
 
   while (true) {
+    if (++work >= CHECK_EVERY) {
+      work = 0;
+      await pause();
+    }
     s.skipWhitespace();
     if (s.done) break;
     const c0 = b[s.pos];
@@ -123,6 +142,15 @@ export function parseObj(
         }
         polyT.push(t);
         polyN.push(n);
+        if (triangles + polyV.length - 2 > maxTriangles) {
+          throw s.rangeError(
+            `more than ${maxTriangles} triangles (the limit for one mesh)`,
+          );
+        }
+        if (++work >= CHECK_EVERY) {
+          work = 0;
+          await pause();
+        }
         const next = b[s.pos];
         if (
           next !== undefined && next !== 0x20 && next !== 0x09 &&
@@ -165,7 +193,8 @@ export function parseObj(
       s.skipLine();
     }
   }
-  return assemble(
+  return await assemble(
+    pause,
     name,
     positions.view(),
     normals.view(),
@@ -177,7 +206,8 @@ export function parseObj(
 }
 
 /** One vertex per distinct (position, texture, normal) corner, and the triangles over them. */
-function assemble(
+async function assemble(
+  pause: () => Promise<void>,
   name: string,
   positions: Float64Array,
   normals: Float64Array,
@@ -185,40 +215,49 @@ function assemble(
   cornerV: Int32Array,
   cornerT: Int32Array,
   cornerN: Int32Array,
-): MeshData {
+): Promise<MeshData> {
   const corners = cornerV.length;
   const useNormals = corners > 0 && cornerN.every((n) => n >= 0);
   const useUvs = corners > 0 && cornerT.every((t) => t >= 0);
   if (!useNormals && !useUvs) {
-    return finishMesh(name, positions, new Uint32Array(cornerV));
+    return await finishMesh(name, positions, new Uint32Array(cornerV), pause);
   }
-  const vertexCount = positions.length / 3;
-  // Per position, a chain of the vertices made from it so far.
-  const head = new Int32Array(vertexCount).fill(-1);
-  const next = new Int32Array(corners);
+  // An open-addressing table from (position, texture, normal) to the vertex made for it:
+  // expected O(1) per corner however the corners share positions.
+  let size = 1024;
+  while (size < 2 * corners) size *= 2;
+  const mask = size - 1;
+  const table = new Int32Array(size).fill(-1);
+  const keyV = new Int32Array(corners);
   const keyT = new Int32Array(corners);
   const keyN = new Int32Array(corners);
-  const source = new Int32Array(corners);
   const indices = new Uint32Array(corners);
   let made = 0;
   for (let i = 0; i < corners; i++) {
+    if ((i & 0xffff) === 0xffff) await pause();
     const v = cornerV[i];
     const t = useUvs ? cornerT[i] : -1;
     const n = useNormals ? cornerN[i] : -1;
+    let h = Math.imul(v, 0x9e3779b1) ^ Math.imul(t + 1, 0x85ebca77) ^
+      Math.imul(n + 1, 0xc2b2ae3d);
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+    h = (h ^ (h >>> 13)) & mask;
     let found = -1;
-    for (let k = head[v]; k >= 0; k = next[k]) {
-      if (keyT[k] === t && keyN[k] === n) {
+    for (;;) {
+      const k = table[h];
+      if (k < 0) break;
+      if (keyV[k] === v && keyT[k] === t && keyN[k] === n) {
         found = k;
         break;
       }
+      h = (h + 1) & mask;
     }
     if (found < 0) {
       found = made++;
+      keyV[found] = v;
       keyT[found] = t;
       keyN[found] = n;
-      source[found] = v;
-      next[found] = head[v];
-      head[v] = found;
+      table[h] = found;
     }
     indices[i] = found;
   }
@@ -226,7 +265,7 @@ function assemble(
   const outNormals = useNormals ? new Float32Array(3 * made) : undefined;
   const outUvs = useUvs ? new Float32Array(2 * made) : undefined;
   for (let k = 0; k < made; k++) {
-    const v = source[k];
+    const v = keyV[k];
     outPositions[3 * k] = positions[3 * v];
     outPositions[3 * k + 1] = positions[3 * v + 1];
     outPositions[3 * k + 2] = positions[3 * v + 2];
@@ -242,5 +281,12 @@ function assemble(
       outUvs[2 * k + 1] = uvs[3 * t + 1];
     }
   }
-  return finishMesh(name, outPositions, indices, outNormals, outUvs);
+  return await finishMesh(
+    name,
+    outPositions,
+    indices,
+    pause,
+    outNormals,
+    outUvs,
+  );
 }

@@ -3,6 +3,14 @@ import { Int32List } from "./_grow.ts";
 import { finishMesh } from "./_finish.ts";
 import { MAX_MESH_TRIANGLES, type MeshLimits } from "./limits.ts";
 import type { MeshData } from "../types.ts";
+import { yielder } from "../_abort.ts";
+import { isF32Finite } from "../scene/limits.ts";
+
+/** What every vertex number must be: the core stores them as f32 (src/scene/limits.ts). */
+const finiteF32 = "finite and within the 32-bit float range (±3.4e38)";
+
+/** Items read between two checks of the clock and the signal. */
+const CHECK_EVERY = 4096;
 
 type Format = "ascii" | "binary_little_endian" | "binary_big_endian";
 type Scalar =
@@ -67,9 +75,16 @@ const SIZES: Record<Scalar, number> = {
  * are fan-triangulated, other elements and properties skipped. Triangles without area are
  * dropped and counted in `degenerate`.
  *
+ * The work is bounded by the file's size: an element's declared count is checked against the
+ * bytes left before it is read, every item with properties reads at least one byte, and an
+ * element without properties (which holds nothing) is skipped at once, whatever its count.
+ * It yields to the event loop every 20 ms or so, so that `options.signal` (and a Ctrl-C) acts
+ * promptly.
+ *
  * @param bytes The file's contents (not gzipped).
  * @param name The file name used in messages, e.g. `dragon.ply`.
- * @param options Tighter limits than the defaults ({@linkcode MAX_MESH_TRIANGLES}), if wanted.
+ * @param options Tighter limits than the defaults ({@linkcode MAX_MESH_TRIANGLES}), if wanted,
+ * and a signal that stops the work.
  * @returns The mesh.
  * @throws {SyntaxError} A malformed header or body, with the line (ascii, and the header) or
  * the element number (binary): `dragon.ply:9: unknown property type "float16"`.
@@ -87,16 +102,18 @@ const SIZES: Record<Scalar, number> = {
  *   "property float z", "element face 1", "property list uchar int vertex_indices", "end_header",
  *   "0 0 0", "1 0 0", "0 1 0", "3 0 1 2", "",
  * ].join("\n");
- * const mesh = parsePly(new TextEncoder().encode(text), "tri.ply");
+ * const mesh = await parsePly(new TextEncoder().encode(text), "tri.ply");
  * assert.deepEqual([...mesh.indices], [0, 1, 2]);
  * ```
  */
-export function parsePly(
+export async function parsePly(
   bytes: Uint8Array,
   name: string,
-  options: MeshLimits = {},
-): MeshData {
+  options: MeshLimits & { signal?: AbortSignal } = {},
+): Promise<MeshData> {
   const maxTriangles = options.maxTriangles ?? MAX_MESH_TRIANGLES;
+  const pause = yielder(options.signal, `parsing ${name}`);
+  let work = 0;
   const s = new Scanner(bytes, name);
   const { format, elements } = readHeader(s);
   const vertex = elements.find((e) => e.name === "vertex");
@@ -156,10 +173,13 @@ export function parsePly(
 
   for (const element of elements) {
     const { properties } = element;
+    // Items without properties hold nothing: skipped at once, whatever the declared count.
+    if (properties.length === 0) continue;
     const isVertex = element === vertex;
     const isFace = element === face;
+    // A count the rest of the file cannot hold is refused before anything is read for it.
+    reader.checkRoom(element);
     if (isVertex) {
-      reader.checkRoom(element);
       positions = new Float64Array(3 * element.count);
       if (hasNormals) normals = new Float32Array(3 * element.count);
       if (hasUvs) uvs = new Float32Array(2 * element.count);
@@ -172,6 +192,10 @@ export function parsePly(
     const values = new Float64Array(properties.length);
     const vertexCount = vertex.count;
     for (let item = 0; item < element.count; item++) {
+      if (++work >= CHECK_EVERY) {
+        work = 0;
+        await pause();
+      }
       reader.startItem(element, item);
       for (let k = 0; k < properties.length; k++) {
         const p = properties[k];
@@ -197,6 +221,12 @@ export function parsePly(
           throw reader.error(
             SyntaxError,
             `a face needs at least 3 corners, got ${count}`,
+          );
+        }
+        if (triangles + count - 2 > maxTriangles) {
+          throw reader.error(
+            RangeError,
+            `more than ${maxTriangles} triangles (the limit for one mesh)`,
           );
         }
         polygon.length = 0;
@@ -226,19 +256,19 @@ export function parsePly(
       if (isVertex) {
         for (let a = 0; a < 3; a++) {
           const value = values[xyz[a]];
-          if (!Number.isFinite(value)) {
+          if (!isF32Finite(value)) {
             throw reader.error(
               RangeError,
-              `vertex ${"xyz"[a]} must be finite, got ${value}`,
+              `vertex ${"xyz"[a]} must be ${finiteF32}, got ${value}`,
             );
           }
           positions[3 * item + a] = value;
           if (normals) {
             const n = values[nxyz[a]];
-            if (!Number.isFinite(n)) {
+            if (!isF32Finite(n)) {
               throw reader.error(
                 RangeError,
-                `vertex n${"xyz"[a]} must be finite, got ${n}`,
+                `vertex n${"xyz"[a]} must be ${finiteF32}, got ${n}`,
               );
             }
             normals[3 * item + a] = n;
@@ -247,12 +277,12 @@ export function parsePly(
         if (uvs) {
           for (let a = 0; a < 2; a++) {
             const t = values[uv[a]];
-            if (!Number.isFinite(t)) {
+            if (!isF32Finite(t)) {
               throw reader.error(
                 RangeError,
                 `vertex ${
                   vertex.properties[uv[a]].name
-                } must be finite, got ${t}`,
+                } must be ${finiteF32}, got ${t}`,
               );
             }
             uvs[2 * item + a] = t;
@@ -262,10 +292,11 @@ export function parsePly(
       reader.endItem();
     }
   }
-  return finishMesh(
+  return await finishMesh(
     name,
     positions,
     new Uint32Array(indices.view()),
+    pause,
     normals,
     uvs,
   );
@@ -287,8 +318,8 @@ function readHeader(s: Scanner): { format: Format; elements: Element[] } {
     const keyword = s.token();
     if (keyword === "end_header") {
       // The body starts right after this line's end (binary data may begin with any byte).
-      const lf = b.indexOf(0x0a, s.pos);
-      s.pos = lf < 0 ? b.length : lf + 1;
+      const end = b.indexOf(s.eol, s.pos);
+      s.pos = end < 0 ? b.length : end + 1;
       s.line++;
       break;
     }

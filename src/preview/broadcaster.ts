@@ -1,8 +1,10 @@
 /**
  * Sends a render's tiles and progress to every open preview page, coalesced: tiles are painted
- * into one {@linkcode PreviewCanvas} as they land, and a few times a second each page gets one
- * binary frame of the rectangle that changed since its last one, so a fast render never floods
- * a page, and a slow page (or network) only ever falls behind by one frame.
+ * into one {@linkcode PreviewCanvas} as they land, and a few times a second each page gets
+ * binary frames of the rectangle that changed since its last ones, so a fast render never
+ * floods a page. A page (or network) that does not keep up is sent nothing while its queue is
+ * over a limit, and then the latest of everything at once: what a page costs is bounded,
+ * however long it stays silent.
  *
  * @module
  */
@@ -46,9 +48,21 @@ export interface PreviewRenderInfo {
 export interface PreviewBroadcasterOptions {
   /** Least time between two frames to a page; default 200 ms (five a second). */
   intervalMs?: number;
-  /** A page with more bytes than this still queued is skipped until it catches up; default 8 MiB. */
+  /**
+   * The most bytes a page may have queued (sent, not yet taken by its connection): past
+   * this, nothing more is sent to it — not the frame on connect, not the last pixels before
+   * "written" — and what it misses is coalesced (the latest of each message and the union of
+   * the changed rectangles) until it catches up. Default 128 KiB; a page can thus hold at most
+   * this plus one frame band ({@linkcode FRAME_BAND_BYTES}).
+   */
   maxBufferedBytes?: number;
 }
+
+/** Pixel bytes of one binary frame at most: bigger rectangles go out as bands of rows. */
+export const FRAME_BAND_BYTES = 64 * 1024;
+
+/** How soon a page that is taking what it is sent, but is owed more, is sent the next part. */
+const CATCH_UP_MS = 5;
 
 type RenderMessage = Extract<PreviewMessage, { type: "render" }>;
 type ProgressMessage = Extract<PreviewMessage, { type: "progress" }>;
@@ -59,9 +73,28 @@ interface Shown {
   progress: ProgressMessage | undefined;
 }
 
+/** How far a page got in one pump. */
+type Pumped = "done" | "draining" | "stuck";
+
+/** What one page is owed: the latest of each message, and the pixels that changed. */
+interface Owed {
+  /** The current render message. */
+  render: boolean;
+  /** The canvas rectangle the page has not been sent since it changed. */
+  dirty: CanvasRect | undefined;
+  /** The latest progress. */
+  progress: boolean;
+  /** The outcome (written or failed). */
+  outcome: boolean;
+  /** A render message was missed: with the next one, the page gets the whole canvas. */
+  resync: boolean;
+}
+
 /**
  * Fans one render's events out to any number of pages; feed it {@linkcode RenderOptions.onTile}
- * and `onProgress`.
+ * and `onProgress`. Every page's queue is bounded ({@linkcode PreviewBroadcasterOptions}): a
+ * page that does not read costs a fixed, small amount (about 200 KB), whatever it is sent; a
+ * page that reads is sent the next part as soon as it has taken the last.
  *
  * @example
  * ```ts
@@ -81,18 +114,20 @@ interface Shown {
 export class PreviewBroadcaster {
   readonly #intervalMs: number;
   readonly #maxBufferedBytes: number;
-  readonly #clients = new Map<PreviewClient, CanvasRect | undefined>();
+  readonly #clients = new Map<PreviewClient, Owed>();
   #generation = 0;
   #shown: Shown | undefined;
   #lastGood: Shown | undefined;
   #outcome: PreviewMessage | undefined;
-  #progressPending = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  /** Frames encoded during one flush, by generation and rectangle. */
+  readonly #frames = new Map<string, Uint8Array<ArrayBuffer>>();
 
   /** A broadcaster with no page yet. */
   constructor(options: PreviewBroadcasterOptions = {}) {
     this.#intervalMs = options.intervalMs ?? 200;
-    this.#maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? 128 * 1024;
   }
 
   /** Pages connected now. */
@@ -100,21 +135,20 @@ export class PreviewBroadcaster {
     return this.#clients.size;
   }
 
-  /** A new page: it gets the current image, progress and outcome at once. */
+  /** A new page: it gets the current image, progress and outcome at once (as its queue allows). */
   add(client: PreviewClient): void {
     const shown = this.#shown;
-    if (shown !== undefined) {
-      this.#sendTo(client, shown.message);
-      this.#clients.set(client, fullRect(shown.canvas));
-      this.#flushTo(client);
-      if (shown.progress !== undefined) this.#sendTo(client, shown.progress);
-    } else {
-      this.#clients.set(client, undefined);
-    }
-    if (this.#outcome !== undefined) this.#sendTo(client, this.#outcome);
+    this.#clients.set(client, {
+      render: shown !== undefined,
+      dirty: shown === undefined ? undefined : fullRect(shown.canvas),
+      progress: shown?.progress !== undefined,
+      outcome: this.#outcome !== undefined,
+      resync: false,
+    });
+    this.#after(this.#pumpOne(client));
   }
 
-  /** A page that went away. */
+  /** A page that went away: everything owed to it is dropped. */
   remove(client: PreviewClient): void {
     this.#clients.delete(client);
   }
@@ -129,13 +163,15 @@ export class PreviewBroadcaster {
     const originY = info.originY ?? 0;
     const previous = this.#shown?.canvas;
     const canvas = new PreviewCanvas(info.width, info.height, originX, originY);
-    if (
-      previous !== undefined && previous.width === canvas.width &&
-      previous.height === canvas.height
-    ) {
-      canvas.pixels.set(previous.pixels);
-    }
+    const kept = previous !== undefined &&
+      previous.width === canvas.width && previous.height === canvas.height;
+    if (kept) canvas.pixels.set(previous.pixels);
     this.#outcome = undefined;
+    for (const owed of this.#clients.values()) {
+      owed.outcome = false;
+      // A resized canvas starts blank on both sides: nothing of the old one is owed.
+      if (!kept) owed.dirty = undefined;
+    }
     this.#show({
       message: {
         type: "render",
@@ -159,8 +195,8 @@ export class PreviewBroadcaster {
     if (shown === undefined) return;
     const rect = shown.canvas.paint(tile);
     if (rect === undefined) return;
-    for (const [client, dirty] of this.#clients) {
-      this.#clients.set(client, unionRect(dirty, rect));
+    for (const owed of this.#clients.values()) {
+      owed.dirty = unionRect(owed.dirty, rect);
     }
     this.#schedule();
   }
@@ -175,16 +211,17 @@ export class PreviewBroadcaster {
       ...progress,
       pixelsTotal: shown.message.width * shown.message.height,
     };
-    this.#progressPending = true;
+    for (const owed of this.#clients.values()) owed.progress = true;
     this.#schedule();
   }
 
-  /** The image was written: it becomes the last good one. */
+  /**
+   * The image was written: it becomes the last good one. Each page gets its last pixels and
+   * then "written", in that order — at once, or when a page that is behind catches up.
+   */
   written(timings: PreviewTimings): void {
     const shown = this.#shown;
     if (shown === undefined) return;
-    // The page must have every pixel before it is told the image is done.
-    this.#flush(true);
     this.#lastGood = {
       message: shown.message,
       canvas: shown.canvas.clone(),
@@ -198,12 +235,12 @@ export class PreviewBroadcaster {
       height: shown.message.height,
       timings,
     };
-    this.#broadcast(this.#outcome);
+    for (const owed of this.#clients.values()) owed.outcome = true;
+    this.#flush();
   }
 
   /** The scene or the render failed: show `message` and the last good image again. */
   failed(message: string): void {
-    this.#flush();
     const good = this.#lastGood;
     if (good !== undefined) {
       this.#show({
@@ -212,84 +249,174 @@ export class PreviewBroadcaster {
         progress: good.progress &&
           { ...good.progress, generation: this.#generation },
       }, true);
-      this.#flush(true);
     }
     this.#outcome = { type: "failed", message };
-    this.#broadcast(this.#outcome);
+    for (const owed of this.#clients.values()) owed.outcome = true;
+    this.#flush();
   }
 
   /** Stops the timer; pages get nothing more. */
   close(): void {
+    this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
   #show(shown: Shown, repaint: boolean): void {
     this.#shown = shown;
-    this.#broadcast(shown.message);
-    // Otherwise the page's canvas already matches: blank when resized, as ours is, or with
-    // the same pixels kept.
-    if (repaint) {
-      for (const client of this.#clients.keys()) {
-        this.#clients.set(client, fullRect(shown.canvas));
-      }
+    for (const owed of this.#clients.values()) {
+      // A page that never got the previous render message may not have its pixels either.
+      if (owed.render) owed.resync = true;
+      owed.render = true;
+      owed.progress = shown.progress !== undefined;
+      // Otherwise the page's canvas already matches: blank when resized, as ours is, or with
+      // the same pixels kept.
+      if (repaint) owed.dirty = fullRect(shown.canvas);
     }
-    if (shown.progress !== undefined) this.#progressPending = true;
+    this.#flush();
   }
 
-  #schedule(): void {
-    this.#timer ??= setTimeout(() => {
+  #schedule(delayMs = this.#intervalMs): void {
+    if (this.#closed) return;
+    if (this.#timer !== undefined) {
+      if (delayMs >= this.#intervalMs) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#flush();
-    }, this.#intervalMs);
+    }, delayMs);
   }
 
-  /** Sends what changed; `force` sends even to pages that are behind (before an outcome). */
-  #flush(force = false): void {
+  /** Pumps one page, then forgets the frames encoded for it. */
+  #pumpOne(client: PreviewClient): Pumped {
+    try {
+      return this.#pump(client);
+    } finally {
+      this.#frames.clear();
+    }
+  }
+
+  /** Plans the next flush after pumping: soon when a page is draining, else in an interval. */
+  #after(state: Pumped): void {
+    if (state === "draining") this.#schedule(CATCH_UP_MS);
+    else if (state === "stuck") this.#schedule();
+  }
+
+  /** Sends every page what it is owed, as far as its queue allows. */
+  #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    let behind = false;
-    for (const client of this.#clients.keys()) {
-      if (!this.#flushTo(client, force)) behind = true;
+    let worst: Pumped = "done";
+    try {
+      for (const client of this.#clients.keys()) {
+        const state = this.#pump(client);
+        if (state === "draining" || (state === "stuck" && worst === "done")) {
+          worst = state;
+        }
+      }
+    } finally {
+      this.#frames.clear();
     }
-    const progress = this.#shown?.progress;
-    if (this.#progressPending && progress !== undefined) {
-      this.#broadcast(progress);
-    }
-    this.#progressPending = false;
-    if (behind) this.#schedule();
+    this.#after(worst);
   }
 
-  /** Sends `client` its changed rectangle; false when it is too far behind to take it now. */
-  #flushTo(client: PreviewClient, force = false): boolean {
-    const dirty = this.#clients.get(client);
+  /**
+   * Sends `client` what it is owed, in order (the render message, the changed pixels in
+   * bands, the progress, the outcome), stopping while its queue is over the limit: "done"
+   * when it is owed nothing more, "draining" when it took something and is owed more,
+   * "stuck" when it took nothing.
+   */
+  #pump(client: PreviewClient): Pumped {
+    const owed = this.#clients.get(client);
     const shown = this.#shown;
-    if (dirty === undefined || shown === undefined) return true;
-    if (!force && client.bufferedAmount > this.#maxBufferedBytes) return false;
-    this.#clients.set(client, undefined);
-    const { canvas, message } = shown;
-    this.#sendTo(
-      client,
-      encodePixelFrame(message.generation, canvas.pixels, canvas.width, dirty),
-    );
-    return true;
+    if (owed === undefined) return "done";
+    let sent = false;
+    const full = () => {
+      if (!this.#over(client)) return false;
+      blocked = sent ? "draining" : "stuck";
+      return true;
+    };
+    let blocked: Pumped = "stuck";
+    if (owed.render && shown !== undefined) {
+      if (full()) return blocked;
+      if (!this.#sendTo(client, shown.message)) return "done";
+      sent = true;
+      owed.render = false;
+    }
+    if (owed.resync && shown !== undefined) {
+      owed.dirty = fullRect(shown.canvas);
+      owed.resync = false;
+    }
+    while (owed.dirty !== undefined && shown !== undefined) {
+      if (full()) return blocked;
+      const { canvas, message } = shown;
+      const rect = owed.dirty;
+      const rows = Math.max(
+        1,
+        Math.floor(FRAME_BAND_BYTES / (4 * Math.max(1, rect.width))),
+      );
+      const band = { ...rect, height: Math.min(rows, rect.height) };
+      owed.dirty = band.height === rect.height ? undefined : {
+        ...rect,
+        y: rect.y + band.height,
+        height: rect.height - band.height,
+      };
+      // Pages owed the same band share one encoding (most pages are owed the same).
+      const key =
+        `${message.generation} ${band.x} ${band.y} ${band.width} ${band.height}`;
+      let frame = this.#frames.get(key);
+      if (frame === undefined) {
+        frame = encodePixelFrame(
+          message.generation,
+          canvas.pixels,
+          canvas.width,
+          band,
+        );
+        this.#frames.set(key, frame);
+      }
+      if (!this.#sendTo(client, frame)) return "done";
+      sent = true;
+    }
+    const progress = shown?.progress;
+    if (owed.progress && progress !== undefined) {
+      if (full()) return blocked;
+      if (!this.#sendTo(client, progress)) return "done";
+    }
+    owed.progress = false;
+    if (owed.outcome && this.#outcome !== undefined) {
+      if (full()) return blocked;
+      if (!this.#sendTo(client, this.#outcome)) return "done";
+    }
+    owed.outcome = false;
+    return "done";
   }
 
-  #broadcast(message: PreviewMessage): void {
-    for (const client of this.#clients.keys()) this.#sendTo(client, message);
+  /** Whether the page's queue is over the limit. */
+  #over(client: PreviewClient): boolean {
+    let buffered: number;
+    try {
+      buffered = client.bufferedAmount;
+    } catch {
+      buffered = Infinity;
+    }
+    return !(buffered <= this.#maxBufferedBytes);
   }
 
+  /** Sends; false when the page is gone (it is dropped then). */
   #sendTo(
     client: PreviewClient,
     message: PreviewMessage | Uint8Array<ArrayBuffer>,
-  ): void {
+  ): boolean {
     try {
       client.send(
         message instanceof Uint8Array ? message : JSON.stringify(message),
       );
+      return true;
     } catch {
       // A page closing as we send is simply gone; the server removes it on its close event.
       this.#clients.delete(client);
+      return false;
     }
   }
 }

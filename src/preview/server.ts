@@ -18,7 +18,16 @@ export interface PreviewServerOptions {
   hostname?: string;
   /** The port; default 0, any free one. */
   port?: number;
+  /**
+   * The most pages connected at once; default {@linkcode MAX_PREVIEW_CLIENTS}. More are
+   * refused (503) until one leaves: with each page's queue bounded by the broadcaster, this
+   * bounds what the preview can cost.
+   */
+  maxClients?: number;
 }
+
+/** The most preview pages connected at once by default: a preview is for a few people. */
+export const MAX_PREVIEW_CLIENTS = 64;
 
 const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"];
 const WILDCARD_ADDRESSES = ["0.0.0.0", "::"];
@@ -58,10 +67,12 @@ export class PreviewServer {
   readonly #sockets = new Set<WebSocket>();
   readonly #hosts: Set<string> | undefined;
   readonly #url: string;
+  readonly #maxClients: number;
 
   private constructor(options: PreviewServerOptions) {
     const hostname = options.hostname ?? "127.0.0.1";
     this.#broadcaster = options.broadcaster;
+    this.#maxClients = options.maxClients ?? MAX_PREVIEW_CLIENTS;
     try {
       this.#server = Deno.serve({
         hostname,
@@ -140,11 +151,15 @@ export class PreviewServer {
     if (request.headers.get("origin") !== `http://${host}`) {
       return plain(403, "forbidden origin");
     }
+    if (this.#sockets.size >= this.#maxClients) {
+      return plain(503, `too many preview pages (${this.#maxClients})`);
+    }
     const { socket, response } = Deno.upgradeWebSocket(request);
     socket.binaryType = "arraybuffer";
+    // Counted from the upgrade, so that connections that never finish opening count too.
+    this.#sockets.add(socket);
     socket.onopen = () => {
-      this.#sockets.add(socket);
-      this.#broadcaster.add(socket);
+      if (this.#sockets.has(socket)) this.#broadcaster.add(socket);
     };
     socket.onclose = () => {
       this.#sockets.delete(socket);

@@ -6,6 +6,25 @@
  */
 
 import { show } from "../_format.ts";
+import {
+  checkSamples,
+  checkWorkers,
+  MAX_WORKERS,
+  nonNegativeInteger,
+  optionError,
+  positiveInteger,
+} from "./options.ts";
+
+export {
+  checkSamples,
+  checkWorkers,
+  MAX_SAMPLES,
+  MAX_WORKERS,
+  type OptionError,
+  optionError,
+  optionOf,
+  positiveInteger,
+} from "./options.ts";
 import { checkImageSize } from "../scene/check_image_size.ts";
 import { checkScene } from "../scene/check_scene.ts";
 import { prepareScene } from "../scene/prepare.ts";
@@ -102,6 +121,12 @@ export interface RenderOptions {
  * per tile on messages, which at 32 px (2,040 tiles) is ~150 ms of CPU taken from the workers
  * and at 16 px ~400 ms; at 64 px it is ~45 ms (under 2% of the render), while 510 tiles still
  * balance the two workers to within one small tile at the end. 128 and 256 gain nothing more.
+ * It is the farm's default too (one grid for every backend): a farm tile is one result
+ * message, and jobs group tiles into squares of about 512 pixels, so the job count does not
+ * follow the tile size. On the farm, 128-pixel tiles cost fewer messages (`deno task
+ * bench:farm`, 3840×2160, one node, an idle machine: 1.29× the local time against 1.43× for
+ * 64, measured before this change), which `--tile 128` gives; one default for both keeps
+ * local and farm renders of the same command on the same tiles and progress counts.
  *
  * @example
  * ```ts
@@ -112,23 +137,8 @@ export interface RenderOptions {
  */
 export const DEFAULT_TILE_SIZE = 64;
 
-/** A limit keeps a typo like `workers: 1e6` from trying to start a million threads. */
-export const MAX_WORKERS = 256;
-
 /** The widest or tallest image the core can address (its coordinates are u32). */
 const MAX_SIDE = 2 ** 32 - 1;
-
-/**
- * The most samples per pixel: 65535² is the largest perfect square the core's u32 holds.
- *
- * @example
- * ```ts
- * import { MAX_SAMPLES } from "./plan.ts";
- * import assert from "node:assert/strict";
- * assert.equal(Math.sqrt(MAX_SAMPLES), 65535);
- * ```
- */
-export const MAX_SAMPLES = 65535 * 65535;
 
 /** What the camera sees in one render: the parts of a render that are not the scene. */
 export interface View {
@@ -145,6 +155,21 @@ export interface View {
 }
 
 /**
+ * A scene as `packScene` laid it out: what a farm node receives. The core checks every value
+ * of it when it builds the scene.
+ *
+ * @example
+ * ```ts
+ * import type { PackedScene } from "./plan.ts";
+ * const size = (scene: PackedScene) => scene.packed.length;
+ * ```
+ */
+export interface PackedScene {
+  /** The bytes. */
+  readonly packed: Uint8Array;
+}
+
+/**
  * One render, checked and resolved: the product of {@linkcode planRender}.
  *
  * @example
@@ -154,8 +179,8 @@ export interface View {
  * ```
  */
 export interface RenderPlan {
-  /** The scene to render. */
-  scene: Scene;
+  /** The scene to render, or its packed bytes. */
+  scene: Scene | PackedScene;
   /** Size, camera and samples. */
   view: View;
   /** Workers to use. */
@@ -170,92 +195,6 @@ export interface RenderPlan {
   onProgress: ((progress: RenderProgress) => void) | undefined;
   /** The tile callback, if any. */
   onTile: ((tile: RenderedTile) => void) | undefined;
-}
-
-/**
- * Checks that `value` is a positive integer, or throws a `TypeError`/`RangeError` naming
- * `name` and the value.
- *
- * @example
- * ```ts
- * import { positiveInteger } from "./plan.ts";
- * import assert from "node:assert/strict";
- * assert.throws(() => positiveInteger("workers", 0), {
- *   name: "RangeError",
- *   message: "workers must be a positive integer, got 0",
- * });
- * ```
- */
-export function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number, got ${show(value)}`);
-  }
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `${name} must be a positive integer, got ${show(value)}`,
-    );
-  }
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: unknown): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number, got ${show(value)}`);
-  }
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `${name} must be a non-negative integer, got ${show(value)}`,
-    );
-  }
-  return value;
-}
-
-/**
- * Checks a `workers` count: a positive integer of at most {@linkcode MAX_WORKERS}.
- *
- * @example
- * ```ts
- * import { checkWorkers } from "./plan.ts";
- * import assert from "node:assert/strict";
- * assert.equal(checkWorkers(2), 2);
- * assert.throws(() => checkWorkers(257), RangeError);
- * ```
- */
-export function checkWorkers(value: unknown, name = "workers"): number {
-  const workers = positiveInteger(name, value);
-  if (workers > MAX_WORKERS) {
-    throw new RangeError(
-      `${name} must be at most ${MAX_WORKERS}, got ${workers}`,
-    );
-  }
-  return workers;
-}
-
-/**
- * Checks a samples-per-pixel count: a perfect square from 1 to {@linkcode MAX_SAMPLES}.
- *
- * @example
- * ```ts
- * import { checkSamples } from "./plan.ts";
- * import assert from "node:assert/strict";
- * assert.equal(checkSamples(16), 16);
- * assert.throws(() => checkSamples(8), { message: "samples must be a perfect square (1, 4, 9, …), got 8" });
- * assert.throws(() => checkSamples(4294967296), RangeError);
- * ```
- */
-export function checkSamples(value: unknown, name = "samples"): number {
-  const samples = positiveInteger(name, value);
-  if (samples > MAX_SAMPLES) {
-    throw new RangeError(
-      `${name} must be at most 65535² = ${MAX_SAMPLES}, got ${samples}`,
-    );
-  }
-  if (Math.sqrt(samples) % 1 !== 0) {
-    throw new RangeError(
-      `${name} must be a perfect square (1, 4, 9, …), got ${samples}`,
-    );
-  }
-  return samples;
 }
 
 /**
@@ -340,25 +279,111 @@ export function planRender(
   const height = options.height === undefined
     ? d.height
     : positiveInteger("height", options.height);
-  for (const [name, side] of [["width", width], ["height", height]] as const) {
-    if (side > MAX_SIDE) {
-      throw new RangeError(`${name} must be at most ${MAX_SIDE}, got ${side}`);
-    }
-  }
   const samples = options.samples === undefined
     ? d.samples ?? 1
     : checkSamples(options.samples);
+  const view = checkView({
+    width,
+    height,
+    fov: d.fov,
+    samples,
+    camera: d.camera,
+  });
+  return finishPlan(scene, view, workers, tileSize, options);
+}
+
+/**
+ * Plans a render of a scene `packScene` already laid out, through a `view` that travelled
+ * with it (a farm node's job): the same rules as {@linkcode planRender}, the view checked
+ * as a whole since nothing vouches for it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { planPacked } from "./plan.ts";
+ * const view = { width: 64, height: 32, fov: 90, samples: 4, camera: undefined };
+ * const plan = planPacked(new Uint8Array(48), view, 2, { tileSize: 16, region: { x: 0, y: 0, width: 32, height: 32 } });
+ * assert.equal(plan.tileSize, 16);
+ * assert.throws(() => planPacked(new Uint8Array(48), { ...view, samples: 3 }, 2, {}), { message: /samples must be a perfect square/ });
+ * ```
+ */
+export function planPacked(
+  packed: Uint8Array,
+  view: View,
+  workers: number,
+  options: RenderOptions,
+): RenderPlan {
+  const tileSize = options.tileSize === undefined
+    ? DEFAULT_TILE_SIZE
+    : positiveInteger("tileSize", options.tileSize);
+  return finishPlan(
+    { packed },
+    checkView(view),
+    checkWorkers(workers),
+    tileSize,
+    options,
+  );
+}
+
+/** The rules on a view: sides the core can address, samples, a field of view, a camera. */
+function checkView(view: View): View {
+  const { width, height, fov, samples, camera } = view;
+  for (const [name, side] of [["width", width], ["height", height]] as const) {
+    positiveInteger(name, side);
+    if (side > MAX_SIDE) {
+      throw optionError(
+        RangeError,
+        name,
+        `must be at most ${MAX_SIDE}, got ${side}`,
+      );
+    }
+  }
+  checkSamples(samples);
+  if (typeof fov !== "number" || !(fov > 0 && fov < 180)) {
+    throw optionError(
+      RangeError,
+      "fov",
+      `must be between 0 and 180, got ${show(fov)}`,
+    );
+  }
+  if (camera !== undefined) {
+    const values = [camera.position, camera.look_at, camera.up].flatMap((
+      v,
+    ) => [v?.x, v?.y, v?.z]);
+    if (!values.every((v) => typeof v === "number" && Number.isFinite(v))) {
+      throw optionError(
+        TypeError,
+        "camera",
+        "must hold finite position, look_at and up vectors",
+      );
+    }
+  }
+  return view;
+}
+
+function finishPlan(
+  scene: Scene | PackedScene,
+  view: View,
+  workers: number,
+  tileSize: number,
+  options: RenderOptions,
+): RenderPlan {
+  const { width, height } = view;
   const region = options.region === undefined
     ? { x: 0, y: 0, width, height }
     : checkRegion(options.region, width, height);
   checkImageSize(region.width, region.height);
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(`signal must be an AbortSignal, got ${show(signal)}`);
+    throw optionError(
+      TypeError,
+      "signal",
+      `must be an AbortSignal, got ${show(signal)}`,
+    );
   }
   return {
     scene,
-    view: { width, height, fov: d.fov, samples, camera: d.camera },
+    view,
     workers,
     tileSize,
     region,
@@ -370,7 +395,7 @@ export function planRender(
 
 function checkRegion(r: unknown, width: number, height: number): Region {
   if (typeof r !== "object" || r === null) {
-    throw new TypeError(`region must be an object, got ${show(r)}`);
+    throw optionError(TypeError, "region", `must be an object, got ${show(r)}`);
   }
   const { x, y, width: w, height: h } = r as Record<string, unknown>;
   const region = {
@@ -380,8 +405,10 @@ function checkRegion(r: unknown, width: number, height: number): Region {
     height: positiveInteger("region.height", h),
   };
   if (region.x + region.width > width || region.y + region.height > height) {
-    throw new RangeError(
-      `region ${region.x},${region.y},${region.width},${region.height} does not fit in the ${width}×${height} image`,
+    throw optionError(
+      RangeError,
+      "region",
+      `${region.x},${region.y},${region.width},${region.height} does not fit in the ${width}×${height} image`,
     );
   }
   return region;
@@ -389,7 +416,11 @@ function checkRegion(r: unknown, width: number, height: number): Region {
 
 function callback<T>(name: string, value: T): T {
   if (value !== undefined && typeof value !== "function") {
-    throw new TypeError(`${name} must be a function, got ${show(value)}`);
+    throw optionError(
+      TypeError,
+      name,
+      `must be a function, got ${show(value)}`,
+    );
   }
   return value;
 }

@@ -4,17 +4,18 @@
  * @module
  */
 
-import { abortable, abortError, show } from "../_format.ts";
+import { abortable, abortError } from "../_abort.ts";
+import { show } from "../_format.ts";
 import { type ByteSink, PngStreamWriter } from "../png/png_stream_writer.ts";
-import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
+import type { Scene, SceneDescription } from "../types.ts";
+import { localBackend } from "./backend.ts";
 import {
   planBands,
   planRender,
   type RenderOptions,
-  type RenderProgress,
   resolveScene,
 } from "./plan.ts";
-import { Renderer, renderPlanned } from "./renderer.ts";
+import { Renderer } from "./renderer.ts";
 
 /**
  * Options for {@linkcode renderPngStream}: those of a render, plus the banding and the
@@ -144,17 +145,11 @@ export async function renderPngStream(
   const prepared = await resolveScene(scene, renderOptions.signal);
   // Planned here once, so that a bad option fails before any byte is written.
   const plan = planRender(prepared, renderOptions, given?.workers ?? 1);
-  const { region, signal, onProgress, onTile } = plan;
   const bands = planBands(plan, bandRows);
-  const tilesPerBand = bands.map((band) =>
-    Math.ceil(band.width / plan.tileSize) *
-    Math.ceil(band.height / plan.tileSize)
-  );
-  const tilesTotal = tilesPerBand.reduce((sum, n) => sum + n, 0);
   let bytes = 0;
   const png = new PngStreamWriter(
-    region.width,
-    region.height,
+    plan.region.width,
+    plan.region.height,
     async (chunk) => {
       bytes += chunk.length;
       await output.write(chunk);
@@ -163,80 +158,30 @@ export async function renderPngStream(
   );
   // Taken last: a stream's writer stays locked once taken, so every check comes first.
   const output = toSink(sink);
-
-  // Aborted when the caller's signal is, and also on a failure of ours, to stop the band
-  // that is rendering ahead.
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal!.reason);
-  if (signal?.aborted) onAbort();
-  signal?.addEventListener("abort", onAbort, { once: true });
   const renderer = given ?? new Renderer({ workers: plan.workers });
-  // Two buffers, alternating: band i + 1 renders into one while band i, in the other, is
-  // filtered; band i + 2 starts only once that is done. Fresh buffers per band would pile up,
-  // as the workers keep each one alive until their garbage collector runs.
-  const bandBytes = region.width * bands[0].height * 4;
-  const buffers = bands.length === 1
-    ? [new SharedArrayBuffer(bandBytes)]
-    : [new SharedArrayBuffer(bandBytes), new SharedArrayBuffer(bandBytes)];
   const start = performance.now();
-  let tilesBefore = 0;
-  let pixelsBefore = 0;
-  const renderBand = (index: number) => {
-    const band = bands[index];
-    const before = { tiles: tilesBefore, pixels: pixelsBefore };
-    tilesBefore += tilesPerBand[index];
-    pixelsBefore += band.height * band.width;
-    const rendering = renderPlanned(renderer, {
-      ...plan,
-      region: band,
-      signal: controller.signal,
-      onTile,
-      onProgress: onProgress &&
-        ((progress: RenderProgress) =>
-          onProgress({
-            tilesDone: before.tiles + progress.tilesDone,
-            tilesTotal,
-            pixelsDone: before.pixels + progress.pixelsDone,
-            elapsedMs: performance.now() - start,
-          })),
-    }, { output: buffers[index % buffers.length] });
-    // The band rendering ahead can be aborted while the previous one is still being written,
-    // before anything awaits it; its rejection is seen where it is awaited.
-    rendering.catch(() => {});
-    return rendering;
-  };
-
-  let ahead: Promise<RenderedImage> | undefined;
+  const { signal } = plan;
   try {
-    let renderMs = 0;
-    ahead = renderBand(0);
-    for (let i = 0; i < bands.length; i++) {
-      const image: RenderedImage = await ahead!;
-      ahead = i + 1 < bands.length ? renderBand(i + 1) : undefined;
-      if (ahead === undefined) renderMs = performance.now() - start;
-      // A sink that never takes the bytes must not hold an aborted render.
-      await abortable(png.writeRows(image.data), controller.signal);
-      if (signal?.aborted) throw abortError(signal);
-    }
-    await abortable(png.finish(), controller.signal);
-    if (signal?.aborted) throw abortError(signal);
-    await abortable(output.close(), controller.signal);
+    const report = await localBackend(renderer).renderBands(
+      plan,
+      bands,
+      (_band, rgba) => png.writeRows(rgba),
+    );
+    await abortable(png.finish(), signal);
+    await abortable(output.close(), signal);
     return {
-      width: region.width,
-      height: region.height,
-      tiles: tilesTotal,
+      width: plan.region.width,
+      height: plan.region.height,
+      tiles: report.tiles,
       bands: bands.length,
       bytes,
-      renderMs,
+      renderMs: report.renderMs,
       totalMs: performance.now() - start,
     };
   } catch (error) {
-    controller.abort(error);
-    await ahead?.catch(() => {});
     output.abort(error);
     throw signal?.aborted ? abortError(signal) : error;
   } finally {
-    signal?.removeEventListener("abort", onAbort);
     if (given === undefined) await renderer.close();
   }
 }

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { abortable, abortError, show } from "../_format.ts";
+import { abortable, abortError } from "../_abort.ts";
+import { show } from "../_format.ts";
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import {
   checkWorkers,
@@ -20,6 +21,7 @@ import { TileScheduler } from "./schedule.ts";
 import {
   coreOnThisThread,
   type PreparedScene,
+  sharePacked,
   shareScene,
 } from "./shared_scene.ts";
 import { loadWasmModule } from "./wasm.ts";
@@ -55,14 +57,19 @@ export interface RenderInternals {
 }
 
 let nextRenderId = 1;
-let renderPlanOn: (
-  renderer: Renderer,
-  plan: RenderPlan,
-  internals: RenderInternals,
-) => Promise<RenderedImage>;
-/** Set only while `rendererWithWorker` constructs its renderer. */
-let workerUrlOverride: URL | undefined;
-let warmOn: (renderer: Renderer) => Promise<void>;
+
+/**
+ * What a renderer offers this module's own functions ({@linkcode renderPlanned},
+ * {@linkcode warmRenderer}, {@linkcode rendererWithWorker}) and never its users: set once by
+ * each renderer's constructor, in a map no other module can reach.
+ */
+interface RendererEntryPoints {
+  render(plan: RenderPlan, internals: RenderInternals): Promise<RenderedImage>;
+  warm(): Promise<void>;
+  /** Before the first render only: the worker module its workers run. */
+  useWorker(url: URL): void;
+}
+const entryPoints = new WeakMap<Renderer, RendererEntryPoints>();
 
 /**
  * A pool of render workers, reused from render to render so that animations and servers pay
@@ -89,21 +96,11 @@ let warmOn: (renderer: Renderer) => Promise<void>;
  */
 export class Renderer {
   readonly #workers: number;
-  readonly #pool: WorkerPool;
+  #pool: WorkerPool;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
   /** The scene the workers last built, so the same scene is not prepared again. */
   #shared: PreparedScene | undefined;
-
-  static {
-    renderPlanOn = (renderer, plan, internals) =>
-      renderer.#render(() => plan, internals);
-    warmOn = async (renderer) => {
-      const module = await loadWasmModule();
-      if (!renderer.#closed) renderer.#pool.warm(renderer.#workers, module);
-      await coreOnThisThread();
-    };
-  }
 
   /**
    * A renderer with `options.workers` workers (default `navigator.hardwareConcurrency`).
@@ -117,9 +114,19 @@ export class Renderer {
     this.#workers = options.workers === undefined
       ? defaultWorkers()
       : checkWorkers(options.workers);
-    this.#pool = new WorkerPool(
-      workerUrlOverride ?? new URL("../../worker.ts", import.meta.url),
-    );
+    this.#pool = new WorkerPool(new URL("../../worker.ts", import.meta.url));
+    entryPoints.set(this, {
+      render: (plan, internals) => this.#render(() => plan, internals),
+      warm: async () => {
+        const module = await loadWasmModule();
+        if (!this.#closed) this.#pool.warm(this.#workers, module);
+        await coreOnThisThread();
+      },
+      useWorker: (url) => {
+        if (this.#pool.size > 0) throw new Error("the workers are running");
+        this.#pool = new WorkerPool(url);
+      },
+    });
   }
 
   /** The number of workers renders use unless their options say otherwise. */
@@ -170,12 +177,15 @@ export class Renderer {
       if (signal?.aborted) throw abortError(signal);
       await abortable(previous, signal);
       const module = await abortable(loadWasmModule(), signal);
+      const scene = plan.scene;
       this.#shared = await abortable(
-        shareScene(
-          plan.scene,
-          { bruteForce: internals.bruteForce },
-          this.#shared,
-        ),
+        "packed" in scene
+          ? sharePacked(scene.packed, this.#shared)
+          : shareScene(
+            scene,
+            { bruteForce: internals.bruteForce },
+            this.#shared,
+          ),
         signal,
       );
       const bytes = region.width * region.height * 4;
@@ -260,20 +270,20 @@ export function renderPlanned(
   plan: RenderPlan,
   internals: RenderInternals = {},
 ): Promise<RenderedImage> {
-  return renderPlanOn(renderer, plan, internals);
+  return entryPoints.get(renderer)!.render(plan, internals);
 }
 
-/** A renderer whose workers run `workerUrl` instead of `worker.ts`; tests' fault injection. */
+/**
+ * The internal constructor: a renderer whose workers run `workerUrl` instead of `worker.ts`
+ * (tests' fault injection). Not part of the public API.
+ */
 export function rendererWithWorker(
   options: RendererOptions,
   workerUrl: URL,
 ): Renderer {
-  workerUrlOverride = workerUrl;
-  try {
-    return new Renderer(options);
-  } finally {
-    workerUrlOverride = undefined;
-  }
+  const renderer = new Renderer(options);
+  entryPoints.get(renderer)!.useWorker(workerUrl);
+  return renderer;
 }
 
 /**
@@ -281,7 +291,7 @@ export function rendererWithWorker(
  * ready; the CLI does this while the scene loads.
  */
 export function warmRenderer(renderer: Renderer): Promise<void> {
-  return warmOn(renderer);
+  return entryPoints.get(renderer)!.warm();
 }
 
 /**

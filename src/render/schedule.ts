@@ -4,7 +4,7 @@
  * @module
  */
 
-import { abortError } from "../_format.ts";
+import { abortError } from "../_abort.ts";
 import type { Region } from "../types.ts";
 import type { FromWorker, SharedScene, ViewMessage } from "./messages.ts";
 import type { RenderedTile, RenderProgress } from "./plan.ts";

@@ -87,7 +87,30 @@ export async function shareScene(
   if (latest !== undefined && sameScene(latest.identity, identity)) {
     return latest;
   }
-  const packed = packScene(scene, options);
+  return await sharePacked(packScene(scene, options), reuse, identity);
+}
+
+/**
+ * {@linkcode shareScene} for bytes `packScene` already wrote (a farm node receives a scene
+ * so): the core validates them and builds the BVH; `reuse`, or the scene this process
+ * prepared last, is returned when the bytes are the same.
+ *
+ * @example
+ * ```ts
+ * import { sharePacked } from "./shared_scene.ts";
+ * import { packScene } from "./packed_scene.ts";
+ * import { scene } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ * const packed = packScene({ description: scene({ width: 4, height: 4, elements: [], lights: [] }), textures: new Map() });
+ * const a = await sharePacked(packed);
+ * assert.equal((await sharePacked(packed.slice(), a)).key, a.key);
+ * ```
+ */
+export async function sharePacked(
+  packed: Uint8Array,
+  reuse?: PreparedScene,
+  identity: SceneIdentity = { skeleton: packed, sizes: [], sources: [] },
+): Promise<PreparedScene> {
   for (const known of [reuse, latest]) {
     if (known !== undefined && sameBytes(known.packed, packed)) {
       return latest = { ...known, identity };

@@ -1,6 +1,6 @@
-// Private: the scene loaders' use of the one abortable helper (src/_format.ts).
+// Private: the scene loaders' use of the one abortable helper (src/_abort.ts).
 
-import { abortable as settleOrAbort } from "../_format.ts";
+import { abortable as settleOrAbort } from "../_abort.ts";
 
 /**
  * Settles as `promise` does, or rejects with an `AbortError` ("loading the scene was aborted")

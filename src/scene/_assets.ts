@@ -5,11 +5,12 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MeshData, SceneDescription, TextureImage } from "../types.ts";
-import { reason, rewrap } from "../_format.ts";
+import { reason, rewrap } from "../_errors.ts";
+import { throwIfAborted } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
 import { type AssetKind, elementFiles, elementParts } from "./elements.ts";
 import { decodeTexture } from "./_textures.ts";
-import { readMesh } from "./_meshes.ts";
+import { checkPlacements, readMesh } from "./_meshes.ts";
 
 /** One use of a file in a scene. */
 export interface AssetUse {
@@ -68,7 +69,7 @@ export async function loadAssets(
   baseDir: string | URL | undefined,
   signal?: AbortSignal,
 ): Promise<SceneAssets> {
-  signal?.throwIfAborted();
+  throwIfAborted(signal, "loading the scene");
   const base = baseDir === undefined ? undefined : directoryPath(baseDir);
   // Each (kind, path as written) once, under the JSON path of its first use.
   const first = new Map<string, AssetUse>();
@@ -107,6 +108,7 @@ export async function loadAssets(
     }
     loaded.set(key, value);
   }
+  checkPlacements(description, assets.meshes);
   return assets;
 }
 

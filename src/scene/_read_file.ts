@@ -3,7 +3,8 @@
 
 import type { FileHandle } from "node:fs/promises";
 import { abortable } from "./_abortable.ts";
-import { reason, rewrap } from "../_format.ts";
+import { reason, rewrap } from "../_errors.ts";
+import { throwIfAborted } from "../_abort.ts";
 
 /** Options for {@linkcode readBoundedFile}. */
 export interface ReadBoundedFileOptions {
@@ -39,7 +40,7 @@ export async function readBoundedFile(
   options: ReadBoundedFileOptions,
 ): Promise<Uint8Array> {
   const { limit, what, signal } = options;
-  signal?.throwIfAborted();
+  throwIfAborted(signal, "loading the scene");
   const info = await abortable(stat(path, what), signal);
   checkInfo(info, limit, what);
   const file = await abortable(
@@ -68,7 +69,7 @@ export async function readBoundedFile(
     let buffer = new Uint8Array(Math.min(handleInfo.size, limit) + 1);
     let length = 0;
     for (;;) {
-      signal?.throwIfAborted();
+      throwIfAborted(signal, "loading the scene");
       if (length === buffer.length) {
         if (length > limit) break;
         const grown = new Uint8Array(Math.min(buffer.length * 2, limit + 1));

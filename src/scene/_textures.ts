@@ -1,10 +1,10 @@
 // Private: reads and decodes one texture file (the asset loader, `_assets.ts`, finds it).
 
 import type { TextureImage } from "../types.ts";
-import { abortError } from "../_format.ts";
+import { abortError } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
 import { MAX_TEXTURE_FILE_BYTES } from "./limits.ts";
-import { reason, rewrap } from "../_format.ts";
+import { reason, rewrap } from "../_errors.ts";
 import { readBoundedFile } from "./_read_file.ts";
 
 import {

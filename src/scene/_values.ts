@@ -109,8 +109,8 @@ export function variant(
         keys.length === 0
           ? "an empty object"
           : `${keys.length} keys: ${
-            keys.map((k) => JSON.stringify(k)).join(", ")
-          }`
+            keys.slice(0, 5).map((k) => describe(k)).join(", ")
+          }${keys.length > 5 ? ", …" : ""}`
       }`,
     );
   }
@@ -127,7 +127,8 @@ export function unknownVariant(
   names: readonly string[],
 ): string {
   const guess = suggest(name, names);
-  return `${path} has unknown variant ${JSON.stringify(name)}, expected ${
+  // Names are quoted as values are (describe): a 10,000-character key is cut.
+  return `${path} has unknown variant ${describe(name)}, expected ${
     orList(names)
   }${guess === undefined ? "" : `; did you mean ${JSON.stringify(guess)}?`}`;
 }
@@ -154,7 +155,7 @@ export function fields(
     const where = path === "" ? "at top level" : `at ${path}`;
     const guess = suggest(key, known);
     throw new TypeError(
-      `unknown field ${JSON.stringify(key)} ${where}, ${
+      `unknown field ${describe(key)} ${where}, ${
         guess === undefined
           ? `expected ${orList(known)}`
           : `did you mean ${JSON.stringify(guess)}?`

@@ -25,6 +25,14 @@ import type {
 } from "../types.ts";
 import { describe } from "../_format.ts";
 import { MAX_MESH_TRIANGLES } from "../mesh/limits.ts";
+import { transformMatrix } from "../mesh/transform_matrix.ts";
+import {
+  F32_MAX,
+  isF32Finite,
+  placementProblem,
+  positionBounds,
+  transformProblem,
+} from "./limits.ts";
 import {
   direction,
   fields,
@@ -238,6 +246,7 @@ function validateMesh(
       }
       copy[i] = n;
     }
+    checkF32(positions, join(path, "positions"));
     out.positions = positions;
     out.indices = copy;
     if (o.uvs !== undefined) {
@@ -251,6 +260,7 @@ function validateMesh(
           } numbers), got ${uvs.length} numbers`,
         );
       }
+      checkF32(uvs, join(path, "uvs"));
       out.uvs = uvs;
     }
   }
@@ -260,6 +270,20 @@ function validateMesh(
   );
   if (o.transform !== undefined) {
     out.transform = meshTransform(o.transform, join(path, "transform"));
+  }
+  // The core's limits for a placed mesh (src/scene/limits.ts); a file's box is checked when
+  // the file is loaded.
+  if (out.transform !== undefined || out.positions !== undefined) {
+    const matrix = transformMatrix(out.transform);
+    const box = out.positions && positionBounds(out.positions);
+    const problem = box
+      ? placementProblem(box.min, box.max, matrix)
+      : transformProblem(matrix);
+    if (problem !== undefined) {
+      throw new RangeError(
+        `${join(path, "transform")}: ${problem}`,
+      );
+    }
   }
   if (o.smooth !== undefined) {
     if (typeof o.smooth !== "boolean") {
@@ -348,4 +372,16 @@ function validatePlane(
     normal: direction(required(o, path, "normal"), join(path, "normal")),
     material: material(required(o, path, "material"), join(path, "material")),
   };
+}
+
+/** Refuses a number the core cannot hold as an f32 (mesh positions, texture coordinates). */
+function checkF32(values: readonly number[], path: string): void {
+  const i = values.findIndex((v) => !isF32Finite(v));
+  if (i >= 0) {
+    throw new RangeError(
+      `${path}[${i}] must be within the 32-bit float range (±${F32_MAX}), got ${
+        describe(values[i])
+      }`,
+    );
+  }
 }

@@ -3,6 +3,7 @@ import type { PrepareSceneOptions } from "./prepare.ts";
 import { validateScene } from "./validate.ts";
 import { jsonSyntaxError } from "./_json_error.ts";
 import { loadAssets } from "./_assets.ts";
+import { throwIfAborted } from "../_abort.ts";
 
 /**
  * Parses the text of a scene file, validates it and decodes its textures.
@@ -39,7 +40,7 @@ export async function parseScene(
   text: string,
   options: PrepareSceneOptions = {},
 ): Promise<Scene> {
-  options.signal?.throwIfAborted();
+  throwIfAborted(options.signal, "loading the scene");
   // TextDecoder drops a byte order mark but text from elsewhere may still carry one.
   const json = text.startsWith("\uFEFF") ? text.slice(1) : text;
   let value: unknown;

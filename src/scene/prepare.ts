@@ -1,6 +1,7 @@
 import type { Scene, SceneDescription } from "../types.ts";
 import { validateScene } from "./validate.ts";
 import { loadAssets } from "./_assets.ts";
+import { throwIfAborted } from "../_abort.ts";
 
 /** Options for {@linkcode prepareScene} and `parseScene`. */
 export interface PrepareSceneOptions {
@@ -57,7 +58,7 @@ export async function prepareScene(
   description: SceneDescription,
   options: PrepareSceneOptions = {},
 ): Promise<Scene> {
-  options.signal?.throwIfAborted();
+  throwIfAborted(options.signal, "loading the scene");
   const clean = validateScene(description);
   const { textures, meshes } = await loadAssets(
     clean,

@@ -11,6 +11,7 @@ import type {
   Surface,
 } from "../types.ts";
 import { checkImageSize } from "./check_image_size.ts";
+import { checkSamples } from "../render/options.ts";
 import { describe } from "../_format.ts";
 import { cameraProblem } from "./_core_geometry.ts";
 import { F32_UNDERFLOW, MAX_RECURSION_DEPTH } from "./limits.ts";
@@ -327,14 +328,8 @@ function camera(value: unknown, path: string): Camera {
 
 function samples(value: unknown): number {
   const what = "a positive integer that is a perfect square (1, 4, 9, 16, …)";
-  const n = u32(value, "samples", 1, what);
-  const root = Math.round(Math.sqrt(n));
-  if (root * root !== n) {
-    throw new RangeError(
-      `samples must be a perfect square (1, 4, 9, 16, …), got ${n}`,
-    );
-  }
-  return n;
+  // The rule itself is the render options' (one place): a perfect square, at most 65535².
+  return checkSamples(u32(value, "samples", 1, what));
 }
 
 function color(value: unknown, path: string): Color {
