@@ -148,11 +148,8 @@ pub fn smooth_normals(positions: &[[f32; 3]], triangles: &[[u32; 3]]) -> Vec<[f3
         }
     }
     // The first vertex at each position gathers the sums of the others there, then hands the
-    // total back to them. (+0.0 makes -0 equal 0.)
-    let key = |p: [f32; 3]| [(p[0] + 0.0).to_bits(), (p[1] + 0.0).to_bits(), (p[2] + 0.0).to_bits()];
-    let mut first = std::collections::HashMap::with_capacity(positions.len());
-    let group: Vec<u32> =
-        positions.iter().enumerate().map(|(v, &p)| *first.entry(key(p)).or_insert(v as u32)).collect();
+    // total back to them.
+    let group = first_at_same_position(positions);
     for (v, &g) in group.iter().enumerate() {
         if g as usize != v {
             sum[g as usize] = sum[g as usize] + sum[v];
@@ -173,6 +170,39 @@ pub fn smooth_normals(positions: &[[f32; 3]], triangles: &[[u32; 3]]) -> Vec<[f3
             }
         })
         .collect()
+}
+
+/// For each vertex, the first vertex at exactly the same position (itself when it is the
+/// first; −0 equals 0): an open-addressing table over the coordinates' bits, linear in the
+/// count (a general-purpose hash map cost several times more on 437k vertices in wasm).
+fn first_at_same_position(positions: &[[f32; 3]]) -> Vec<u32> {
+    let size = (2 * positions.len()).next_power_of_two().max(2);
+    let mut table = vec![u32::MAX; size];
+    let key = |p: [f32; 3]| [(p[0] + 0.0).to_bits(), (p[1] + 0.0).to_bits(), (p[2] + 0.0).to_bits()];
+    let mut group = Vec::with_capacity(positions.len());
+    for (v, &p) in positions.iter().enumerate() {
+        let k = key(p);
+        // FNV-1a over the three words, then a final mix.
+        let mut h = 0x811c_9dc5u32;
+        for w in k {
+            h = (h ^ w).wrapping_mul(0x0100_0193);
+        }
+        let mut slot = (h ^ (h >> 15)) as usize & (size - 1);
+        loop {
+            let other = table[slot];
+            if other == u32::MAX {
+                table[slot] = v as u32;
+                group.push(v as u32);
+                break;
+            }
+            if key(positions[other as usize]) == k {
+                group.push(other);
+                break;
+            }
+            slot = (slot + 1) & (size - 1);
+        }
+    }
+    group
 }
 
 impl MeshObject {

@@ -84,7 +84,10 @@
 //! 40  u32    alpha_mode: 0 opaque, 1 mask, 2 blend
 //! 44  f32    alpha_cutoff (finite, 0 to 1; used by mask) [0.5]
 //! --- physically based fields (glTF metallic-roughness); for surfaces 0-2 they are ignored
-//!     but still checked; the writer fills in the bracketed defaults ---
+//!     but still checked; the writer fills in the bracketed defaults. The core checks and
+//!     keeps them (`Scene::pbr`), as it does the header's settings (`Scene::settings`); the
+//!     Whitted integrator does not use them (flags and alpha mode included): what they do
+//!     to an image is the path tracer's ---
 //! 48  f32×4  base_color_factor r, g, b, a (finite, 0 to 1) [1, 1, 1, 1]. The base colour
 //!            is coloration (colour or texture) × albedo × this factor × base_color_texture.
 //! 64  f32    metallic (0 to 1) [0]

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { applyPathFlags } from "./path_flags.ts";
 import { abortable, abortError } from "../_abort.ts";
 import type { ByteSink } from "../png/png_stream_writer.ts";
 import type { BackendReport, RenderBackend } from "../render/backend.ts";
@@ -33,7 +34,7 @@ import { checkOutputPath, defaultOutputPath, imageFormatOf } from "./output.ts";
 import type { RenderSummary, Timings } from "./summary.ts";
 import { roundTimings } from "./summary.ts";
 
-/** How long an aborted run waits for its backend to clean up before it gives up on it. */
+/** How long an aborted run waits for its backend to clean up, unless the backend says. */
 const BACKEND_SETTLE_MS = 2_000;
 
 /** A PNG written band by band: the streaming encoder's part the CLI uses. */
@@ -51,7 +52,10 @@ export interface RaypoolApi {
   /** Ends what `warm` or a render started; called once the run is over, however it ends. */
   close?(): Promise<void>;
   /** Reads, validates and prepares a scene file; `options.signal` aborts it. */
-  loadScene(path: string, options?: { signal?: AbortSignal }): Promise<Scene>;
+  loadScene(
+    path: string,
+    options?: { signal?: AbortSignal; camera?: number },
+  ): Promise<Scene>;
   /** Throws a `RangeError` when a `width × height` image cannot be allocated. */
   checkImageSize(width: number, height: number): void;
   /** This machine's workers as a render backend. */
@@ -227,10 +231,14 @@ export async function runPipeline(
     } catch (error) {
       // A backend stops by itself when the signal aborts, cleaning up after itself (the farm
       // withdraws its jobs): that is waited for, briefly, in case one ignores the signal.
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         rendering.catch(() => {}),
-        new Promise((resolve) => setTimeout(resolve, BACKEND_SETTLE_MS)),
+        new Promise((resolve) =>
+          timer = setTimeout(resolve, backend.abortGraceMs ?? BACKEND_SETTLE_MS)
+        ),
       ]);
+      clearTimeout(timer);
       throw error;
     }
     const renderedAt = performance.now();
@@ -315,7 +323,14 @@ export async function checkInput(
   }
 
   const scene = await abortable(
-    api.loadScene(command.scene, { signal }).catch((error) => {
+    api.loadScene(command.scene, {
+      signal,
+      ...(command.camera === undefined ? {} : { camera: command.camera }),
+    }).then((loaded) =>
+      command.path === undefined
+        ? loaded
+        : applyPathFlags(loaded, command.path, command.scene, signal)
+    ).catch((error) => {
       if (signal?.aborted) throw abortError(signal);
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,

@@ -185,6 +185,8 @@ export function farmBackend(options: FarmBackendOptions): RenderBackend {
       ? FARM_DEFAULT_TIMEOUT_SECONDS
       : positiveSeconds(options.timeoutSeconds));
   return {
+    // Withdrawing the jobs takes a few round trips to the server, slower on a busy one.
+    abortGraceMs: 15_000,
     renderBands: (plan, bands, sink) =>
       renderFarmBands(options, timeoutMs, plan, bands, sink),
   };

@@ -59,6 +59,11 @@ export type BandSink = (band: Region, rgba: Uint8Array) => Promise<void>;
  */
 export interface RenderBackend {
   /**
+   * How long a caller that gave up on an aborted render waits for the backend to finish
+   * cleaning up (the farm withdraws its jobs from the server); default 2,000 ms.
+   */
+  readonly abortGraceMs?: number;
+  /**
    * Renders `bands` (consecutive rows of `plan.region`, as `planBands` makes them) and hands
    * each to `sink` in order. Rejects with the plan signal's `AbortError` when it aborts.
    */
