@@ -29,7 +29,7 @@ import { farmBackend } from "../src/farm/submit.ts";
 import type { FarmNodeEvent } from "../src/farm/node.ts";
 import { packScene } from "../src/render/packed_scene.ts";
 import { planRender } from "../src/render/plan.ts";
-import { startNats } from "./fixtures/nats.ts";
+import { startNats } from "../testing/nats.ts";
 import { testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */

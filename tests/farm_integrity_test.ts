@@ -22,7 +22,7 @@ import {
   resultSubject,
 } from "../src/farm/protocol.ts";
 import { splitTiles } from "../src/render/plan.ts";
-import { startNats } from "./fixtures/nats.ts";
+import { startNats } from "../testing/nats.ts";
 import { testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */

@@ -16,8 +16,8 @@ import {
 } from "../src/farm/protocol.ts";
 import { renderOnFarm } from "../src/farm/submit.ts";
 import { ROOT, runCli, withTempDir } from "./fixtures/cli/helpers.ts";
-import { ORIGINAL_SCENE, SUBMIT_PERMISSIONS } from "./fixtures/farm_nodes.ts";
-import { startNats } from "./fixtures/nats.ts";
+import { ORIGINAL_SCENE, SUBMIT_PERMISSIONS } from "../testing/farm_nodes.ts";
+import { startNats } from "../testing/nats.ts";
 import { networkEnvironment, testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */
