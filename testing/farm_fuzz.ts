@@ -53,6 +53,7 @@ import {
 } from "../src/render/plan.ts";
 import type { Region } from "../src/types.ts";
 import { startNats } from "./nats.ts";
+import { oneSphere, sun } from "./scenes.ts";
 
 /** The payload limit the decoders are given (nats-server's default). */
 export const MAX_PAYLOAD = 1024 * 1024;
@@ -494,31 +495,13 @@ export async function farmFuzz(
 }
 
 const LIVE_SCENE: Scene = {
-  description: {
+  description: oneSphere({
     width: 24,
     height: 16,
-    fov: 90,
-    shadow_bias: 1e-13,
-    max_recursion_depth: 10,
-    elements: [{
-      Sphere: {
-        center: { x: 0, y: 0, z: -5 },
-        radius: 1.5,
-        material: {
-          coloration: { Color: { red: 1, green: 0.3, blue: 0 } },
-          albedo: 0.18,
-          surface: "Diffuse",
-        },
-      },
-    }],
-    lights: [{
-      Directional: {
-        direction: { x: -1, y: -1, z: -1 },
-        color: { red: 1, green: 1, blue: 1 },
-        intensity: 2,
-      },
-    }],
-  },
+    radius: 1.5,
+    color: { red: 1, green: 0.3, blue: 0 },
+    light: sun({ x: -1, y: -1, z: -1 }, 2),
+  }),
   textures: new Map(),
 };
 

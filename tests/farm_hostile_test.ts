@@ -30,37 +30,20 @@ import type { FarmNodeEvent } from "../src/farm/node.ts";
 import { packScene } from "../src/render/packed_scene.ts";
 import { planRender } from "../src/render/plan.ts";
 import { startNats } from "../testing/nats.ts";
+import { oneSphere, sun } from "../testing/scenes.ts";
 import { testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */
 const test = await testsNeeding("nats-server", "nats-server");
 
 const SCENE: Scene = {
-  description: {
+  description: oneSphere({
     width: 48,
     height: 40,
-    fov: 90,
-    shadow_bias: 1e-13,
-    max_recursion_depth: 10,
-    elements: [{
-      Sphere: {
-        center: { x: 0, y: 0, z: -5 },
-        radius: 1.5,
-        material: {
-          coloration: { Color: { red: 1, green: 0.3, blue: 0 } },
-          albedo: 0.18,
-          surface: "Diffuse",
-        },
-      },
-    }],
-    lights: [{
-      Directional: {
-        direction: { x: -1, y: -1, z: -1 },
-        color: { red: 1, green: 1, blue: 1 },
-        intensity: 2,
-      },
-    }],
-  },
+    radius: 1.5,
+    color: { red: 1, green: 0.3, blue: 0 },
+    light: sun({ x: -1, y: -1, z: -1 }, 2),
+  }),
   textures: new Map(),
 };
 
@@ -82,6 +65,25 @@ async function farmRender(server: string, tileSize: number) {
   );
   assert.equal(report.by.kind, "farm");
   return { pixels, ignored: report.by.kind === "farm" ? report.by.ignored : 0 };
+}
+
+/**
+ * A job as a rogue client publishes it: an 8×8 render of a scene that is not stored, with
+ * `fields` in place of the defaults (the encoder checks nothing, so any value goes).
+ */
+function rogueJob(fields: Record<string, unknown>): JobMessage {
+  return {
+    kind: "job",
+    version: PROTOCOL_VERSION,
+    renderId: "rogue",
+    job: 0,
+    build: BUILD,
+    scene: "0".repeat(64),
+    view: { width: 8, height: 8, fov: 90, samples: 1 },
+    rect: { x: 0, y: 0, width: 8, height: 8 },
+    tileSize: 8,
+    ...fields,
+  } as unknown as JobMessage;
 }
 
 /** Calls `onJob` with the first job of each render seen on the job subjects. */
@@ -173,59 +175,27 @@ test("farm: a job built to overflow max_payload, or with a bad id, is refused by
   });
   const rogue = await connectFarm({ server: nats.url }, "rogue");
   try {
-    const hostile: Record<string, unknown>[] = [
+    const hostile = [
       // Issue 19.4: pieces of 1024² (4 MiB) on a 4096² rectangle.
-      {
-        kind: "job",
-        version: PROTOCOL_VERSION,
+      rogueJob({
         renderId: "big",
-        job: 0,
-        build: BUILD,
-        scene: "0".repeat(64),
         view: { width: 4096, height: 4096, fov: 90, samples: 1 },
         rect: { x: 0, y: 0, width: 4096, height: 4096 },
         tileSize: 1024,
-      },
+      }),
       // Issue 19.11: an id of 100 KB, and one with subject wildcards.
-      {
-        kind: "job",
-        version: PROTOCOL_VERSION,
-        renderId: "x".repeat(100_000),
-        job: 0,
-        build: BUILD,
-        scene: "0".repeat(64),
-        view: { width: 8, height: 8, fov: 90, samples: 1 },
-        rect: { x: 0, y: 0, width: 8, height: 8 },
-        tileSize: 8,
-      },
-      {
-        kind: "job",
-        version: PROTOCOL_VERSION,
-        renderId: "a.b.>",
-        job: 0,
-        build: BUILD,
-        scene: "0".repeat(64),
-        view: { width: 8, height: 8, fov: 90, samples: 1 },
-        rect: { x: 0, y: 0, width: 8, height: 8 },
-        tileSize: 8,
-      },
+      rogueJob({ renderId: "x".repeat(100_000) }),
+      rogueJob({ renderId: "a.b.>" }),
       // A view the plan refuses: samples not a square.
-      {
-        kind: "job",
-        version: PROTOCOL_VERSION,
+      rogueJob({
         renderId: "badview",
-        job: 0,
-        build: BUILD,
-        scene: "0".repeat(64),
         view: { width: 8, height: 8, fov: 90, samples: 3 },
-        rect: { x: 0, y: 0, width: 8, height: 8 },
-        tileSize: 8,
-      },
+      }),
     ];
     for (const job of hostile) {
       await rogue.js.publish(
         "raypool.jobs.rogue",
-        encodeJob(job as unknown as JobMessage),
+        encodeJob(job),
       );
     }
     const { pixels } = await farmRender(nats.url, 16);
@@ -323,17 +293,7 @@ test("farm: a scene object that inflates past the node's limit fails its job, ch
     for (const [job, scene] of [honest, lying].entries()) {
       await rogue.js.publish(
         "raypool.jobs.bomb",
-        encodeJob({
-          kind: "job",
-          version: PROTOCOL_VERSION,
-          renderId: "bomb",
-          job,
-          build: BUILD,
-          scene,
-          view: { width: 8, height: 8, fov: 90, samples: 1 },
-          rect: { x: 0, y: 0, width: 8, height: 8 },
-          tileSize: 8,
-        }),
+        encodeJob(rogueJob({ renderId: "bomb", job, scene })),
       );
     }
     const deadline = Date.now() + 20_000;

@@ -18,6 +18,7 @@ import { renderOnFarm } from "../src/farm/submit.ts";
 import { ROOT, runCli, withTempDir } from "./fixtures/cli/helpers.ts";
 import { ORIGINAL_SCENE, SUBMIT_PERMISSIONS } from "../testing/farm_nodes.ts";
 import { startNats } from "../testing/nats.ts";
+import { oneSphere, sun } from "../testing/scenes.ts";
 import { networkEnvironment, testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */
@@ -32,31 +33,12 @@ const PASSWORDS = {
 };
 
 const SCENE: Scene = {
-  description: {
+  description: oneSphere({
     width: 40,
     height: 30,
-    fov: 90,
-    shadow_bias: 1e-13,
-    max_recursion_depth: 10,
-    elements: [{
-      Sphere: {
-        center: { x: 0, y: 0, z: -5 },
-        radius: 1,
-        material: {
-          coloration: { Color: { red: 0.2, green: 0.6, blue: 1 } },
-          albedo: 0.18,
-          surface: "Diffuse",
-        },
-      },
-    }],
-    lights: [{
-      Directional: {
-        direction: { x: 0, y: -1, z: -1 },
-        color: { red: 1, green: 1, blue: 1 },
-        intensity: 2,
-      },
-    }],
-  },
+    color: { red: 0.2, green: 0.6, blue: 1 },
+    light: sun({ x: 0, y: -1, z: -1 }, 2),
+  }),
   textures: new Map(),
 };
 
