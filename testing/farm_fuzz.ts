@@ -27,10 +27,8 @@
  */
 
 import assert from "node:assert/strict";
-import { render, type Scene, startFarmNode } from "../mod.ts";
+import { render, type Scene } from "../mod.ts";
 import { BandAssembler, FaultyNodeError } from "../src/farm/assembly.ts";
-import { connectFarm } from "../src/farm/connection.ts";
-import type { FarmNodeEvent } from "../src/farm/node.ts";
 import {
   BUILD,
   decodeJob,
@@ -52,7 +50,7 @@ import {
   splitTiles,
 } from "../src/render/plan.ts";
 import type { Region } from "../src/types.ts";
-import { startNats } from "./nats.ts";
+import { farmWithRogue } from "./farm_rogue.ts";
 import { oneSphere, sun } from "./scenes.ts";
 
 /** The payload limit the decoders are given (nats-server's default). */
@@ -521,74 +519,63 @@ async function liveFuzz(
 ): Promise<void> {
   const tileSize = 8;
   const expected = (await render(LIVE_SCENE, { workers: 1, tileSize })).data;
-  await using nats = await startNats();
-  const events: FarmNodeEvent[] = [];
-  await using _node = await startFarmNode({
-    server: nats.url,
-    workers: 1,
-    name: "honest",
-    onEvent: (event) => events.push(event),
-  });
-  const rogue = await connectFarm({ server: nats.url }, "rogue");
-  try {
-    for (let round = 0; round < rounds; round++) {
-      const started = performance.now();
-      const base = round * messages;
-      // Jobs first: the node must drop each and go on.
-      for (let i = 0; i < messages / 2; i++) {
-        await rogue.js.publish("raypool.jobs.rogue", jobCase(seed, base + i));
-        report.live.published++;
-      }
-      // Results on the honest render's subject, once its first job shows.
-      const seen = new Set<string>();
-      const subscription = rogue.connection.subscribe("raypool.jobs.*", {
-        callback: (_error, message) => {
-          if (message.subject === "raypool.jobs.rogue") return;
-          let renderId: string;
-          try {
-            renderId = decodeJob(message.data).renderId;
-          } catch {
-            return; // one of the rogue's own
-          }
-          if (seen.has(renderId)) return;
-          seen.add(renderId);
-          (async () => {
-            for (let i = messages / 2; i < messages; i++) {
-              await rogue.js.publish(
-                resultSubject(renderId),
-                resultCase(seed, base + i, renderId),
-              );
-              report.live.published++;
-            }
-          })().catch(() => {});
-        },
-      });
-      try {
-        const plan = planRender(LIVE_SCENE, { tileSize }, 1);
-        let pixels = new Uint8Array(0);
-        await farmBackend({ server: nats.url, timeoutSeconds: 30 })
-          .renderBands(plan, [plan.region], (_band, rgba) => {
-            pixels = rgba.slice();
-            return Promise.resolve();
-          });
-        if (
-          pixels.length !== expected.length ||
-          !pixels.every((v, i) => v === expected[i])
-        ) fail(round, "live: a wrong image");
-        else report.live.exact++;
-      } catch (error) {
-        if (error instanceof FaultyNodeError) report.live.refused++;
-        else fail(round, `live: ${(error as Error).message}`);
-      } finally {
-        subscription.unsubscribe();
-      }
-      if (events.some((e) => e.kind === "stopped")) {
-        fail(round, "live: the node stopped");
-        return;
-      }
-      limits(round, started);
+  await using farm = await farmWithRogue({ name: "honest" });
+  const { nats, events, rogue } = farm;
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    const base = round * messages;
+    // Jobs first: the node must drop each and go on.
+    for (let i = 0; i < messages / 2; i++) {
+      await rogue.js.publish("raypool.jobs.rogue", jobCase(seed, base + i));
+      report.live.published++;
     }
-  } finally {
-    await rogue.connection.close();
+    // Results on the honest render's subject, once its first job shows.
+    const seen = new Set<string>();
+    const subscription = rogue.connection.subscribe("raypool.jobs.*", {
+      callback: (_error, message) => {
+        if (message.subject === "raypool.jobs.rogue") return;
+        let renderId: string;
+        try {
+          renderId = decodeJob(message.data).renderId;
+        } catch {
+          return; // one of the rogue's own
+        }
+        if (seen.has(renderId)) return;
+        seen.add(renderId);
+        (async () => {
+          for (let i = messages / 2; i < messages; i++) {
+            await rogue.js.publish(
+              resultSubject(renderId),
+              resultCase(seed, base + i, renderId),
+            );
+            report.live.published++;
+          }
+        })().catch(() => {});
+      },
+    });
+    try {
+      const plan = planRender(LIVE_SCENE, { tileSize }, 1);
+      let pixels = new Uint8Array(0);
+      await farmBackend({ server: nats.url, timeoutSeconds: 30 })
+        .renderBands(plan, [plan.region], (_band, rgba) => {
+          pixels = rgba.slice();
+          return Promise.resolve();
+        });
+      if (
+        pixels.length !== expected.length ||
+        !pixels.every((v, i) => v === expected[i])
+      ) fail(round, "live: a wrong image");
+      else report.live.exact++;
+    } catch (error) {
+      if (error instanceof FaultyNodeError) report.live.refused++;
+      else fail(round, `live: ${(error as Error).message}`);
+    } finally {
+      subscription.unsubscribe();
+    }
+    if (events.some((e) => e.kind === "stopped")) {
+      fail(round, "live: the node stopped");
+      return;
+    }
+    limits(round, started);
   }
 }

@@ -8,16 +8,15 @@ import assert from "node:assert/strict";
 import { render, type Scene, startFarmNode } from "../mod.ts";
 import { connectFarm } from "../src/farm/connection.ts";
 import {
-  BUILD,
   encodeJob,
   encodeResult,
   JOBS_STREAM,
-  PROTOCOL_VERSION,
 } from "../src/farm/protocol.ts";
 import { renderOnFarm } from "../src/farm/submit.ts";
 import { ROOT, runCli, withTempDir } from "./fixtures/cli/helpers.ts";
 import { ORIGINAL_SCENE, SUBMIT_PERMISSIONS } from "../testing/farm_nodes.ts";
 import { startNats } from "../testing/nats.ts";
+import { rogueJob } from "../testing/farm_rogue.ts";
 import { oneSphere, sun } from "../testing/scenes.ts";
 import { networkEnvironment, testsNeeding } from "../testing/process.ts";
 
@@ -119,17 +118,7 @@ test("farm: the README's per-role server config renders exactly, and each role i
     await assert.rejects(
       node.js.publish(
         "raypool.jobs.fake",
-        encodeJob({
-          kind: "job",
-          version: PROTOCOL_VERSION,
-          renderId: "fake",
-          job: 0,
-          build: BUILD,
-          scene: "0".repeat(64),
-          view: { width: 8, height: 8, fov: 90, samples: 1 },
-          rect: { x: 0, y: 0, width: 8, height: 8 },
-          tileSize: 8,
-        }),
+        encodeJob(rogueJob({ renderId: "fake" })),
         { timeout: 2_000 },
       ),
     );
