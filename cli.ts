@@ -189,6 +189,13 @@ async function main(args: string[]): Promise<number> {
       },
       onProgress: (report) => progress?.update(report),
     };
+    const api = () =>
+      defaultApi({
+        onWarning: (line) => {
+          progress?.clear();
+          writeAll(Deno.stderr, `raypool: warning: ${line}\n`);
+        },
+      });
     const report = (summary: RenderSummary) => {
       progress?.clear();
       if (command.json) writeAll(Deno.stdout, `${JSON.stringify(summary)}\n`);
@@ -201,7 +208,7 @@ async function main(args: string[]): Promise<number> {
     };
     if (command.preview !== undefined || command.watch) {
       const { runLive } = await import("./src/cli/live.ts");
-      const written = await runLive(command, defaultApi(), {
+      const written = await runLive(command, api(), {
         ...runOptions,
         signal: controller.signal,
         allowNetHint: (host) => allowNetHint(invoked.command, host),
@@ -218,7 +225,25 @@ async function main(args: string[]): Promise<number> {
       return EXIT_OK;
     }
     const run = farm === undefined ? runRender : farm.runFarmRender;
-    report(await run(command, defaultApi(), runOptions));
+    if (command.batch === undefined) {
+      report(await run(command, api(), runOptions));
+      return EXIT_OK;
+    }
+    // Several files: one set of workers for all (each run would close it), one image each.
+    const shared = api();
+    try {
+      for (const scene of command.batch) {
+        report(
+          await run(
+            { ...command, scene },
+            { ...shared, close: undefined },
+            runOptions,
+          ),
+        );
+      }
+    } finally {
+      await shared.close?.();
+    }
     return EXIT_OK;
   } catch (error) {
     progress?.clear();

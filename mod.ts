@@ -9,11 +9,15 @@
  * - Rendering: {@linkcode render} for one image, {@linkcode Renderer} to keep a pool of
  *   workers across many (animations, servers), {@linkcode renderPngStream} to render an image
  *   of any size straight to a PNG file, band by band, in bounded memory.
+ * - glTF 2.0 models: {@linkcode loadGltf} (a `.glb` or `.gltf` as a scene; `loadScene` of one
+ *   does the same), {@linkcode readGltf} (the model as plain arrays), and the `Gltf` element
+ *   ({@linkcode gltf}) that places a model in a scene.
  * - Encoding: {@linkcode encodePng}, {@linkcode encodeJpeg}.
  *
- * Import it from any project (`import { render } from "../raypool/mod.ts"`): its one npm
- * dependency, imagescript, is imported with a full `npm:` specifier, so no import map is
- * needed. Rendering needs `--allow-read` (the worker module and the wasm; textures); decoding
+ * Import it from any project (`import { render } from "../raypool/mod.ts"`): its npm
+ * dependencies, imagescript (and, only when a glTF model is loaded, `@gltf-transform/core`
+ * and `@gltf-transform/extensions`, plus `draco3dgltf` or `meshoptimizer` for compressed
+ * ones), are imported with full `npm:` specifiers, so no import map is needed. Rendering needs `--allow-read` (the worker module and the wasm; textures); decoding
  * textures and encoding images also load imagescript's native addon, which needs
  * `--allow-ffi` (`--allow-ffi=./node_modules/.deno/imagescript@1.3.1` in a project with
  * `"nodeModulesDir": "auto"`; without it the error names the exact flag) and
@@ -46,6 +50,7 @@ export {
   checkScene,
   diffuse,
   directionalLight,
+  gltf,
   loadScene,
   type LoadSceneOptions,
   material,
@@ -66,6 +71,13 @@ export {
   validateScene,
   vector,
 } from "./src/scene/mod.ts";
+export {
+  frameBounds,
+  loadGltf,
+  type LoadGltfOptions,
+} from "./src/gltf/load_gltf.ts";
+export { readGltf, type ReadGltfOptions } from "./src/gltf/read_gltf.ts";
+export type * from "./src/gltf/types.ts";
 export { render } from "./src/render/render.ts";
 export { Renderer, type RendererOptions } from "./src/render/renderer.ts";
 export {
@@ -93,17 +105,28 @@ export {
   startFarmNode,
 } from "./src/farm/node.ts";
 export { encodeJpeg } from "./src/encode/jpeg.ts";
+export { decodeHdr, HdrFormatError, type HdrImage } from "./src/decode/hdr.ts";
+export { encodeHdr, type HdrSink, HdrStreamWriter } from "./src/encode/hdr.ts";
+export {
+  type ExrPixelType,
+  type ExrSink,
+  ExrStreamWriter,
+} from "./src/encode/exr.ts";
 export type {
   Camera,
   Color,
   Coloration,
   DirectionalLight,
   Element,
+  Environment,
+  Gltf,
+  Integrator,
   Light,
   Material,
   Mesh,
   MeshData,
   MeshTransform,
+  PbrSurface,
   Plane,
   Point,
   Region,
@@ -114,5 +137,6 @@ export type {
   SphericalLight,
   Surface,
   TextureImage,
+  ToneMapping,
   Vector,
 } from "./src/types.ts";

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { GltfModel } from "./gltf/types.ts";
+
 /**
  * A point in space (f64 in the renderer).
  *
@@ -90,7 +92,75 @@ export type Coloration =
 export type Surface =
   | "Diffuse"
   | { Reflective: { reflectivity: number } }
-  | { Refractive: { index: number; transparency: number } };
+  | { Refractive: { index: number; transparency: number } }
+  | { Pbr: PbrSurface };
+
+/**
+ * Extension (path tracer): glTF's metallic-roughness model; every field optional with glTF's
+ * default. The base colour is the material's `coloration` times its `albedo`. The Whitted
+ * integrator shades it as `"Diffuse"`.
+ *
+ * @example
+ * ```ts
+ * import type { PbrSurface } from "../mod.ts";
+ * const gold: PbrSurface = { metallic: 1, roughness: 0.3 };
+ * const lamp: PbrSurface = { emission: { red: 1, green: 0.9, blue: 0.8 }, emission_strength: 10 };
+ * ```
+ */
+export interface PbrSurface {
+  /** 0 dielectric to 1 metal; default 0. */
+  metallic?: number;
+  /** Perceptual roughness 0 to 1 (α = roughness²); default 0.5. */
+  roughness?: number;
+  /** Fraction of the dielectric's light transmitted (glass), 0 to 1; default 0. */
+  transmission?: number;
+  /** Index of refraction, ≥ 1; default 1.5. */
+  ior?: number;
+  /** Emitted colour (linear); default white. */
+  emission?: Color;
+  /** Multiplies `emission`: the emitted radiance; default 0 (no light). */
+  emission_strength?: number;
+}
+
+/**
+ * Extension: which light transport renders the scene. `"Whitted"` is the original's (the
+ * default); `Path` is physically based path tracing.
+ *
+ * @example
+ * ```ts
+ * import type { Integrator } from "../mod.ts";
+ * const path: Integrator = { Path: { max_bounces: 8 } };
+ * ```
+ */
+export type Integrator = "Whitted" | { Path: { max_bounces: number } };
+
+/**
+ * Extension (path tracer): the radiance of everything rays escape to: one colour, or an
+ * equirectangular Radiance `.hdr` image (u = ½ looks down −z, v = 0 straight up), scaled by
+ * `intensity` (default 1) and turned about +y by `rotation_degrees` (default 0). Absent: black.
+ *
+ * @example
+ * ```ts
+ * import type { Environment } from "../mod.ts";
+ * const sky: Environment = { Color: { red: 0.6, green: 0.7, blue: 1 } };
+ * const studio: Environment = { Hdr: { path: "studio.hdr", intensity: 1, rotation_degrees: 90 } };
+ * ```
+ */
+export type Environment =
+  | { Color: Color }
+  | { Hdr: { path: string; intensity?: number; rotation_degrees?: number } };
+
+/**
+ * Extension (path tracer): the tone curve applied before the sRGB encoding of path-traced
+ * images (Khronos PBR Neutral, ACES filmic, or a plain clamp).
+ *
+ * @example
+ * ```ts
+ * import type { ToneMapping } from "../mod.ts";
+ * const curve: ToneMapping = "Neutral";
+ * ```
+ */
+export type ToneMapping = "Clamp" | "Neutral" | "Aces";
 
 /**
  * A surface's material.
@@ -174,7 +244,29 @@ export interface Plane {
  * };
  * ```
  */
-export type Element = { Sphere: Sphere } | { Plane: Plane } | { Mesh: Mesh };
+export type Element =
+  | { Sphere: Sphere }
+  | { Plane: Plane }
+  | { Mesh: Mesh }
+  | { Gltf: Gltf };
+
+/**
+ * A glTF 2.0 model (`.glb`, or `.gltf` with its resources beside it), found like a mesh path:
+ * its default scene's meshes, placed by its node hierarchy and then by `transform` (the `Mesh`
+ * element's syntax), with the model's own materials and textures.
+ *
+ * @example
+ * ```ts
+ * import type { Gltf } from "./types.ts";
+ * const model: Gltf = { path: "models/helmet.glb", transform: { scale: 2, translate: { x: 0, y: 0, z: -5 } } };
+ * ```
+ */
+export interface Gltf {
+  /** The `.glb` or `.gltf` file. */
+  path: string;
+  /** Scale, rotate, translate (in that order), after the model's own node transforms. */
+  transform?: MeshTransform;
+}
 
 /**
  * Where a mesh goes in the scene: scaled (one factor, or one per axis; never zero), then
@@ -385,8 +477,19 @@ export interface SceneDescription {
   max_recursion_depth: number;
   /** Extension: a free camera. */
   camera?: Camera;
-  /** Extension: anti-aliasing samples per pixel, a perfect square (1, 4, 9, …); default 1. */
+  /**
+   * Extension: samples per pixel; default 1. Under Whitted a perfect square (1, 4, 9, …, laid
+   * on a grid); under Path any positive count.
+   */
   samples?: number;
+  /** Extension: the light transport; default `"Whitted"` (the original's). */
+  integrator?: Integrator;
+  /** Extension (path tracer): what escaping rays see; default black. */
+  environment?: Environment;
+  /** Extension (path tracer): the tone curve; default `"Clamp"`. */
+  tone_mapping?: ToneMapping;
+  /** Extension (path tracer): exposure in stops; default 0. */
+  exposure?: number;
 }
 
 /**
@@ -431,6 +534,16 @@ export interface Scene {
   readonly textures: ReadonlyMap<string, TextureImage>;
   /** Parsed mesh files, keyed by path as written in `description` (absent: no mesh files). */
   readonly meshes?: ReadonlyMap<string, MeshData>;
+  /** Loaded glTF models, keyed by path as written in `description` (absent: none). */
+  readonly gltf?: ReadonlyMap<string, GltfModel>;
+  /**
+   * The decoded `.hdr` environment, keyed by its path as written (absent: no `Hdr`
+   * environment): linear RGB, three values a texel, rows top first.
+   */
+  readonly environments?: ReadonlyMap<
+    string,
+    { width: number; height: number; rgb: Float32Array }
+  >;
 }
 
 /**

@@ -67,7 +67,14 @@ Deno.test("--help and --version win over the rest", () => {
 Deno.test("parseCliArgs rejects bad input with one-line InputErrors", () => {
   const cases: [string[], RegExp][] = [
     [[], /no scene file/],
-    [["a.json", "b.json"], /expected one scene file, got 2/],
+    [
+      ["a.json", "b.json", "-o", "x.png"],
+      /^--output names one image, and 2 scene files/,
+    ],
+    [
+      ["a.json", "b.glb", "--watch"],
+      /^--watch takes one scene file, and 2 are given$/,
+    ],
     [["a.json", "--frobnicate"], /^unknown option --frobnicate/],
     [["a.json", "-x"], /^unknown option -x/],
     [["a.json", "--width"], /^--width needs a value$/],

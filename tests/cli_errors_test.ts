@@ -109,7 +109,7 @@ Deno.test("bad options and paths are input errors (exit 2)", async () => {
     {
       name: "two scenes",
       args: [TINY, TINY, "-o", "{out}"],
-      message: /one scene file/,
+      message: /--output names one image, and 2 scene files are given/,
     },
     {
       name: "a device as the scene file",

@@ -7,11 +7,7 @@
 import assert from "node:assert/strict";
 import { render, type Scene, startFarmNode } from "../mod.ts";
 import { connectFarm } from "../src/farm/connection.ts";
-import {
-  encodeJob,
-  encodeResult,
-  JOBS_STREAM,
-} from "../src/farm/protocol.ts";
+import { encodeJob, encodeResult, JOBS_STREAM } from "../src/farm/protocol.ts";
 import { renderOnFarm } from "../src/farm/submit.ts";
 import { ROOT, runCli, withTempDir } from "./fixtures/cli/helpers.ts";
 import { ORIGINAL_SCENE, SUBMIT_PERMISSIONS } from "../testing/farm_nodes.ts";

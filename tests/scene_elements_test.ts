@@ -42,6 +42,7 @@ const examples: Record<ElementKind, Record<string, unknown>> = {
     indices: [0, 1, 2],
     material: white,
   },
+  Gltf: { path: "model.glb", transform: { scale: 2 } },
 };
 
 function sceneWith(...elements: unknown[]) {
@@ -97,16 +98,19 @@ Deno.test("every kind in the table is accepted by the schema and the validator, 
 });
 
 Deno.test("every kind's material texture is one of the scene's assets, named by its JSON path", () => {
+  // A glTF model brings its own materials.
+  const withMaterial = ELEMENT_KINDS.filter((kind) => kind !== "Gltf");
   const description = validateScene(
     sceneWith(
-      ...ELEMENT_KINDS.map((kind) => ({
+      ...withMaterial.map((kind) => ({
         [kind]: { ...examples[kind], material: textured },
       })),
       { Mesh: { path: "m.obj", material: white } },
+      { Gltf: examples.Gltf },
     ),
   );
   assert.deepEqual(sceneAssets(description), [
-    ...ELEMENT_KINDS.map((kind, i) => ({
+    ...withMaterial.map((kind, i) => ({
       kind: "texture",
       path: "t.png",
       jsonPath: `elements[${i}].${kind}.material.coloration.Texture.path`,
@@ -114,7 +118,12 @@ Deno.test("every kind's material texture is one of the scene's assets, named by 
     {
       kind: "mesh",
       path: "m.obj",
-      jsonPath: `elements[${ELEMENT_KINDS.length}].Mesh.path`,
+      jsonPath: `elements[${withMaterial.length}].Mesh.path`,
+    },
+    {
+      kind: "gltf",
+      path: "model.glb",
+      jsonPath: `elements[${withMaterial.length + 1}].Gltf.path`,
     },
   ]);
 });

@@ -63,7 +63,7 @@ const cases: Case[] = [
       s.background = "black";
     },
     TypeError,
-    'unknown field "background" at top level, expected "width", "height", "fov", "elements", "lights", "shadow_bias", "max_recursion_depth", "camera" or "samples"',
+    'unknown field "background" at top level, expected "width", "height", "fov", "elements", "lights", "shadow_bias", "max_recursion_depth", "camera", "samples", "integrator", "environment", "tone_mapping" or "exposure"',
   ],
   [
     "typo nested",
@@ -122,7 +122,7 @@ const cases: Case[] = [
       s.elements[1] = { Cube: {} };
     },
     TypeError,
-    'elements[1] has unknown variant "Cube", expected "Sphere", "Plane" or "Mesh"',
+    'elements[1] has unknown variant "Cube", expected "Sphere", "Plane", "Mesh" or "Gltf"',
   ],
   [
     "misspelt element variant",
@@ -130,7 +130,7 @@ const cases: Case[] = [
       s.elements[1] = { sphere: sphere0(s) };
     },
     TypeError,
-    'elements[1] has unknown variant "sphere", expected "Sphere", "Plane" or "Mesh"; did you mean "Sphere"?',
+    'elements[1] has unknown variant "sphere", expected "Sphere", "Plane", "Mesh" or "Gltf"; did you mean "Sphere"?',
   ],
   [
     "element with two keys",
@@ -138,7 +138,7 @@ const cases: Case[] = [
       s.elements[0] = { Sphere: sphere0(s), Plane: plane3(s) };
     },
     TypeError,
-    'elements[0] must have exactly one key, "Sphere", "Plane" or "Mesh", got 2 keys: "Sphere", "Plane"',
+    'elements[0] must have exactly one key, "Sphere", "Plane", "Mesh" or "Gltf", got 2 keys: "Sphere", "Plane"',
   ],
   [
     "element with no key",
@@ -146,7 +146,7 @@ const cases: Case[] = [
       s.elements[2] = {};
     },
     TypeError,
-    'elements[2] must have exactly one key, "Sphere", "Plane" or "Mesh", got an empty object',
+    'elements[2] must have exactly one key, "Sphere", "Plane", "Mesh" or "Gltf", got an empty object',
   ],
   [
     "element as a string",
@@ -154,7 +154,7 @@ const cases: Case[] = [
       s.elements[0] = "Sphere";
     },
     TypeError,
-    'elements[0] must be an object with one key, "Sphere", "Plane" or "Mesh", got "Sphere"',
+    'elements[0] must be an object with one key, "Sphere", "Plane", "Mesh" or "Gltf", got "Sphere"',
   ],
   [
     "element as null",
@@ -162,7 +162,7 @@ const cases: Case[] = [
       s.elements[0] = null;
     },
     TypeError,
-    'elements[0] must be an object with one key, "Sphere", "Plane" or "Mesh", got null',
+    'elements[0] must be an object with one key, "Sphere", "Plane", "Mesh" or "Gltf", got null',
   ],
   [
     "unknown light variant",
@@ -199,7 +199,7 @@ const cases: Case[] = [
       sphere0(s).material.surface = "Shiny";
     },
     TypeError,
-    'elements[0].Sphere.material.surface has unknown variant "Shiny", expected "Diffuse", "Reflective" or "Refractive"',
+    'elements[0].Sphere.material.surface has unknown variant "Shiny", expected "Diffuse", "Reflective", "Refractive" or "Pbr"',
   ],
   [
     "data variant as a string",
@@ -223,7 +223,7 @@ const cases: Case[] = [
       sphere0(s).material.surface = 1;
     },
     TypeError,
-    'elements[0].Sphere.material.surface must be "Diffuse" or an object with one key, "Reflective" or "Refractive", got 1',
+    'elements[0].Sphere.material.surface must be "Diffuse" or an object with one key, "Reflective", "Refractive" or "Pbr", got 1',
   ],
   [
     "unknown surface variant",
@@ -231,7 +231,7 @@ const cases: Case[] = [
       sphere0(s).material.surface = { Glossy: {} };
     },
     TypeError,
-    'elements[0].Sphere.material.surface has unknown variant "Glossy", expected "Diffuse", "Reflective" or "Refractive"',
+    'elements[0].Sphere.material.surface has unknown variant "Glossy", expected "Diffuse", "Reflective", "Refractive" or "Pbr"',
   ],
 
   // Types

@@ -22,6 +22,7 @@ pub mod light;
 pub mod material;
 pub mod mesh;
 pub mod packed;
+pub mod path;
 pub mod ray;
 pub mod render;
 pub mod scene;

@@ -724,6 +724,16 @@ impl Scene {
         self.pbr.get(material.0 as usize)
     }
 
+    /// The planes, in scene order (for the path tracer).
+    pub fn planes(&self) -> &[Plane] {
+        &self.planes
+    }
+
+    /// A material (for the path tracer).
+    pub fn material(&self, material: MaterialId) -> Option<Material> {
+        self.materials.get(material.0 as usize).copied()
+    }
+
     /// The textures, numbered from 0.
     pub fn textures(&self) -> &[Texture] {
         &self.textures

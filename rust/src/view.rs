@@ -25,6 +25,30 @@ impl View {
     /// [`Pose::DEFAULT`] for the original's camera, which a free camera equal to it
     /// reproduces byte for byte.
     pub fn new(width: u32, height: u32, fov_degrees: f64, samples: u32, pose: Pose) -> Result<View, RenderError> {
+        View::build(width, height, fov_degrees, samples, pose, true)
+    }
+
+    /// [`View::new`] for the path tracer, whose `samples` may be any count ≥ 1 (random
+    /// positions in the pixel, not a grid; [`View::samples_per_axis`] is then 0 unless the
+    /// count is a perfect square).
+    pub fn new_any_samples(
+        width: u32,
+        height: u32,
+        fov_degrees: f64,
+        samples: u32,
+        pose: Pose,
+    ) -> Result<View, RenderError> {
+        View::build(width, height, fov_degrees, samples, pose, false)
+    }
+
+    fn build(
+        width: u32,
+        height: u32,
+        fov_degrees: f64,
+        samples: u32,
+        pose: Pose,
+        square: bool,
+    ) -> Result<View, RenderError> {
         if width == 0 {
             return Err(invalid(format!("view: width must be at least 1, got {width}")));
         }
@@ -35,9 +59,14 @@ impl View {
             return Err(invalid(format!("view: fov must be between 0 and 180 degrees (exclusive), got {fov_degrees}")));
         }
         let k = (samples as f64).sqrt() as u32;
-        if samples == 0 || k * k != samples {
-            return Err(invalid(format!("view: samples must be a perfect square ≥ 1 (1, 4, 9, …), got {samples}")));
+        if samples == 0 || (square && k * k != samples) {
+            return Err(invalid(if square {
+                format!("view: samples must be a perfect square ≥ 1 (1, 4, 9, …), got {samples}")
+            } else {
+                format!("view: samples must be at least 1, got {samples}")
+            }));
         }
+        let k = if k * k == samples { k } else { 0 };
         let Pose { position: p, look_at: l, up: u } = pose;
         for (name, v) in [("position", p), ("look_at", l), ("up", u)] {
             if !v.is_finite() {

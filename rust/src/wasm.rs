@@ -58,6 +58,8 @@ pub fn prepare_scene(packed: &[u8]) -> Result<Vec<u8>, JsError> {
 pub struct RenderScene {
     scene: Scene,
     view: Option<View>,
+    /// The path tracer's lights and environment, derived on the first path-traced tile.
+    path: std::cell::OnceCell<crate::path::scene::PathData>,
 }
 
 #[wasm_bindgen]
@@ -67,7 +69,7 @@ impl RenderScene {
     /// The bytes are copied into the core's memory once and kept: the scene reads its meshes
     /// and BVHs in place.
     pub fn from_packed(packed: Vec<u8>) -> Result<RenderScene, JsError> {
-        Ok(RenderScene { scene: packed::from_packed_owned(packed).map_err(js)?, view: None })
+        Ok(RenderScene { scene: packed::from_packed_owned(packed).map_err(js)?, view: None, path: Default::default() })
     }
 
     /// Sets the view for the following tiles: `camera` holds 0 numbers (the original's
@@ -90,7 +92,8 @@ impl RenderScene {
             },
             _ => return Err(js(format!("{CALL}: camera must hold 0 or 9 numbers, got {}", camera.len()))),
         };
-        let view = View::new(
+        let path = matches!(self.scene.settings.integrator, crate::settings::Integrator::Path { .. });
+        let view = if path { View::new_any_samples } else { View::new }(
             integer(CALL, "width", width)?,
             integer(CALL, "height", height)?,
             fov_degrees,
@@ -133,7 +136,14 @@ impl RenderScene {
             width: integer(CALL, "width", width)?,
             height: integer(CALL, "height", height)?,
         };
-        render::render_tile(&self.scene, view, tile, &mut || cancel.cancelled().unwrap_or(true)).map_err(|e| match e {
+        let mut cancel = || cancel.cancelled().unwrap_or(true);
+        let rendered = if matches!(self.scene.settings.integrator, crate::settings::Integrator::Path { .. }) {
+            let data = self.path.get_or_init(|| crate::path::scene::PathData::new(&self.scene));
+            crate::path::scene::render_tile(&self.scene, data, view, tile, Default::default(), &mut cancel)
+        } else {
+            render::render_tile(&self.scene, view, tile, &mut cancel)
+        };
+        rendered.map_err(|e| match e {
             RenderError::Cancelled => js("cancelled"),
             RenderError::Invalid(message) => js(message),
         })

@@ -30,7 +30,12 @@ import type { RaypoolApi } from "./run.ts";
  * await api.close?.();
  * ```
  */
-export function defaultApi(): RaypoolApi {
+export function defaultApi(
+  apiOptions: {
+    /** Told each warning line of a loaded scene (a glTF model's unsupported extensions). */
+    onWarning?: (line: string) => void;
+  } = {},
+): RaypoolApi {
   let renderer: Renderer | undefined;
   const rendererFor = (workers: number | undefined) =>
     renderer ??= new Renderer(workers === undefined ? {} : { workers });
@@ -47,6 +52,9 @@ export function defaultApi(): RaypoolApi {
     },
     loadScene: async (path, options) => {
       const scene = await loadScene(path, options);
+      for (const model of scene.gltf?.values() ?? []) {
+        for (const line of model.warnings) apiOptions.onWarning?.(line);
+      }
       // Packing and building the BVH are part of loading: done once here, on this thread,
       // the render finds the scene prepared and its workers only take it in.
       await prepareForRender(scene);

@@ -15,13 +15,19 @@ import {
   parseFarmNodeArgs,
   parseFarmOptions,
 } from "./farm_args.ts";
+import { parsePathFlags, PATH_OPTIONS, type PathFlags } from "./path_flags.ts";
 
 /** What the user asked for when it is a render. */
 export interface RenderCommand {
   /** Discriminant. */
   kind: "render";
-  /** The scene file. */
+  /** The scene file (the first, when several are given). */
   scene: string;
+  /**
+   * Every scene file, when several are given: each is rendered in turn by the same workers,
+   * to its own `<scene name>.png`.
+   */
+  batch?: string[];
   /** `-o, --output`: the image file; absent means `<scene name>.png`. */
   output?: string;
   /** `--width`: overrides the scene's. */
@@ -50,6 +56,10 @@ export interface RenderCommand {
   watch?: boolean;
   /** `--farm URL` and its options: render on a farm instead of here. */
   farm?: FarmOptions;
+  /** `--camera N`: which of a glTF model's cameras to look through (0 = the first). */
+  camera?: number;
+  /** The path tracer's flags (`--integrator`, `--environment`, …). */
+  path?: PathFlags;
 }
 
 /** What the command line asks for. */
@@ -68,6 +78,7 @@ const OPTIONS = {
   tile: { type: "string" },
   samples: { type: "string" },
   region: { type: "string" },
+  camera: { type: "string" },
   quality: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
@@ -79,6 +90,7 @@ const OPTIONS = {
   "farm-creds": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
+  ...PATH_OPTIONS,
 } as const;
 
 /**
@@ -129,15 +141,24 @@ export function parseCliArgs(args: readonly string[]): Command {
   if (positionals.length === 0) {
     throw new InputError("no scene file given (try --help)");
   }
-  if (positionals.length > 1) {
-    throw new InputError(
-      `expected one scene file, got ${positionals.length}: ${
-        positionals.join(" ")
-      }`,
-    );
-  }
   const scene = positionals[0];
-  if (scene === "") throw new InputError("the scene file name is empty");
+  if (positionals.some((file) => file === "")) {
+    throw new InputError("the scene file name is empty");
+  }
+  if (positionals.length > 1) {
+    if (values.output !== undefined) {
+      throw new InputError(
+        `--output names one image, and ${positionals.length} scene files are given (each is written to <scene name>.png)`,
+      );
+    }
+    for (const single of ["preview", "watch", "farm"] as const) {
+      if (values[single] !== undefined) {
+        throw new InputError(
+          `--${single} takes one scene file, and ${positionals.length} are given`,
+        );
+      }
+    }
+  }
   if (values.output === "") throw new InputError("--output is empty");
 
   const command: RenderCommand = {
@@ -146,6 +167,7 @@ export function parseCliArgs(args: readonly string[]): Command {
     json: values.json ?? false,
     quiet: values.quiet ?? false,
   };
+  if (positionals.length > 1) command.batch = [...positionals];
   if (values.output !== undefined) command.output = values.output;
   // Syntax only: the render plan checks every limit (and names the flag).
   if (values.width !== undefined) {
@@ -167,6 +189,14 @@ export function parseCliArgs(args: readonly string[]): Command {
   if (values.quality !== undefined) {
     command.quality = parseInteger("--quality", values.quality, 1, 100);
   }
+  if (values.camera !== undefined) {
+    if (!/\.(glb|gltf)$/i.test(scene)) {
+      throw new InputError(
+        `--camera applies to glTF models (.glb, .gltf), and ${scene} is not one`,
+      );
+    }
+    command.camera = parseInteger("--camera", values.camera, 0, 65_535);
+  }
   if (values.preview !== undefined) {
     command.preview = values.preview === PREVIEW_ANY_PORT
       ? 0
@@ -184,6 +214,8 @@ export function parseCliArgs(args: readonly string[]): Command {
     command.host = values.host.replace(/^\[(.*)\]$/, "$1");
   }
   if (values.watch) command.watch = true;
+  const path = parsePathFlags(values);
+  if (path !== undefined) command.path = path;
   const farm = parseFarmOptions(
     values.farm,
     values["farm-timeout"],

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { applyPathFlags } from "./path_flags.ts";
 import { abortable, abortError } from "../_abort.ts";
 import type { ByteSink } from "../png/png_stream_writer.ts";
 import type { BackendReport, RenderBackend } from "../render/backend.ts";
@@ -51,7 +52,10 @@ export interface RaypoolApi {
   /** Ends what `warm` or a render started; called once the run is over, however it ends. */
   close?(): Promise<void>;
   /** Reads, validates and prepares a scene file; `options.signal` aborts it. */
-  loadScene(path: string, options?: { signal?: AbortSignal }): Promise<Scene>;
+  loadScene(
+    path: string,
+    options?: { signal?: AbortSignal; camera?: number },
+  ): Promise<Scene>;
   /** Throws a `RangeError` when a `width × height` image cannot be allocated. */
   checkImageSize(width: number, height: number): void;
   /** This machine's workers as a render backend. */
@@ -319,7 +323,14 @@ export async function checkInput(
   }
 
   const scene = await abortable(
-    api.loadScene(command.scene, { signal }).catch((error) => {
+    api.loadScene(command.scene, {
+      signal,
+      ...(command.camera === undefined ? {} : { camera: command.camera }),
+    }).then((loaded) =>
+      command.path === undefined
+        ? loaded
+        : applyPathFlags(loaded, command.path, command.scene, signal)
+    ).catch((error) => {
       if (signal?.aborted) throw abortError(signal);
       throw new InputError(sceneErrorMessage(command.scene, error), {
         cause: error,

@@ -25,7 +25,9 @@ export function usage(version: string, command: string = "raypool"): string {
 
 Usage: ${command} <scene.json> [options]
 
-Renders a scene file (the original ray tracer's JSON format) to a PNG or JPEG image.
+Renders a scene file (the original ray tracer's JSON format) or a glTF 2.0 model (.glb,
+.gltf) to a PNG or JPEG image. Several files are rendered in turn by the same workers, each
+to its own <name>.png.
 
 Options:
   -o, --output FILE   output image (default: <scene name>.png in the current folder);
@@ -34,10 +36,21 @@ Options:
       --height N      image height in pixels (overrides the scene's)
       --workers N     worker count (default: all cores, ${navigator.hardwareConcurrency} here)
       --tile N        tile size in pixels
-      --samples N     anti-aliasing samples per pixel, a perfect square: 1, 4, 9, 16, …
+      --samples N     samples per pixel: a perfect square (1, 4, 9, 16, …), any count
+                      when path traced
+      --integrator whitted|path
+                      the original's ray tracer (default) or the path tracer
+      --max-bounces N the path tracer's longest path (default 8; implies path)
+      --environment R,G,B|FILE.hdr
+                      what rays escaping the scene see (path tracer)
+      --tone-map clamp|neutral|aces
+                      the path tracer's tone curve
+      --exposure EV   exposure in stops (path tracer)
       --region X,Y,W,H
                       render only this rectangle of the full image
       --quality N     JPEG quality, 1–100
+      --camera N      a glTF model's camera N (0: the first; default: the first, else
+                      a three-quarter view framing the model)
       --json          print a JSON summary on stdout (no progress)
       --quiet         no progress or summary on stderr
       --preview [PORT]
@@ -62,6 +75,8 @@ Examples:
   ${command} scene.json --width 1920 --height 1080 --samples 4
   ${command} scene.json --region 200,150,400,300 -o detail.png
   ${command} scene.json --workers 2 --json --quiet
+  ${command} model.glb --camera 1
+  ${command} a.glb b.glb c.gltf --width 256 --height 256
   ${command} scene.json --preview 8000 --watch
   ${farmRender} scene.json --farm nats://farm.local:4222 -o poster.png
   ${farmNode} --server nats://farm.local:4222

@@ -9,10 +9,10 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import type { Scene } from "../types.ts";
 
 /**
- * The files a render of `scenePath` reads: the scene file and every texture and mesh file (a
+ * The files a render of `scenePath` reads: the scene file, every texture and mesh file (a
  * relative path is looked up beside the scene first, then in the current folder, so both are
  * listed: creating the first would change which file is used). `scene` is the last scene that
- * loaded, or undefined when none has.
+ * loaded, or undefined when none has. A glTF model adds the files it was read from.
  *
  * @example
  * ```ts
@@ -47,6 +47,10 @@ export function filesUsedBy(
       files.add(resolve(dirname(sceneFile), asset));
       files.add(resolve(asset));
     }
+  }
+  // A glTF model knows the files it was read from: the .glb or .gltf, its .bin and images.
+  for (const model of scene?.gltf?.values() ?? []) {
+    for (const file of model.files) files.add(file);
   }
   return [...files];
 }

@@ -152,7 +152,11 @@ export function checkWorkers(value: unknown, name = "workers"): number {
  * assert.throws(() => checkSamples(4294967296), RangeError);
  * ```
  */
-export function checkSamples(value: unknown, name = "samples"): number {
+export function checkSamples(
+  value: unknown,
+  name = "samples",
+  square = true,
+): number {
   const samples = positiveInteger(name, value);
   if (samples > MAX_SAMPLES) {
     throw optionError(
@@ -161,7 +165,8 @@ export function checkSamples(value: unknown, name = "samples"): number {
       `must be at most 65535² = ${MAX_SAMPLES}, got ${samples}`,
     );
   }
-  if (Math.sqrt(samples) % 1 !== 0) {
+  // The path tracer takes any count (random points in the pixel, not a grid).
+  if (square && Math.sqrt(samples) % 1 !== 0) {
     throw optionError(
       RangeError,
       name,

@@ -6,6 +6,7 @@
  */
 
 import { show } from "../_format.ts";
+import { isPath } from "../scene/validate.ts";
 import {
   checkSamples,
   checkWorkers,
@@ -281,14 +282,14 @@ export function planRender(
     : positiveInteger("height", options.height);
   const samples = options.samples === undefined
     ? d.samples ?? 1
-    : checkSamples(options.samples);
+    : checkSamples(options.samples, "samples", !isPath(d.integrator));
   const view = checkView({
     width,
     height,
     fov: d.fov,
     samples,
     camera: d.camera,
-  });
+  }, isPath(d.integrator));
   return finishPlan(scene, view, workers, tileSize, options);
 }
 
@@ -318,15 +319,22 @@ export function planPacked(
     : positiveInteger("tileSize", options.tileSize);
   return finishPlan(
     { packed },
-    checkView(view),
+    checkView(view, packedIsPath(packed)),
     checkWorkers(workers),
     tileSize,
     options,
   );
 }
 
+/** Whether packed scene bytes ask for the path tracer (header byte 48, `rust/src/packed.rs`). */
+function packedIsPath(packed: Uint8Array): boolean {
+  return packed.length >= 52 &&
+    new DataView(packed.buffer, packed.byteOffset, packed.byteLength)
+        .getUint32(48, true) === 1;
+}
+
 /** The rules on a view: sides the core can address, samples, a field of view, a camera. */
-function checkView(view: View): View {
+function checkView(view: View, anySamples = false): View {
   const { width, height, fov, samples, camera } = view;
   for (const [name, side] of [["width", width], ["height", height]] as const) {
     positiveInteger(name, side);
@@ -338,7 +346,7 @@ function checkView(view: View): View {
       );
     }
   }
-  checkSamples(samples);
+  checkSamples(samples, "samples", !anySamples);
   if (typeof fov !== "number" || !(fov > 0 && fov < 180)) {
     throw optionError(
       RangeError,

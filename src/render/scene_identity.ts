@@ -6,6 +6,7 @@
  */
 
 import type { MeshData, Scene, TextureImage } from "../types.ts";
+import type { GltfModel } from "../gltf/types.ts";
 import { sceneAssets } from "../scene/_assets.ts";
 import { type PackOptions, packScene } from "./packed_scene.ts";
 
@@ -33,6 +34,12 @@ const STAND_IN_TEXTURE: TextureImage = {
   height: 1,
   data: new Uint8Array(4),
 };
+/** What an environment image packs as in the skeleton (its texels are sources). */
+const STAND_IN_ENVIRONMENT = {
+  width: 1,
+  height: 1,
+  rgb: new Float32Array(3),
+};
 
 /**
  * The identity of `scene` packed with `options`. Two scenes with {@linkcode sameScene}
@@ -59,6 +66,11 @@ export function sceneIdentity(
   const sizes: number[] = [];
   const textures = new Map<string, TextureImage>();
   const meshes = new Map<string, MeshData>();
+  const gltf = new Map<string, GltfModel>();
+  const environments = new Map<
+    string,
+    { width: number; height: number; rgb: Float32Array }
+  >();
   // One stand-in per parsed mesh, so meshes shared by several paths stay shared.
   const standIns = new Map<MeshData, MeshData>();
   for (const use of sceneAssets(scene.description)) {
@@ -95,6 +107,23 @@ export function sceneIdentity(
         );
         break;
       }
+      case "gltf": {
+        // The model by reference (the loader gives each load new arrays); its stand-in keeps
+        // the layout (materials, instances) with one-triangle primitives and 1×1 images.
+        const model = scene.gltf?.get(use.path);
+        if (model === undefined || gltf.has(use.path)) break;
+        gltf.set(use.path, gltfStandIn(model));
+        sources.push(model);
+        break;
+      }
+      case "environment": {
+        const image = scene.environments?.get(use.path);
+        if (image === undefined || environments.has(use.path)) break;
+        environments.set(use.path, STAND_IN_ENVIRONMENT);
+        sizes.push(image.width, image.height);
+        sources.push(image.rgb);
+        break;
+      }
       default: {
         const unknownKind: never = use.kind;
         throw new TypeError(`unknown asset kind ${unknownKind}`);
@@ -102,10 +131,30 @@ export function sceneIdentity(
     }
   }
   const skeleton = packScene(
-    { description: scene.description, textures, meshes },
+    { description: scene.description, textures, meshes, gltf, environments },
     options,
   );
   return { skeleton, sizes, sources };
+}
+
+/** `model` with each primitive one triangle (the same attributes) and each image 1×1. */
+function gltfStandIn(model: GltfModel): GltfModel {
+  const some = (values: Float32Array | undefined, size: number) =>
+    values === undefined ? undefined : new Float32Array(3 * size);
+  return {
+    ...model,
+    primitives: model.primitives.map((p) => ({
+      ...p,
+      positions: new Float32Array(9),
+      normals: new Float32Array(9),
+      uvs0: some(p.uvs0, 2),
+      uvs1: some(p.uvs1, 2),
+      colors: some(p.colors, 4),
+      tangents: some(p.tangents, 4),
+      indices: new Uint32Array(3),
+    })),
+    images: model.images.map((image) => ({ ...image, ...STAND_IN_TEXTURE })),
+  };
 }
 
 /**

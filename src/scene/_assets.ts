@@ -6,11 +6,15 @@ import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MeshData, SceneDescription, TextureImage } from "../types.ts";
 import { reason, rewrap } from "../_errors.ts";
-import { throwIfAborted, yielder } from "../_abort.ts";
+import { abortError, throwIfAborted, yielder } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
 import { type AssetKind, elementFiles, elementParts } from "./elements.ts";
 import { decodeTexture } from "./_textures.ts";
 import { checkPlacements, readMesh } from "./_meshes.ts";
+import { readGltf } from "../gltf/read_gltf.ts";
+import type { GltfModel } from "../gltf/types.ts";
+import { readEnvironment } from "./_environment.ts";
+import type { HdrImage } from "../decode/hdr.ts";
 
 /** One use of a file in a scene. */
 export interface AssetUse {
@@ -28,6 +32,10 @@ export interface SceneAssets {
   textures: Map<string, TextureImage>;
   /** Parsed mesh files. */
   meshes: Map<string, MeshData>;
+  /** Loaded glTF models. */
+  gltf: Map<string, GltfModel>;
+  /** Decoded `.hdr` environments (the path tracer's). */
+  environments: Map<string, HdrImage>;
 }
 
 /**
@@ -39,8 +47,10 @@ export function sceneAssets(description: SceneDescription): AssetUse[] {
   description.elements.forEach((element, index) => {
     const parts = elementParts(element);
     const at = `elements[${index}].${parts.kind}`;
-    const coloration = parts.body.material.coloration;
-    if ("Texture" in coloration) {
+    const coloration = "material" in parts.body
+      ? parts.body.material.coloration
+      : undefined;
+    if (coloration !== undefined && "Texture" in coloration) {
       uses.push({
         kind: "texture",
         path: coloration.Texture.path,
@@ -55,6 +65,14 @@ export function sceneAssets(description: SceneDescription): AssetUse[] {
       });
     }
   });
+  const env = description.environment;
+  if (env !== undefined && "Hdr" in env) {
+    uses.push({
+      kind: "environment",
+      path: env.Hdr.path,
+      jsonPath: "environment.Hdr.path",
+    });
+  }
   return uses;
 }
 
@@ -77,8 +95,16 @@ export async function loadAssets(
     const key = `${use.kind}\0${use.path}`;
     if (!first.has(key)) first.set(key, use);
   }
-  const loaded = new Map<string, TextureImage | MeshData>();
-  const assets: SceneAssets = { textures: new Map(), meshes: new Map() };
+  const loaded = new Map<
+    string,
+    TextureImage | MeshData | GltfModel | HdrImage
+  >();
+  const assets: SceneAssets = {
+    textures: new Map(),
+    meshes: new Map(),
+    gltf: new Map(),
+    environments: new Map(),
+  };
   for (const use of first.values()) {
     const file = await abortable(
       locate(use.path, use.jsonPath, base, use.kind),
@@ -99,6 +125,23 @@ export async function loadAssets(
           await readMesh(use.path, use.jsonPath, file, signal);
         assets.meshes.set(use.path, mesh);
         value = mesh;
+        break;
+      }
+      case "gltf": {
+        const model = value as GltfModel | undefined ??
+          await readGltf(file, { signal }).catch((error) => {
+            if (signal?.aborted) throw abortError(signal, "loading the scene");
+            throw rewrap(error, `${use.jsonPath}: ${reason(error)}`);
+          });
+        assets.gltf.set(use.path, model);
+        value = model;
+        break;
+      }
+      case "environment": {
+        const image = value as HdrImage | undefined ??
+          await readEnvironment(use.path, use.jsonPath, file, signal);
+        assets.environments.set(use.path, image);
+        value = image;
         break;
       }
       default: {

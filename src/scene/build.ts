@@ -42,6 +42,7 @@ import type {
   Color,
   DirectionalLight,
   Element,
+  Gltf,
   Light,
   Material,
   Mesh,
@@ -311,6 +312,31 @@ export function mesh(options: Mesh): Element {
     }
   }
   return { Mesh: body };
+}
+
+/**
+ * A glTF 2.0 model element: the `.glb` or `.gltf` at `path` (found like a mesh path), placed
+ * by its own node hierarchy and then by `transform`, with its own materials.
+ *
+ * @param options The file and, optionally, the transform.
+ * @returns `{ Gltf: { path, transform? } }`.
+ *
+ * @example Usage
+ * ```ts
+ * import { gltf } from "../../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const model = gltf({ path: "models/helmet.glb", transform: { scale: 2 } });
+ * assert.deepEqual(model, { Gltf: { path: "models/helmet.glb", transform: { scale: 2 } } });
+ * assert.deepEqual(gltf({ path: "a.glb" }), { Gltf: { path: "a.glb" } });
+ * ```
+ */
+export function gltf(options: Gltf): Element {
+  return {
+    Gltf: options.transform === undefined
+      ? { path: options.path }
+      : { path: options.path, transform: options.transform },
+  };
 }
 
 /**

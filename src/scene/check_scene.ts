@@ -1,4 +1,5 @@
 import type { MeshData, Scene, TextureImage } from "../types.ts";
+import type { GltfModel } from "../gltf/types.ts";
 import { describe } from "../_format.ts";
 import { MAX_TEXTURE_SIDE } from "./limits.ts";
 import { validateScene } from "./validate.ts";
@@ -75,10 +76,23 @@ export function checkScene(scene: Scene): Scene {
       }`,
     );
   }
+  const gltf: unknown = scene.gltf;
+  if (gltf !== undefined && !(gltf instanceof Map)) {
+    throw new TypeError(
+      `gltf must be a Map from glTF path to loaded model, got ${
+        describe(gltf)
+      }`,
+    );
+  }
+  const environments: unknown = scene.environments;
   for (const use of sceneAssets(description)) {
     const [held, name] = use.kind === "texture"
       ? [textures, "textures"]
-      : [meshes as Map<string, MeshData> | undefined, "meshes"];
+      : use.kind === "mesh"
+      ? [meshes as Map<string, MeshData> | undefined, "meshes"]
+      : use.kind === "gltf"
+      ? [gltf as Map<string, GltfModel> | undefined, "gltf"]
+      : [environments as Map<string, unknown> | undefined, "environments"];
     if (held?.has(use.path) !== true) {
       throw new TypeError(
         `${use.jsonPath} names the ${use.kind} ${
@@ -93,6 +107,13 @@ export function checkScene(scene: Scene): Scene {
     ...(meshes === undefined
       ? {}
       : { meshes: meshes as Map<string, MeshData> }),
+    ...(gltf === undefined ? {} : { gltf: gltf as Map<string, GltfModel> }),
+    ...(environments === undefined ? {} : {
+      environments: environments as Map<
+        string,
+        { width: number; height: number; rgb: Float32Array }
+      >,
+    }),
   };
 }
 

@@ -17,6 +17,7 @@
 
 import type {
   Element,
+  Gltf,
   Material,
   Mesh,
   MeshTransform,
@@ -65,9 +66,9 @@ export type CheckMaterial = (value: unknown, path: string) => Material;
 
 /**
  * What a file a scene names holds, which decides how the asset loader (`_assets.ts`) loads
- * it: a texture image, or a mesh file.
+ * it: a texture image, a mesh file, a glTF model, or an HDR environment.
  */
-export type AssetKind = "texture" | "mesh";
+export type AssetKind = "texture" | "mesh" | "gltf" | "environment";
 
 /** A file an element names, other than its material's texture. */
 export interface ElementFile {
@@ -101,6 +102,10 @@ export const ELEMENTS: { readonly [K in ElementKind]: ElementKindEntry<K> } = {
       body.path === undefined
         ? []
         : [{ kind: "mesh", field: "path", path: body.path }],
+  },
+  Gltf: {
+    validate: validateGltf,
+    files: (body) => [{ kind: "gltf", field: "path", path: body.path }],
   },
 };
 
@@ -151,6 +156,8 @@ export function validateElementBody(
       return { Plane: ELEMENTS.Plane.validate(value, path, material) };
     case "Mesh":
       return { Mesh: ELEMENTS.Mesh.validate(value, path, material) };
+    case "Gltf":
+      return { Gltf: ELEMENTS.Gltf.validate(value, path, material) };
     default: {
       const unknownKind: never = kind;
       throw new TypeError(`unknown element kind ${describe(unknownKind)}`);
@@ -167,6 +174,8 @@ export function elementFiles(parts: ElementParts): ElementFile[] {
       return ELEMENTS.Plane.files(parts.body);
     case "Mesh":
       return ELEMENTS.Mesh.files(parts.body);
+    case "Gltf":
+      return ELEMENTS.Gltf.files(parts.body);
     default: {
       const unknownKind: never = parts;
       throw new TypeError(`unknown element kind ${describe(unknownKind)}`);
@@ -294,6 +303,17 @@ function validateMesh(
       );
     }
     out.smooth = o.smooth;
+  }
+  return out;
+}
+
+function validateGltf(value: unknown, path: string): Gltf {
+  const o = fields(value, path, ["path", "transform"]);
+  const out: Gltf = {
+    path: nonEmptyString(required(o, path, "path"), join(path, "path")),
+  };
+  if (o.transform !== undefined) {
+    out.transform = meshTransform(o.transform, join(path, "transform"));
   }
   return out;
 }

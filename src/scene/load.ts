@@ -5,6 +5,7 @@ import { parseScene } from "./parse.ts";
 import type { PrepareSceneOptions } from "./prepare.ts";
 import { MAX_SCENE_FILE_BYTES } from "./limits.ts";
 import { readBoundedFile } from "./_read_file.ts";
+import { loadGltf } from "../gltf/load_gltf.ts";
 
 /** Options for {@linkcode loadScene}. */
 export interface LoadSceneOptions {
@@ -13,11 +14,15 @@ export interface LoadSceneOptions {
    * and rejects with the signal's reason.
    */
   signal?: AbortSignal;
+  /** For a `.glb` or `.gltf`: which of the model's cameras to look through (see loadGltf). */
+  camera?: number;
 }
 
 /**
  * Reads, parses and validates a scene file and decodes its textures, which are looked up
- * relative to the file's folder first, then the current directory.
+ * relative to the file's folder first, then the current directory. A `.glb` or `.gltf` file
+ * is loaded as a scene of its own with `loadGltf`'s defaults (512 × 512, the model's first
+ * camera or a framing one).
  *
  * The file must be a regular file of at most {@linkcode MAX_SCENE_FILE_BYTES} (256 MiB), and
  * each texture at most `MAX_TEXTURE_FILE_BYTES`: a device such as `/dev/zero`, a FIFO, a
@@ -77,6 +82,10 @@ export async function loadScene(
     );
   }
   const file = path instanceof URL ? fileURLToPath(path) : path;
+  // A glTF model is a scene of its own: see loadGltf.
+  if (/\.(glb|gltf)$/i.test(file)) {
+    return await loadGltf(file, { signal, camera: options.camera });
+  }
   const name = JSON.stringify(file);
   const bytes = await readBoundedFile(file, {
     limit: MAX_SCENE_FILE_BYTES,

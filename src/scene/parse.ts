@@ -56,10 +56,16 @@ export async function parseScene(
   await pause(true);
   const description = validateScene(value);
   await pause(true);
-  const { textures, meshes } = await loadAssets(
+  const { textures, meshes, gltf, environments } = await loadAssets(
     description,
     options.baseDir,
     options.signal,
   );
-  return { description, textures, meshes };
+  return {
+    description,
+    textures,
+    meshes,
+    ...(gltf.size > 0 ? { gltf } : {}),
+    ...(environments.size === 0 ? {} : { environments }),
+  };
 }

@@ -60,10 +60,16 @@ export async function prepareScene(
 ): Promise<Scene> {
   throwIfAborted(options.signal, "loading the scene");
   const clean = validateScene(description);
-  const { textures, meshes } = await loadAssets(
+  const { textures, meshes, gltf, environments } = await loadAssets(
     clean,
     options.baseDir,
     options.signal,
   );
-  return { description: clean, textures, meshes };
+  return {
+    description: clean,
+    textures,
+    meshes,
+    ...(gltf.size > 0 ? { gltf } : {}),
+    ...(environments.size === 0 ? {} : { environments }),
+  };
 }

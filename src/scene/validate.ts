@@ -4,11 +4,15 @@ import type {
   Coloration,
   DirectionalLight,
   Element,
+  Environment,
+  Integrator,
   Light,
   Material,
+  PbrSurface,
   SceneDescription,
   SphericalLight,
   Surface,
+  ToneMapping,
 } from "../types.ts";
 import { checkImageSize } from "./check_image_size.ts";
 import { checkSamples } from "../render/options.ts";
@@ -88,6 +92,10 @@ export function validateScene(value: unknown): SceneDescription {
     "max_recursion_depth",
     "camera",
     "samples",
+    "integrator",
+    "environment",
+    "tone_mapping",
+    "exposure",
   ], "an object");
   const width = u32(required(root, "", "width"), "width", 1);
   const height = u32(required(root, "", "height"), "height", 1);
@@ -118,8 +126,151 @@ export function validateScene(value: unknown): SceneDescription {
     ),
   };
   if (root.camera !== undefined) scene.camera = camera(root.camera, "camera");
-  if (root.samples !== undefined) scene.samples = samples(root.samples);
+  if (root.integrator !== undefined) {
+    scene.integrator = integrator(root.integrator, "integrator");
+  }
+  if (root.samples !== undefined) {
+    scene.samples = samples(root.samples, isPath(scene.integrator));
+  }
+  if (root.environment !== undefined) {
+    scene.environment = environment(root.environment, "environment");
+  }
+  if (root.tone_mapping !== undefined) {
+    scene.tone_mapping = toneMapping(root.tone_mapping, "tone_mapping");
+  }
+  if (root.exposure !== undefined) {
+    scene.exposure = f32(
+      root.exposure,
+      "exposure",
+      "a number of stops from -64 to 64",
+      (n) => n >= -64 && n <= 64,
+    );
+  }
   return scene;
+}
+
+/** Whether `integrator` is the path tracer's. */
+export function isPath(integrator: Integrator | undefined): boolean {
+  return typeof integrator === "object" && integrator !== null &&
+    "Path" in integrator;
+}
+
+/** The most bounces a path may take (the core's `MAX_BOUNCES`). */
+export const MAX_BOUNCES = 1024;
+
+function integrator(value: unknown, path: string): Integrator {
+  const names = ["Whitted", "Path"];
+  if (value === "Whitted") return "Whitted";
+  if (typeof value === "string") {
+    throw new TypeError(
+      value === "Path"
+        ? `${path} must be {"Path": {"max_bounces": N}} (only "Whitted" is a bare string), got "Path"`
+        : unknownVariant(path, value, names),
+    );
+  }
+  const [name, data, at] = variant(value, path, names);
+  if (name === "Whitted") {
+    throw new TypeError(`${path} must be the string "Whitted", not an object`);
+  }
+  const o = fields(data, at, ["max_bounces"]);
+  return {
+    Path: {
+      max_bounces: u32(
+        required(o, at, "max_bounces"),
+        join(at, "max_bounces"),
+        1,
+        `an integer from 1 to ${MAX_BOUNCES}`,
+        MAX_BOUNCES,
+      ),
+    },
+  };
+}
+
+function environment(value: unknown, path: string): Environment {
+  const [name, data, at] = variant(value, path, ["Color", "Hdr"]);
+  if (name === "Color") return { Color: color(data, at) };
+  const o = fields(data, at, ["path", "intensity", "rotation_degrees"]);
+  const file = required(o, at, "path");
+  if (typeof file !== "string" || file === "") {
+    throw new TypeError(
+      `${join(at, "path")} must be a non-empty string, got ${describe(file)}`,
+    );
+  }
+  const hdr: { path: string; intensity?: number; rotation_degrees?: number } = {
+    path: file,
+  };
+  if (o.intensity !== undefined) {
+    hdr.intensity = f32(
+      o.intensity,
+      join(at, "intensity"),
+      "a non-negative number",
+      (n) => n >= 0,
+    );
+  }
+  if (o.rotation_degrees !== undefined) {
+    hdr.rotation_degrees = f32(
+      o.rotation_degrees,
+      join(at, "rotation_degrees"),
+      "a number",
+      () => true,
+    );
+  }
+  return { Hdr: hdr };
+}
+
+function toneMapping(value: unknown, path: string): ToneMapping {
+  const names = ["Clamp", "Neutral", "Aces"] as const;
+  if (
+    typeof value === "string" && (names as readonly string[]).includes(value)
+  ) {
+    return value as ToneMapping;
+  }
+  if (typeof value === "string") {
+    throw new TypeError(unknownVariant(path, value, names));
+  }
+  throw new TypeError(
+    `${path} must be "Clamp", "Neutral" or "Aces", got ${describe(value)}`,
+  );
+}
+
+function pbr(data: unknown, at: string): PbrSurface {
+  const o = fields(data, at, [
+    "metallic",
+    "roughness",
+    "transmission",
+    "ior",
+    "emission",
+    "emission_strength",
+  ]);
+  const out: PbrSurface = {};
+  const unit = (key: "metallic" | "roughness" | "transmission") => {
+    if (o[key] !== undefined) {
+      out[key] = number(
+        o[key],
+        join(at, key),
+        "a number from 0 to 1",
+        (n) => n >= 0 && n <= 1,
+      );
+    }
+  };
+  unit("metallic");
+  unit("roughness");
+  unit("transmission");
+  if (o.ior !== undefined) {
+    out.ior = f32(o.ior, join(at, "ior"), "a number ≥ 1", (n) => n >= 1);
+  }
+  if (o.emission !== undefined) {
+    out.emission = color(o.emission, join(at, "emission"));
+  }
+  if (o.emission_strength !== undefined) {
+    out.emission_strength = f32(
+      o.emission_strength,
+      join(at, "emission_strength"),
+      "a non-negative number",
+      (n) => n >= 0,
+    );
+  }
+  return out;
 }
 
 /**
@@ -225,7 +376,7 @@ function coloration(value: unknown, path: string): Coloration {
 }
 
 function surface(value: unknown, path: string): Surface {
-  const names = ["Diffuse", "Reflective", "Refractive"];
+  const names = ["Diffuse", "Reflective", "Refractive", "Pbr"];
   if (typeof value === "string") {
     if (value === "Diffuse") return "Diffuse";
     if (names.includes(value)) {
@@ -239,7 +390,7 @@ function surface(value: unknown, path: string): Surface {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(
-      `${path} must be "Diffuse" or an object with one key, "Reflective" or "Refractive", got ${
+      `${path} must be "Diffuse" or an object with one key, "Reflective", "Refractive" or "Pbr", got ${
         describe(value)
       }`,
     );
@@ -250,6 +401,7 @@ function surface(value: unknown, path: string): Surface {
       `${path} must be the string "Diffuse", not an object with the key "Diffuse"`,
     );
   }
+  if (name === "Pbr") return { Pbr: pbr(data, at) };
   if (name === "Reflective") {
     const o = fields(data, at, ["reflectivity"]);
     return {
@@ -326,7 +478,8 @@ function camera(value: unknown, path: string): Camera {
   return { position, look_at: lookAt, up };
 }
 
-function samples(value: unknown): number {
+function samples(value: unknown, anyCount: boolean): number {
+  if (anyCount) return u32(value, "samples", 1);
   const what = "a positive integer that is a perfect square (1, 4, 9, 16, …)";
   // The rule itself is the render options' (one place): a perfect square, at most 65535².
   return checkSamples(u32(value, "samples", 1, what));
