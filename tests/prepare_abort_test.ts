@@ -76,7 +76,13 @@ Deno.test("an abort due at 100 ms while 10,000 teapots load and render settles w
       const { signal } = controller;
       const work = (async () => {
         const scene = await loadScene(path, { signal });
-        return await renderer.render(scene, { signal });
+        // A big image, so that on a machine fast enough to prepare the scene within 100 ms
+        // the abort still comes before the end (then while rendering).
+        return await renderer.render(scene, {
+          signal,
+          width: 4000,
+          height: 3000,
+        });
       })();
       await assert.rejects(work, (error: Error) => {
         assert.equal(error.name, "AbortError");
