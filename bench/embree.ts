@@ -46,6 +46,8 @@ export interface EmbreeScene {
   positions: Float32Array;
   /** Three vertex indices per triangle. */
   indices: Uint32Array;
+  /** The first this many triangles (the mesh, not the floor) are what the SAH is taken of. */
+  sahTriangles: number;
   /** Runs per pass; the best counts. */
   reps: number;
 }
@@ -76,8 +78,9 @@ export interface EmbreeResult {
   incoherentRays: number;
   /** Bounce rays that hit. */
   incoherentHits: number;
-  /** SAH cost of a binary BVH from Embree's builder API over the same triangles. */
+  /** SAH cost of a binary BVH from Embree's builder API over the mesh's triangles. */
   binarySah: {
+    triangles: number;
     cost: number;
     innerNodes: number;
     leaves: number;
@@ -96,18 +99,18 @@ const MAGIC = "RPEMBR1\0";
  * import { encodeEmbreeScene } from "./embree.ts";
  * import assert from "node:assert/strict";
  * const bytes = encodeEmbreeScene({
- *   width: 4, height: 3, fov: 45, bias: 1e-4, reps: 1,
+ *   width: 4, height: 3, fov: 45, bias: 1e-4, reps: 1, sahTriangles: 1,
  *   camera: { position: [0, 0, 0], lookAt: [0, 0, -1], up: [0, 1, 0] },
  *   lights: [{ kind: "point", xyz: [0, 5, 0] }],
  *   positions: new Float32Array([0, 0, -2, 1, 0, -2, 0, 1, -2]),
  *   indices: new Uint32Array([0, 1, 2]),
  * });
- * assert.equal(bytes.length, 8 + 6 * 4 + 11 * 8 + 4 * 8 + 9 * 4 + 3 * 4);
+ * assert.equal(bytes.length, 8 + 7 * 4 + 11 * 8 + 4 * 8 + 9 * 4 + 3 * 4);
  * ```
  */
 export function encodeEmbreeScene(scene: EmbreeScene): Uint8Array {
   const { positions, indices, lights } = scene;
-  const size = 8 + 6 * 4 + 11 * 8 + lights.length * 32 +
+  const size = 8 + 7 * 4 + 11 * 8 + lights.length * 32 +
     positions.byteLength + indices.byteLength;
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
@@ -121,6 +124,7 @@ export function encodeEmbreeScene(scene: EmbreeScene): Uint8Array {
       indices.length / 3,
       lights.length,
       scene.reps,
+      scene.sahTriangles,
     ]
   ) {
     view.setUint32(at, n, true);

@@ -7,7 +7,7 @@
  *
  * SCENE.bin, little-endian, written by bench/embree.ts:
  *   char[8]  "RPEMBR1\0"
- *   u32      width, height, vertices, triangles, lights, reps
+ *   u32      width, height, vertices, triangles, lights, reps, sah_triangles
  *   f64      fov (vertical, degrees), camera position xyz, look_at xyz, up xyz, bias
  *   lights × { f64 kind (0 directional, 1 point), x, y, z } (a directional light's xyz is the
  *            direction the light travels; a point light's its position)
@@ -22,8 +22,10 @@
  *   incoherent for each primary hit, one cosine-distributed ray about that normal,
  *              rtcIntersect1: the first bounce of a path tracer, rays in every direction.
  * Also the build of Embree's own scene BVH (high quality), and the SAH cost of a binary BVH
- * over the same triangles built by Embree's builder API (rtcBuildBVH, high quality, no
- * spatial splits): the tree Embree traces is a BVH4/8 whose nodes the API does not expose.
+ * over the first `sah_triangles` triangles (the mesh, without the floor, whose huge quad
+ * would dwarf every other box) built by Embree's builder API (rtcBuildBVH, high quality, no
+ * spatial splits, leaves of at most 4 as raypool's): the tree Embree traces is a BVH4/8
+ * whose nodes the API does not expose.
  *
  * Prints one JSON line. Exit status 2 on bad input, 1 on an Embree error.
  */
@@ -153,10 +155,13 @@ int main(int argc, char **argv) {
   char magic[8];
   read_exact(f, magic, 8);
   if (memcmp(magic, "RPEMBR1", 8) != 0) fail(2, "not an embree_rays scene file");
-  uint32_t u[6];
+  uint32_t u[7];
   read_exact(f, u, sizeof u);
   const uint32_t width = u[0], height = u[1], nv = u[2], nt = u[3], nl = u[4], reps = u[5];
-  if (width == 0 || height == 0 || nt == 0 || reps == 0 || nl > 64) fail(2, "bad header");
+  const uint32_t sah_nt = u[6];
+  if (width == 0 || height == 0 || nt == 0 || reps == 0 || nl > 64 || sah_nt == 0 || sah_nt > nt) {
+    fail(2, "bad header");
+  }
   double h[11];
   read_exact(f, h, sizeof h);
   double *lights = malloc(sizeof(double) * 4 * (nl ? nl : 1));
@@ -295,11 +300,11 @@ int main(int argc, char **argv) {
     incoherentHits = count;
   }
 
-  /* SAH of Embree's builder over the same triangles (a binary tree, leaves up to 8). */
-  RTCBuildPrimitive *prims = malloc(sizeof(RTCBuildPrimitive) * (size_t)nt);
+  /* SAH of Embree's builder over the mesh's triangles (a binary tree, leaves up to 4). */
+  RTCBuildPrimitive *prims = malloc(sizeof(RTCBuildPrimitive) * (size_t)sah_nt);
   if (prims == NULL) fail(1, "out of memory");
   RTCBounds root = {INFINITY, INFINITY, INFINITY, 0, -INFINITY, -INFINITY, -INFINITY, 0};
-  for (uint32_t i = 0; i < nt; i++) {
+  for (uint32_t i = 0; i < sah_nt; i++) {
     RTCBuildPrimitive *p = &prims[i];
     p->lower_x = p->lower_y = p->lower_z = INFINITY;
     p->upper_x = p->upper_y = p->upper_z = -INFINITY;
@@ -321,13 +326,13 @@ int main(int argc, char **argv) {
   args.buildQuality = RTC_BUILD_QUALITY_HIGH;
   args.maxBranchingFactor = 2;
   args.minLeafSize = 1;
-  args.maxLeafSize = 8;
+  args.maxLeafSize = 4;
   args.traversalCost = 1.0f;
   args.intersectionCost = 1.0f;
   args.bvh = bvh;
   args.primitives = prims;
-  args.primitiveCount = nt;
-  args.primitiveArrayCapacity = nt;
+  args.primitiveCount = sah_nt;
+  args.primitiveArrayCapacity = sah_nt;
   args.createNode = create_node;
   args.setNodeChildren = set_children;
   args.setNodeBounds = set_bounds;
@@ -339,17 +344,18 @@ int main(int argc, char **argv) {
   double cost = 0;
   unsigned leaves = 0, inner = 0;
   if (tree != NULL) sah_walk(tree, area(&root), &cost, &leaves, &inner);
+
   cost /= area(&root);
 
   printf("{\"embree\":\"%d.%d.%d\",\"triangles\":%u,\"buildMs\":%.3f,"
          "\"primaryMs\":%.3f,\"primaryRays\":%zu,\"primaryHits\":%zu,"
          "\"shadowMs\":%.3f,\"shadowRays\":%zu,\"shadowOccluded\":%zu,"
          "\"incoherentMs\":%.3f,\"incoherentRays\":%zu,\"incoherentHits\":%zu,"
-         "\"binarySah\":{\"cost\":%.4f,\"innerNodes\":%u,\"leaves\":%u,\"maxLeafSize\":8,"
-         "\"buildMs\":%.3f}}\n",
+         "\"binarySah\":{\"triangles\":%u,\"cost\":%.4f,\"innerNodes\":%u,\"leaves\":%u,"
+         "\"maxLeafSize\":4,\"buildMs\":%.3f}}\n",
          RTC_VERSION_MAJOR, RTC_VERSION_MINOR, RTC_VERSION_PATCH, nt, buildMs, primaryMs,
          pixels, primaryHits, shadowMs, shadowRays, occluded, incoherentMs, incoherentRays,
-         incoherentHits, cost, inner, leaves, sahBuildMs);
+         incoherentHits, sah_nt, cost, inner, leaves, sahBuildMs);
   rtcReleaseBVH(bvh);
   free(prims);
   free(hits);

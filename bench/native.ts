@@ -61,6 +61,8 @@ export interface NativeRun {
   threads: number;
   /** Wall time of the render (the scene's load and BVH build excluded). */
   renderMs: number;
+  /** The SAH cost of each mesh object's BVH (`Bvh::sah_cost`), when the binary reports it. */
+  meshSah?: number[];
   /** CPU time of the whole process (load and build included), if measured. */
   cpuMs: number | null;
 }

@@ -3,12 +3,10 @@
 
 use crate::ray::Ray;
 use crate::vector::Vector3;
-use std::mem::MaybeUninit;
 
 /// The deepest tree the builders make and the packed-scene reader accepts; traversal keeps a
 /// fixed stack, which a node's subtree fills at most one entry per level plus one.
 pub const MAX_DEPTH: usize = 60;
-const STACK_SIZE: usize = MAX_DEPTH + 2;
 
 /// An axis-aligned box; the empty box has min = +inf and max = −inf.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -109,6 +107,18 @@ impl RayBox {
         RayBox { origin: ray.origin, inv_dir: Vector3::new(1.0 / d.x, 1.0 / d.y, 1.0 / d.z) }
     }
 
+    /// The ray's origin.
+    #[inline(always)]
+    pub fn origin(&self) -> Vector3 {
+        self.origin
+    }
+
+    /// The reciprocal of each direction component.
+    #[inline(always)]
+    pub fn inv_dir(&self) -> Vector3 {
+        self.inv_dir
+    }
+
     /// Entry distance of the ray into the box, or +inf when it misses before `limit`. NaN
     /// slabs (origin on a face, direction parallel to it) are skipped, which only ever keeps
     /// a box.
@@ -138,40 +148,5 @@ impl RayBox {
         } else {
             f64::INFINITY
         }
-    }
-}
-
-/// A fixed-size stack of node indices, left uninitialised: zeroing it on every query compiled
-/// to a `memory.fill`, which V8 runs out of line and which cost more than small traversals.
-pub(crate) struct NodeStack {
-    items: [MaybeUninit<u32>; STACK_SIZE],
-    len: usize,
-}
-
-impl NodeStack {
-    #[inline(always)]
-    pub(crate) fn new() -> NodeStack {
-        NodeStack { items: [MaybeUninit::uninit(); STACK_SIZE], len: 0 }
-    }
-
-    /// A depth of at most [`MAX_DEPTH`] (built or checked on reading) keeps the stack from
-    /// filling; `STACK_SIZE` has headroom.
-    #[inline(always)]
-    pub(crate) fn push(&mut self, node: u32) {
-        debug_assert!(self.len < STACK_SIZE);
-        if let Some(slot) = self.items.get_mut(self.len) {
-            *slot = MaybeUninit::new(node);
-            self.len += 1;
-        }
-    }
-
-    #[inline(always)]
-    pub(crate) fn pop(&mut self) -> Option<u32> {
-        if self.len == 0 {
-            return None;
-        }
-        self.len -= 1;
-        // SAFETY: items[..len] were all written by `push`.
-        Some(unsafe { self.items[self.len].assume_init() })
     }
 }

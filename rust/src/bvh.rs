@@ -10,8 +10,9 @@
 
 use crate::array::{Array, Pod};
 pub use crate::bounds::{Aabb, MAX_DEPTH};
-use crate::bounds::{NodeStack, RayBox, SlabBox};
+use crate::bounds::{RayBox, SlabBox};
 use crate::vector::Vector3;
+use crate::wide::Wide;
 
 const LEAF_SIZE: usize = 4;
 const BINS: usize = 16;
@@ -121,6 +122,8 @@ impl SlabBox for Node {
 pub struct Bvh {
     nodes: Array<Node>,
     prims: Array<u32>,
+    /// The same tree, four children to a node, for traversal ([`crate::wide`]).
+    wide: Wide,
 }
 
 /// A node while building: f64 bounds.
@@ -203,8 +206,10 @@ impl Bvh {
                 work.push(left);
             }
         }
+        let nodes: Vec<Node> = nodes.iter().map(|n| Node::new(&n.bounds, n.start, n.count)).collect();
         Bvh {
-            nodes: nodes.iter().map(|n| Node::new(&n.bounds, n.start, n.count)).collect::<Vec<_>>().into(),
+            wide: Wide::from_binary(&nodes),
+            nodes: nodes.into(),
             prims: prims.iter().map(|p| p.id).collect::<Vec<_>>().into(),
         }
     }
@@ -300,7 +305,7 @@ impl Bvh {
                 "the leaves must cover every primitive exactly once ({leaves} leaves, {met} in order)"
             ));
         }
-        Ok(Bvh { nodes, prims })
+        Ok(Bvh { wide: Wide::from_binary(&nodes), nodes, prims })
     }
 
     /// The nodes, root first.
@@ -323,88 +328,37 @@ impl Bvh {
         self.nodes.first().map_or(Aabb::EMPTY, Node::bounds)
     }
 
+    /// The surface-area-heuristic cost of the tree, with traversal and intersection costing 1
+    /// each: Σ interior boxes' areas + Σ leaves' areas × their primitives, over the root's
+    /// area (the expected work for a ray through the root, as `bench/embree_rays.c` adds it
+    /// up for Embree's builder). 0 for an empty tree.
+    pub fn sah_cost(&self) -> f64 {
+        let Some(root) = self.nodes.first() else { return 0.0 };
+        let root_area = root.bounds().half_area();
+        if !(root_area > 0.0) {
+            return 0.0;
+        }
+        let total: f64 =
+            self.nodes.iter().map(|n| n.bounds().half_area() * if n.count > 0 { n.count as f64 } else { 1.0 }).sum();
+        total / root_area
+    }
+
     /// Visits, nearest box first, every leaf that may hold a hit not farther than the limit:
     /// `leaf(start, count, limit)` tests leaf-order slots `start .. start + count` and returns
     /// the new limit (the nearest hit so far, or `limit` unchanged). Boxes entered exactly at
-    /// the limit are still visited: a tie there may win by order.
+    /// the limit are still visited: a tie there may win by order. Traversal runs on the 4-wide
+    /// view of the tree, whose box test only ever keeps more boxes than the exact one.
     #[inline(always)]
-    pub fn nearest<F: FnMut(usize, usize, f64) -> f64>(&self, rb: &RayBox, limit: f64, mut leaf: F) {
-        let nodes = &self.nodes[..];
-        let Some(root) = nodes.first() else { return };
-        let mut limit = limit;
-        if root.count > 0 {
-            // Small sets are one leaf: no box test, no traversal.
-            leaf(root.start as usize, root.count as usize, limit);
-            return;
-        }
-        if !within(rb.entry(root, limit), limit) {
-            return;
-        }
-        let mut stack = NodeStack::new();
-        let mut node = root;
-        loop {
-            if node.count > 0 {
-                limit = leaf(node.start as usize, node.count as usize, limit);
-            } else {
-                let l = node.start as usize;
-                let (a, b) = (&nodes[l], &nodes[l + 1]);
-                let ta = rb.entry(a, limit);
-                let tb = rb.entry(b, limit);
-                let (near, far, tn, tf) = if ta <= tb { (a, l + 1, ta, tb) } else { (b, l, tb, ta) };
-                if within(tn, limit) {
-                    if within(tf, limit) {
-                        stack.push(far as u32);
-                    }
-                    node = near;
-                    continue;
-                }
-            }
-            // Pop until a node that is still not farther than the limit.
-            loop {
-                let Some(i) = stack.pop() else { return };
-                let n = &nodes[i as usize];
-                if within(rb.entry(n, limit), limit) {
-                    node = n;
-                    break;
-                }
-            }
-        }
+    pub fn nearest<F: FnMut(usize, usize, f64) -> f64>(&self, rb: &RayBox, limit: f64, leaf: F) {
+        self.wide.nearest(rb, limit, leaf)
     }
 
     /// Whether `leaf(start, count)` says yes for a leaf whose box the ray enters within
     /// `max_distance` (shadow rays: any hit will do).
     #[inline(always)]
-    pub fn any_hit<F: FnMut(usize, usize) -> bool>(&self, rb: &RayBox, max_distance: f64, mut leaf: F) -> bool {
-        let nodes = &self.nodes[..];
-        let Some(root) = nodes.first() else { return false };
-        if root.count > 0 {
-            return leaf(root.start as usize, root.count as usize);
-        }
-        let mut stack = NodeStack::new();
-        stack.push(0);
-        while let Some(i) = stack.pop() {
-            let node = &nodes[i as usize];
-            if !within(rb.entry(node, max_distance), max_distance) {
-                continue;
-            }
-            if node.count > 0 {
-                if leaf(node.start as usize, node.count as usize) {
-                    return true;
-                }
-            } else {
-                stack.push(node.start);
-                stack.push(node.start + 1);
-            }
-        }
-        false
+    pub fn any_hit<F: FnMut(usize, usize) -> bool>(&self, rb: &RayBox, max_distance: f64, leaf: F) -> bool {
+        self.wide.any(rb, max_distance, leaf)
     }
-}
-
-/// Whether a box entered at `t` may hold a hit not farther than `limit`; `entry` reports a
-/// miss as +inf, which must not pass even when nothing has been hit yet (`limit` = +inf).
-#[inline(always)]
-fn within(t: f64, limit: f64) -> bool {
-    t <= limit && t < f64::INFINITY
 }
 
 /// Makes one node a leaf or splits it, returning the children to do.
@@ -665,6 +619,24 @@ mod tests {
             }
             assert!(hits > 1000, "{n}: only {hits} hits");
         }
+    }
+
+    #[test]
+    fn sah_cost_adds_areas_over_the_root() {
+        // Two unit cubes side by side: the root (2×1×1, half area 5) and two leaves of one
+        // cube each (half area 3): (5 + 3 + 3) / 5.
+        let cube = |x: f64| Aabb { min: Vector3::new(x, 0.0, 0.0), max: Vector3::new(x + 1.0, 1.0, 1.0) };
+        let items: Vec<Aabb> = (0..2).map(|i| cube(i as f64)).collect();
+        let mut bvh = Bvh::build(&items);
+        assert_eq!(bvh.nodes().len(), 1, "two boxes fit in one leaf");
+        assert!((bvh.sah_cost() - 2.0).abs() < 1e-6, "one leaf of 2: {}", bvh.sah_cost());
+        let many: Vec<Aabb> = (0..8).map(|i| cube(2.0 * i as f64)).collect();
+        bvh = Bvh::build(&many);
+        let manual: f64 = bvh.nodes().iter().map(|n| n.bounds().half_area() * n.count.max(1) as f64).sum::<f64>()
+            / bvh.nodes()[0].bounds().half_area();
+        assert!((bvh.sah_cost() - manual).abs() < 1e-9);
+        assert!(bvh.sah_cost() < 8.0, "better than one leaf of 8");
+        assert_eq!(Bvh::default().sah_cost(), 0.0);
     }
 
     #[test]

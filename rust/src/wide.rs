@@ -14,32 +14,52 @@
 // Lane loops index several arrays by the lane, the form LLVM turns into 4-lane operations.
 #![allow(clippy::needless_range_loop)]
 
-use crate::ray::Ray;
-
-/// A binary node as the stored tree has it: box, and `start`/`count` (a leaf, `count > 0`,
-/// covers primitives `start .. start + count`; an interior node has children `start` and
-/// `start + 1`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BinaryNode {
-    /// Low corner.
-    pub min: [f32; 3],
-    /// High corner.
-    pub max: [f32; 3],
-    /// First primitive (leaf) or first child (interior).
-    pub start: u32,
-    /// Primitives of a leaf; 0 for an interior node.
-    pub count: u32,
-}
+use crate::bounds::{RayBox, MAX_DEPTH};
+use crate::bvh::Node;
+use std::mem::MaybeUninit;
 
 const LANES: usize = 4;
 /// A child reference with this bit set is a leaf (index into `leaves`); otherwise a node.
 const LEAF_BIT: u32 = 1 << 31;
 const EMPTY: u32 = u32::MAX;
-/// Deep enough for a binary tree of depth 64 (each level pushes at most 3).
-const STACK: usize = 3 * 64 + 4;
+/// Deep enough for a binary tree of [`MAX_DEPTH`] levels (a wide level pushes at most 3).
+const STACK: usize = 3 * MAX_DEPTH + 4;
+
+/// A fixed-size stack left uninitialised: zeroing it for every ray compiles to a
+/// `memory.fill`, which V8 runs out of line and which costs more than a small traversal.
+struct Stack<T: Copy> {
+    items: [MaybeUninit<T>; STACK],
+    len: usize,
+}
+
+impl<T: Copy> Stack<T> {
+    #[inline(always)]
+    fn new() -> Stack<T> {
+        Stack { items: [MaybeUninit::uninit(); STACK], len: 0 }
+    }
+
+    /// Drops the item if full, which a tree of at most [`MAX_DEPTH`] levels never makes it.
+    #[inline(always)]
+    fn push(&mut self, item: T) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = MaybeUninit::new(item);
+            self.len += 1;
+        }
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        // SAFETY: items[..len] were all written by `push`.
+        Some(unsafe { self.items[self.len].assume_init() })
+    }
+}
 
 /// Four children's boxes, lane by lane, and what each child is.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C, align(16))]
 struct Node4 {
     lo: [[f32; LANES]; 3],
@@ -48,7 +68,7 @@ struct Node4 {
 }
 
 /// The 4-wide tree; empty for an empty binary tree.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Wide {
     nodes: Vec<Node4>,
     /// Leaves: `(start, count)` of the binary tree's leaves.
@@ -58,7 +78,7 @@ pub struct Wide {
     /// The binary root is itself a leaf: no node, just this.
     root_leaf: Option<(u32, u32)>,
     /// The root's box, tested before anything else.
-    root: Option<BinaryNode>,
+    root: Option<Node>,
 }
 
 /// A ray prepared for box tests: f32 origin and inverse direction, and its error bound.
@@ -76,10 +96,10 @@ const SHRINK: f32 = 1.0 - 8.0 * f32::EPSILON;
 
 impl Ray4 {
     #[inline(always)]
-    fn new(ray: &Ray, scale: f32) -> Ray4 {
-        let o = [ray.origin.x as f32, ray.origin.y as f32, ray.origin.z as f32];
-        let d = ray.direction;
-        let inv = [(1.0 / d.x) as f32, (1.0 / d.y) as f32, (1.0 / d.z) as f32];
+    fn new(rb: &RayBox, scale: f32) -> Ray4 {
+        let (origin, inv_dir) = (rb.origin(), rb.inv_dir());
+        let o = [origin.x as f32, origin.y as f32, origin.z as f32];
+        let inv = [inv_dir.x as f32, inv_dir.y as f32, inv_dir.z as f32];
         let reach = o.iter().fold(scale, |m, v| if v.abs() > m { v.abs() } else { m });
         Ray4 { o, inv, pad: reach * (4.0 * f32::EPSILON) }
     }
@@ -129,10 +149,11 @@ fn limit32(limit: f64) -> f32 {
 impl Wide {
     /// The 4-wide view of the binary tree `nodes` (root first; the caller has checked its
     /// structure: children after their parent, every index in range).
-    pub fn from_binary(nodes: &[BinaryNode]) -> Wide {
+    pub fn from_binary(nodes: &[Node]) -> Wide {
         let Some(root) = nodes.first() else { return Wide::default() };
+        // Infinite boxes (allowed in leaves) say nothing about rounding: finite coordinates only.
         let scale = nodes.iter().fold(0.0f32, |m, n| {
-            n.min.iter().chain(n.max.iter()).fold(m, |m, v| if v.abs() > m { v.abs() } else { m })
+            n.min.iter().chain(n.max.iter()).fold(m, |m, v| if v.is_finite() && v.abs() > m { v.abs() } else { m })
         });
         let mut wide = Wide { scale, root: Some(*root), ..Wide::default() };
         if root.count > 0 {
@@ -187,22 +208,25 @@ impl Wide {
         self.root.is_none()
     }
 
-    /// Hands `leaf(start, count, &mut limit)` every leaf whose box the ray enters within
-    /// `limit`, nearest box first; `leaf` lowers `limit` when it finds a hit, which prunes
-    /// what is left. Leaves are visited when their entry is ≤ the limit (ties included).
-    #[inline(always)]
-    pub fn nearest(&self, ray: &Ray, mut limit: f64, mut leaf: impl FnMut(u32, u32, &mut f64)) {
+    /// Hands `leaf(start, count, limit)` every leaf whose box the ray enters within the
+    /// limit, nearest box first; `leaf` returns the new limit (lower when it found a hit),
+    /// which prunes what is left. Leaves are visited when their entry is ≤ the limit (ties
+    /// included). A tree that is one leaf is handed over without a box test.
+    ///
+    /// Not inlined: its stack (1.5 KB) would otherwise stay in the frame of a recursive
+    /// caller (a ray bouncing between mirrors 1,000 times ran out of wasm's 1 MiB stack).
+    #[inline(never)]
+    pub fn nearest(&self, rb: &RayBox, mut limit: f64, mut leaf: impl FnMut(usize, usize, f64) -> f64) {
+        if let Some((start, count)) = self.root_leaf {
+            leaf(start as usize, count as usize, limit);
+            return;
+        }
         let Some(root) = &self.root else { return };
-        let r = Ray4::new(ray, self.scale);
+        let r = Ray4::new(rb, self.scale);
         if !r.hits_box(root, limit32(limit)) {
             return;
         }
-        if let Some((start, count)) = self.root_leaf {
-            leaf(start, count, &mut limit);
-            return;
-        }
-        let mut stack = [(0u32, 0.0f32); STACK];
-        let mut len = 0usize;
+        let mut stack: Stack<(u32, f32)> = Stack::new();
         let mut current = 0u32;
         loop {
             let node = &self.nodes[current as usize];
@@ -211,7 +235,9 @@ impl Wide {
             let mut order = [(EMPTY, f32::INFINITY); LANES];
             let mut hits = 0usize;
             for k in 0..LANES {
-                if t[k] < f32::INFINITY {
+                // An empty slot's box is +∞ everywhere, a miss for any finite ray; the
+                // check also keeps it out for a ray with non-finite parts.
+                if t[k] < f32::INFINITY && node.child[k] != EMPTY {
                     let mut j = hits;
                     while j > 0 && order[j - 1].1 > t[k] {
                         order[j] = order[j - 1];
@@ -223,24 +249,17 @@ impl Wide {
             }
             // Farthest first onto the stack, so the nearest comes off first.
             for j in (0..hits).rev() {
-                if len < STACK {
-                    stack[len] = order[j];
-                    len += 1;
-                }
+                stack.push(order[j]);
             }
             // Next: the nearest stacked entry still within the limit; leaves are handed over.
             loop {
-                if len == 0 {
-                    return;
-                }
-                len -= 1;
-                let (child, entry) = stack[len];
+                let Some((child, entry)) = stack.pop() else { return };
                 if entry > limit32(limit) {
                     continue;
                 }
                 if child & LEAF_BIT != 0 {
                     let (start, count) = self.leaves[(child & !LEAF_BIT) as usize];
-                    leaf(start, count, &mut limit);
+                    limit = leaf(start as usize, count as usize, limit);
                 } else {
                     current = child;
                     break;
@@ -250,43 +269,39 @@ impl Wide {
     }
 
     /// Whether `leaf(start, count)` returns true for some leaf whose box the ray enters
-    /// within `limit`; stops at the first.
-    #[inline(always)]
-    pub fn any(&self, ray: &Ray, limit: f64, mut leaf: impl FnMut(u32, u32) -> bool) -> bool {
+    /// within `limit`; stops at the first. A tree that is one leaf is handed over without a
+    /// box test. Not inlined, as [`Wide::nearest`].
+    #[inline(never)]
+    pub fn any(&self, rb: &RayBox, limit: f64, mut leaf: impl FnMut(usize, usize) -> bool) -> bool {
+        if let Some((start, count)) = self.root_leaf {
+            return leaf(start as usize, count as usize);
+        }
         let Some(root) = &self.root else { return false };
-        let r = Ray4::new(ray, self.scale);
+        let r = Ray4::new(rb, self.scale);
         let lim = limit32(limit);
         if !r.hits_box(root, lim) {
             return false;
         }
-        if let Some((start, count)) = self.root_leaf {
-            return leaf(start, count);
-        }
-        let mut stack = [0u32; STACK];
-        let mut len = 0usize;
+        let mut stack: Stack<u32> = Stack::new();
         let mut current = 0u32;
         loop {
             let node = &self.nodes[current as usize];
             let t = r.entries(node, lim);
             for k in 0..LANES {
-                if t[k] < f32::INFINITY {
+                if t[k] < f32::INFINITY && node.child[k] != EMPTY {
                     let child = node.child[k];
                     if child & LEAF_BIT != 0 {
                         let (start, count) = self.leaves[(child & !LEAF_BIT) as usize];
-                        if leaf(start, count) {
+                        if leaf(start as usize, count as usize) {
                             return true;
                         }
-                    } else if len < STACK {
-                        stack[len] = child;
-                        len += 1;
+                    } else {
+                        stack.push(child);
                     }
                 }
             }
-            if len == 0 {
-                return false;
-            }
-            len -= 1;
-            current = stack[len];
+            let Some(next) = stack.pop() else { return false };
+            current = next;
         }
     }
 }
@@ -294,7 +309,7 @@ impl Wide {
 impl Ray4 {
     /// The slab test of one box, as one lane of [`Ray4::entries`].
     #[inline(always)]
-    fn hits_box(&self, b: &BinaryNode, limit: f32) -> bool {
+    fn hits_box(&self, b: &Node, limit: f32) -> bool {
         let mut n = Node4 { lo: [[f32::INFINITY; LANES]; 3], hi: [[f32::INFINITY; LANES]; 3], child: [EMPTY; LANES] };
         for axis in 0..3 {
             n.lo[axis][0] = b.min[axis];
@@ -304,7 +319,7 @@ impl Ray4 {
     }
 }
 
-fn half_area(n: &BinaryNode) -> f32 {
+fn half_area(n: &Node) -> f32 {
     let d = [n.max[0] - n.min[0], n.max[1] - n.min[1], n.max[2] - n.min[2]];
     d[0] * d[1] + d[1] * d[2] + d[2] * d[0]
 }
@@ -312,6 +327,7 @@ fn half_area(n: &BinaryNode) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ray::Ray;
     use crate::vector::Vector3;
 
     struct Rng(u64);
@@ -325,8 +341,8 @@ mod tests {
     }
 
     /// A binary tree over `boxes` (one per leaf), split at the median along x, as a test tree.
-    fn tree(boxes: &[([f32; 3], [f32; 3])]) -> Vec<BinaryNode> {
-        fn build(items: &mut [(usize, [f32; 3], [f32; 3])], nodes: &mut Vec<BinaryNode>, at: usize) {
+    fn tree(boxes: &[([f32; 3], [f32; 3])]) -> Vec<Node> {
+        fn build(items: &mut [(usize, [f32; 3], [f32; 3])], nodes: &mut Vec<Node>, at: usize) {
             let mut min = [f32::INFINITY; 3];
             let mut max = [f32::NEG_INFINITY; 3];
             for (_, lo, hi) in items.iter() {
@@ -336,21 +352,21 @@ mod tests {
                 }
             }
             if items.len() == 1 {
-                nodes[at] = BinaryNode { min, max, start: items[0].0 as u32, count: 1 };
+                nodes[at] = Node { min, max, start: items[0].0 as u32, count: 1 };
                 return;
             }
             items.sort_by(|a, b| a.1[0].total_cmp(&b.1[0]));
             let c = nodes.len();
-            nodes.push(BinaryNode { min, max, start: 0, count: 0 });
-            nodes.push(BinaryNode { min, max, start: 0, count: 0 });
-            nodes[at] = BinaryNode { min, max, start: c as u32, count: 0 };
+            nodes.push(Node { min, max, start: 0, count: 0 });
+            nodes.push(Node { min, max, start: 0, count: 0 });
+            nodes[at] = Node { min, max, start: c as u32, count: 0 };
             let mid = items.len() / 2;
             let (l, r) = items.split_at_mut(mid);
             build(l, nodes, c);
             build(r, nodes, c + 1);
         }
         let mut items: Vec<_> = boxes.iter().enumerate().map(|(i, (lo, hi))| (i, *lo, *hi)).collect();
-        let mut nodes = vec![BinaryNode { min: [0.0; 3], max: [0.0; 3], start: 0, count: 0 }];
+        let mut nodes = vec![Node { min: [0.0; 3], max: [0.0; 3], start: 0, count: 0 }];
         build(&mut items, &mut nodes, 0);
         nodes
     }
@@ -409,14 +425,16 @@ mod tests {
             for _ in 0..2000 {
                 let ray = random_ray(&mut rng, spread);
                 let limit = if rng.next() < 0.5 { f64::INFINITY } else { rng.next() * spread };
+                let rb = RayBox::new(&ray);
                 let mut seen = vec![false; n];
-                wide.nearest(&ray, limit, |start, count, _| {
+                wide.nearest(&rb, limit, |start, count, limit| {
                     for i in start..start + count {
-                        seen[i as usize] = true;
+                        seen[i] = true;
                     }
+                    limit
                 });
                 let mut any = false;
-                wide.any(&ray, limit, |_, _| {
+                wide.any(&rb, limit, |_, _| {
                     any = true;
                     true
                 });
@@ -440,31 +458,41 @@ mod tests {
             })
             .collect();
         let wide = Wide::from_binary(&tree(&boxes));
-        let ray = Ray { origin: Vector3::new(0.0, 0.0, 100.0), direction: Vector3::new(0.0, 0.0, -1.0) };
+        let ray = RayBox::new(&Ray { origin: Vector3::new(0.0, 0.0, 100.0), direction: Vector3::new(0.0, 0.0, -1.0) });
         let mut visited = Vec::new();
         wide.nearest(&ray, f64::INFINITY, |start, _, limit| {
             visited.push(start);
             // A hit on the near face of the first box visited.
             let z = 10.0 * start as f64 + 1.0;
-            *limit = limit.min(100.0 - z);
+            limit.min(100.0 - z)
         });
         assert_eq!(visited, vec![9]);
         let mut all = Vec::new();
-        wide.nearest(&ray, f64::INFINITY, |start, _, _| all.push(start));
+        wide.nearest(&ray, f64::INFINITY, |start, _, limit| {
+            all.push(start);
+            limit
+        });
         assert_eq!(all, vec![9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
     }
 
     #[test]
     fn empty_and_single_leaf_trees() {
-        let ray = Ray { origin: Vector3::new(0.0, 0.0, 5.0), direction: Vector3::new(0.0, 0.0, -1.0) };
+        let ray = RayBox::new(&Ray { origin: Vector3::new(0.0, 0.0, 5.0), direction: Vector3::new(0.0, 0.0, -1.0) });
         let empty = Wide::from_binary(&[]);
         assert!(empty.is_empty());
         assert!(!empty.any(&ray, f64::INFINITY, |_, _| true));
+        // One leaf: handed over without a box test, as the binary traversal does.
         let one = Wide::from_binary(&tree(&[([-1.0, -1.0, -1.0], [1.0, 1.0, 1.0])]));
         let mut got = Vec::new();
-        one.nearest(&ray, f64::INFINITY, |s, c, _| got.push((s, c)));
+        one.nearest(&ray, f64::INFINITY, |s, c, limit| {
+            got.push((s, c));
+            limit
+        });
         assert_eq!(got, vec![(0, 1)]);
-        assert!(!one.any(&ray, 3.9, |_, _| true), "the box starts at distance 4");
-        assert!(one.any(&ray, 4.0, |_, _| true), "a tie at the limit counts");
+        // Two leaves in a row along z: the near one starts at distance 4.
+        let two =
+            Wide::from_binary(&tree(&[([-1.0, -1.0, -1.0], [1.0, 1.0, 1.0]), ([-1.0, -1.0, -9.0], [1.0, 1.0, -7.0])]));
+        assert!(!two.any(&ray, 3.9, |_, _| true), "the box starts at distance 4");
+        assert!(two.any(&ray, 4.0, |_, _| true), "a tie at the limit counts");
     }
 }

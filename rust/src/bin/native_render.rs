@@ -10,9 +10,11 @@
 //! timing starts. The view is given on the command line: the original's camera unless
 //! `--camera` names position, look_at and up.
 //!
-//! Prints one JSON line, `{"width":W,"height":H,"threads":N,"sceneMs":S,"renderMs":MS}`, where S
-//! is the wall time of reading the packed scene (`from_packed`, what each wasm worker does) and
-//! MS that of rendering the whole image in 64×64 tiles pulled by N threads (default 1).
+//! Prints one JSON line, `{"width":W,"height":H,"threads":N,"sceneMs":S,"renderMs":MS,
+//! "meshSah":[…]}`, where S is the wall time of reading the packed scene (`from_packed`, what
+//! each wasm worker does), MS that of rendering the whole image in 64×64 tiles pulled by N
+//! threads (default 1) and `meshSah` the SAH cost of each mesh object's BVH
+//! ([`raypool::bvh::Bvh::sah_cost`]).
 //! `--out FILE` writes the image as raw RGBA8, rows top first. Exit status 2 on bad input.
 
 use raypool::camera::Pose;
@@ -158,13 +160,16 @@ fn main() -> ExitCode {
     let start = Instant::now();
     let image = render(&scene, &view, args.threads);
     let ms = start.elapsed().as_secs_f64() * 1000.0;
+    // The SAH cost of each mesh object's BVH, for bench:mesh to compare with Embree's.
+    let sah: Vec<String> = scene.meshes().iter().map(|m| format!("{:.4}", m.bvh().sah_cost())).collect();
     println!(
-        "{{\"width\":{},\"height\":{},\"threads\":{},\"sceneMs\":{:.3},\"renderMs\":{:.3}}}",
+        "{{\"width\":{},\"height\":{},\"threads\":{},\"sceneMs\":{:.3},\"renderMs\":{:.3},\"meshSah\":[{}]}}",
         view.width(),
         view.height(),
         args.threads,
         scene_ms,
-        ms
+        ms,
+        sah.join(",")
     );
     if let Some(out) = args.out {
         if let Err(e) = std::fs::write(&out, &image) {
