@@ -484,25 +484,7 @@ mod tests {
     use crate::shape::triangle::WatertightRay;
     use crate::shape::Sphere;
 
-    /// xorshift64*: deterministic test data without a crate.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        fn range(&mut self, lo: f64, hi: f64) -> f64 {
-            lo + (hi - lo) * self.next()
-        }
-
-        fn point(&mut self, r: f64) -> Vector3 {
-            Vector3::new(self.range(-r, r), self.range(-r, r), self.range(-r, r))
-        }
-    }
+    use crate::test_rng::Rng;
 
     /// The nearest (distance, index) of `hit` over all primitives, lowest index on ties.
     fn brute(n: usize, limit: f64, hit: impl Fn(usize) -> Option<f64>) -> Option<(f64, usize)> {

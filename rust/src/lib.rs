@@ -28,6 +28,8 @@ pub mod render;
 pub mod scene;
 pub mod settings;
 pub mod shape;
+#[cfg(test)]
+mod test_rng;
 pub mod texture;
 pub mod transform;
 pub mod vector;

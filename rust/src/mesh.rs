@@ -566,25 +566,7 @@ impl MeshObject {
 mod tests {
     use super::*;
 
-    /// xorshift64*: deterministic test data without a crate.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        fn range(&mut self, lo: f64, hi: f64) -> f64 {
-            lo + (hi - lo) * self.next()
-        }
-
-        fn index(&mut self, n: usize) -> usize {
-            ((self.next() * n as f64) as usize).min(n - 1)
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn parts(positions: Vec<f64>, indices: Vec<u32>) -> MeshParts {
         let positions: Vec<f32> = positions.iter().map(|&p| p as f32).collect();

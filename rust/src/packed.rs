@@ -1799,16 +1799,7 @@ mod tests {
         }
     }
 
-    /// xorshift64*: deterministic mutations without a dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n.max(1)
-        }
-    }
+    use crate::test_rng::Rng;
 
     #[test]
     fn mutated_scenes_never_panic() {

@@ -301,19 +301,7 @@ mod tests {
     use crate::material::{Coloration, Material, MaterialId};
     use crate::scene::SceneBuilder;
 
-    /// xorshift64*: deterministic scenes without a dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        }
-        fn range(&mut self, lo: f64, hi: f64) -> f64 {
-            lo + (hi - lo) * self.next()
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn v(x: f64, y: f64, z: f64) -> Vector3 {
         Vector3::new(x, y, z)

@@ -330,15 +330,7 @@ mod tests {
     use crate::ray::Ray;
     use crate::vector::Vector3;
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::test_rng::Rng;
 
     /// A binary tree over `boxes` (one per leaf), split at the median along x, as a test tree.
     fn tree(boxes: &[([f32; 3], [f32; 3])]) -> Vec<Node> {
