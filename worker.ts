@@ -9,11 +9,16 @@
 
 import { initSync, RenderScene } from "./lib/raypool.js";
 import { errorMessage } from "./src/_errors.ts";
-import type { FromWorker, ToWorker } from "./src/render/messages.ts";
+import type {
+  FromWorker,
+  PixelFormat,
+  ToWorker,
+} from "./src/render/messages.ts";
 
 interface Current {
   renderId: number;
-  output: Uint8Array;
+  pixels: PixelFormat;
+  output: SharedArrayBuffer;
   outputWidth: number;
   originX: number;
   originY: number;
@@ -64,7 +69,8 @@ function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
   const flag = new Int32Array(message.cancel);
   current = {
     renderId,
-    output: new Uint8Array(message.output),
+    pixels: message.pixels,
+    output: message.output,
     outputWidth: message.outputWidth,
     originX: message.originX,
     originY: message.originY,
@@ -76,10 +82,14 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
   // The scene failed to build and that was reported: the render is failing already.
   if (held === undefined || current?.renderId !== message.renderId) return;
   const { x, y, width, height } = message.tile;
-  const { output, outputWidth, originX, originY, cancel } = current;
-  let pixels: Uint8Array;
+  const { outputWidth, originX, originY, cancel } = current;
+  // One crossing per tile either way: the encoded bytes, or 3 f32 a pixel.
+  const linear = current.pixels === "linear";
+  let pixels: Uint8Array | Float32Array;
   try {
-    pixels = held.scene.render_tile(x, y, width, height, cancel);
+    pixels = linear
+      ? held.scene.render_tile_linear(x, y, width, height, cancel)
+      : held.scene.render_tile(x, y, width, height, cancel);
   } catch (error) {
     // A cancelled render is over; the main thread has stopped listening.
     if (cancel.cancelled()) return;
@@ -91,13 +101,17 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
     });
     return;
   }
-  const rowBytes = width * 4;
-  let at = ((y - originY) * outputWidth + (x - originX)) * 4;
+  const channels = linear ? 3 : 4;
+  const output = linear
+    ? new Float32Array(current.output)
+    : new Uint8Array(current.output);
+  const rowValues = width * channels;
+  let at = ((y - originY) * outputWidth + (x - originX)) * channels;
   if (width === outputWidth) {
     output.set(pixels, at);
   } else {
-    for (let row = 0; row < height; row++, at += outputWidth * 4) {
-      output.set(pixels.subarray(row * rowBytes, (row + 1) * rowBytes), at);
+    for (let row = 0; row < height; row++, at += outputWidth * channels) {
+      output.set(pixels.subarray(row * rowValues, (row + 1) * rowValues), at);
     }
   }
   scope.postMessage({

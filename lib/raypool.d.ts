@@ -30,6 +30,12 @@ export class RenderScene {
      */
     render_tile(x: number, y: number, width: number, height: number, cancel: CancelToken): Uint8Array;
     /**
+     * The rectangle's linear radiance before exposure and tone mapping (the path tracer's
+     * sample mean; under Whitted the colour the original's gamma encodes) as
+     * width*height*3 f32, top row first. Errors as [`RenderScene::render_tile`].
+     */
+    render_tile_linear(x: number, y: number, width: number, height: number, cancel: CancelToken): Float32Array;
+    /**
      * Sets the view for the following tiles: `camera` holds 0 numbers (the original's
      * camera) or 9 (position, look_at, up).
      */
@@ -60,6 +66,7 @@ export interface InitOutput {
     readonly renderscene_from_packed: (a: number, b: number) => [number, number, number];
     readonly renderscene_height: (a: number) => number;
     readonly renderscene_render_tile: (a: number, b: number, c: number, d: number, e: number, f: any) => [number, number, number, number];
+    readonly renderscene_render_tile_linear: (a: number, b: number, c: number, d: number, e: number, f: any) => [number, number, number, number];
     readonly renderscene_set_view: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number];
     readonly renderscene_width: (a: number) => number;
     readonly __wbindgen_exn_store: (a: number) => void;

@@ -148,4 +148,39 @@ impl RenderScene {
             RenderError::Invalid(message) => js(message),
         })
     }
+
+    /// The rectangle's linear radiance before exposure and tone mapping (the path tracer's
+    /// sample mean; under Whitted the colour the original's gamma encodes) as
+    /// width*height*3 f32, top row first. Errors as [`RenderScene::render_tile`].
+    pub fn render_tile_linear(
+        &self,
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+        cancel: &CancelToken,
+    ) -> Result<Vec<f32>, JsError> {
+        const CALL: &str = "render_tile_linear";
+        let view = self.view.as_ref().ok_or_else(|| js("render_tile_linear: call set_view first"))?;
+        let tile = Tile {
+            x: integer(CALL, "x", x)?,
+            y: integer(CALL, "y", y)?,
+            width: integer(CALL, "width", width)?,
+            height: integer(CALL, "height", height)?,
+        };
+        let mut cancel = || cancel.cancelled().unwrap_or(true);
+        let rendered = if matches!(self.scene.settings.integrator, crate::settings::Integrator::Path { .. }) {
+            render::check_tile(view, tile).map_err(js)?;
+            let data = self.path.get_or_init(|| crate::path::scene::PathData::new(&self.scene));
+            let mut linear = vec![0f32; tile.width as usize * tile.height as usize * 3];
+            let buffers = crate::path::render::PathBuffers { linear: Some(&mut linear), ..Default::default() };
+            crate::path::scene::render_tile(&self.scene, data, view, tile, buffers, &mut cancel).map(|_| linear)
+        } else {
+            render::render_tile_linear(&self.scene, view, tile, &mut cancel)
+        };
+        rendered.map_err(|e| match e {
+            RenderError::Cancelled => js("cancelled"),
+            RenderError::Invalid(message) => js(message),
+        })
+    }
 }

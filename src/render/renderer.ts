@@ -16,6 +16,7 @@ import {
   resolveScene,
   splitTiles,
 } from "./plan.ts";
+import type { PixelFormat } from "./messages.ts";
 import { WorkerPool } from "./pool.ts";
 import { TileScheduler } from "./schedule.ts";
 import {
@@ -45,6 +46,11 @@ export interface RendererOptions {
 export interface RenderInternals {
   /** The buffer to render into, at least region-sized; default a new one. */
   output?: SharedArrayBuffer;
+  /**
+   * What each pixel of the output holds: RGBA8 (default), or `"linear"`, 3 f32 of radiance
+   * before tone mapping (the result's `data` is then those floats' bytes; no `onTile`).
+   */
+  pixels?: PixelFormat;
   /** The order tiles are handed out in; default row by row. */
   tileOrder?: "rows" | "reverse" | "shuffle";
   /** Tests compare against a core without BVH. */
@@ -188,7 +194,9 @@ export class Renderer {
           ),
         signal,
       );
-      const bytes = region.width * region.height * 4;
+      const pixels = internals.pixels ?? "rgba8";
+      const bytes = region.width * region.height *
+        (pixels === "linear" ? 12 : 4);
       const output = internals.output ?? new SharedArrayBuffer(bytes);
       if (output.byteLength < bytes) {
         throw new RangeError(
@@ -223,6 +231,7 @@ export class Renderer {
           ),
         },
         output,
+        pixels,
         region,
         tiles,
         order: tileOrder(tiles.length, internals.tileOrder ?? "rows"),
