@@ -188,3 +188,33 @@ Deno.test("-o .exr: unsupported combinations are one line", async () => {
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   });
 });
+
+Deno.test("renderLinearStream writes the CLI's bytes; bad options are one line", async () => {
+  await withTempDir(async (dir) => {
+    const scene = join(dir, "furnace.json");
+    await Deno.writeTextFile(scene, furnaceScene());
+    const { renderLinearStream, loadScene } = await import("../mod.ts");
+    const loaded = await loadScene(scene);
+    for (const format of ["exr", "hdr"] as const) {
+      const out = join(dir, `cli.${format}`);
+      const result = await runCli([scene, "-o", out, "--quiet"]);
+      assert.equal(result.code, 0, result.stderr);
+      const parts: Uint8Array[] = [];
+      const written = await renderLinearStream(loaded, async (bytes) => {
+        parts.push(bytes.slice());
+      }, { format, workers: 2, tileSize: 8, bandRows: 8 });
+      assert.equal(written.bands, 3);
+      const bytes = new Uint8Array(written.bytes);
+      let at = 0;
+      for (const part of parts) {
+        bytes.set(part, (at += part.length) - part.length);
+      }
+      assert.deepEqual(bytes, await Deno.readFile(out));
+    }
+    await assert.rejects(
+      // @ts-expect-error: a format it does not write
+      renderLinearStream(loaded, () => Promise.resolve(), { format: "tiff" }),
+      /format must be "exr" or "hdr", got "tiff"/,
+    );
+  });
+});

@@ -12,7 +12,6 @@ import type { ByteSink } from "../png/png_stream_writer.ts";
 import type { BackendReport, RenderBackend } from "../render/backend.ts";
 import {
   checkWorkers,
-  DEFAULT_BAND_BYTES,
   defaultWorkers,
   optionOf,
   planBands,
@@ -39,6 +38,7 @@ import {
 } from "./output.ts";
 import { ExrStreamWriter } from "../encode/exr.ts";
 import { HdrStreamWriter } from "../encode/hdr.ts";
+import { linearBandRows } from "../render/render_linear_stream.ts";
 import type { RenderSummary, Timings } from "./summary.ts";
 import { roundTimings } from "./summary.ts";
 
@@ -210,12 +210,7 @@ export async function runPipeline(
     }
     const bands = planBands(
       plan,
-      options.pngBandRows ??
-        plan.tileSize *
-          Math.max(
-            1,
-            Math.floor(DEFAULT_BAND_BYTES / (width * 12) / plan.tileSize),
-          ),
+      options.pngBandRows ?? linearBandRows(plan),
     );
     report = await writeAtomically(output, async (write) => {
       const writer = format === "exr"
@@ -363,7 +358,7 @@ export async function checkInput(
     (format === "exr" || format === "hdr") && options.onTile !== undefined
   ) {
     throw new InputError(
-      `${output}: the live preview shows tone-mapped tiles; preview a .png and render the .${format} without it`,
+      `${output}: --preview shows tone-mapped tiles; preview a .png and render the .${format} without it`,
     );
   }
   // The workers start and the core compiles while the scene is read and decoded (once the

@@ -31,7 +31,8 @@ to its own <name>.png.
 
 Options:
   -o, --output FILE   output image (default: <scene name>.png in the current folder);
-                      .png, or .jpg/.jpeg for JPEG
+                      .png, .jpg/.jpeg for JPEG, or .exr/.hdr for the linear
+                      radiance before tone mapping (OpenEXR float, Radiance)
       --width N       image width in pixels (overrides the scene's)
       --height N      image height in pixels (overrides the scene's)
       --workers N     worker count (default: all cores, ${navigator.hardwareConcurrency} here)
