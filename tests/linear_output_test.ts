@@ -200,8 +200,9 @@ Deno.test("renderLinearStream writes the CLI's bytes; bad options are one line",
       const result = await runCli([scene, "-o", out, "--quiet"]);
       assert.equal(result.code, 0, result.stderr);
       const parts: Uint8Array[] = [];
-      const written = await renderLinearStream(loaded, async (bytes) => {
+      const written = await renderLinearStream(loaded, (bytes) => {
         parts.push(bytes.slice());
+        return Promise.resolve();
       }, { format, workers: 2, tileSize: 8, bandRows: 8 });
       assert.equal(written.bands, 3);
       const bytes = new Uint8Array(written.bytes);
