@@ -83,12 +83,14 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
   if (held === undefined || current?.renderId !== message.renderId) return;
   const { x, y, width, height } = message.tile;
   const { outputWidth, originX, originY, cancel } = current;
-  // One crossing per tile either way: the encoded bytes, or 3 f32 a pixel.
-  const linear = current.pixels === "linear";
+  // One crossing per tile whatever the format: the encoded bytes, or f32 values.
+  const format = current.pixels;
   let pixels: Uint8Array | Float32Array;
   try {
-    pixels = linear
+    pixels = format === "linear"
       ? held.scene.render_tile_linear(x, y, width, height, cancel)
+      : format === "features"
+      ? held.scene.render_tile_features(x, y, width, height, cancel)
       : held.scene.render_tile(x, y, width, height, cancel);
   } catch (error) {
     // A cancelled render is over; the main thread has stopped listening.
@@ -101,10 +103,10 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
     });
     return;
   }
-  const channels = linear ? 3 : 4;
-  const output = linear
-    ? new Float32Array(current.output)
-    : new Uint8Array(current.output);
+  const channels = format === "linear" ? 3 : format === "features" ? 9 : 4;
+  const output = format === "rgba8"
+    ? new Uint8Array(current.output)
+    : new Float32Array(current.output);
   const rowValues = width * channels;
   let at = ((y - originY) * outputWidth + (x - originX)) * channels;
   if (width === outputWidth) {

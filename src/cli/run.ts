@@ -354,6 +354,16 @@ export async function checkInput(
       }`,
     );
   }
+  if (command.denoise && (format === "exr" || format === "hdr")) {
+    throw new InputError(
+      `--denoise writes the tone-mapped image; ${output} holds the linear radiance (use .png or .jpg)`,
+    );
+  }
+  if (command.denoise && workers === undefined) {
+    throw new InputError(
+      "--denoise renders on this machine only, not with --farm",
+    );
+  }
   if (
     (format === "exr" || format === "hdr") && options.onTile !== undefined
   ) {
@@ -403,6 +413,7 @@ export async function checkInput(
       signal,
       onProgress: options.onProgress,
       onTile: options.onTile,
+      ...(command.denoise ? { denoise: true } : {}),
     }, workers ?? 1);
     api.checkImageSize(plan.view.width, plan.view.height);
   } catch (error) {
@@ -432,6 +443,7 @@ const FLAGS: Record<string, string> = {
   width: "--width",
   height: "--height",
   samples: "--samples",
+  denoise: "--denoise",
   workers: "--workers",
   region: "--region",
   "region.x": "--region x",

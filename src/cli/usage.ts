@@ -42,6 +42,8 @@ Options:
       --integrator whitted|path
                       the original's ray tracer (default) or the path tracer
       --max-bounces N the path tracer's longest path (default 8; implies path)
+      --denoise       filter the path tracer's noise (feature-guided, keeps texture);
+                      the image is rendered whole, then filtered
       --environment R,G,B|FILE.hdr
                       what rays escaping the scene see (path tracer)
       --tone-map clamp|neutral|aces

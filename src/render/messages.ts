@@ -34,10 +34,12 @@ export interface ViewMessage {
 }
 
 /**
- * What a worker writes per pixel: `"rgba8"`, the encoded image (4 bytes), or `"linear"`, the
- * linear radiance before tone mapping (3 f32, from the core's `render_tile_linear`).
+ * What a worker writes per pixel: `"rgba8"`, the encoded image (4 bytes); `"linear"`, the
+ * linear radiance before tone mapping (3 f32, from the core's `render_tile_linear`); or
+ * `"features"`, that radiance, the first surface's albedo and normal (9 f32, from
+ * `render_tile_features`, for the denoiser).
  */
-export type PixelFormat = "rgba8" | "linear";
+export type PixelFormat = "rgba8" | "linear" | "features";
 
 /**
  * A message from the main thread to a worker.

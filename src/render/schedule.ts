@@ -37,7 +37,7 @@ export interface TileJob {
   view: ViewMessage;
   /** The region-sized output that workers write into, in `pixels` format. */
   output: SharedArrayBuffer;
-  /** What each pixel holds; default `"rgba8"`. `onTile` is not called for `"linear"`. */
+  /** What each pixel holds; default `"rgba8"`. `onTile` is called for `"rgba8"` only. */
   pixels?: PixelFormat;
   /** The rectangle of the full image that `output` holds. */
   region: Region;
@@ -231,7 +231,7 @@ export class TileScheduler {
       this.#pixelsDone += tile.width * tile.height;
       const { onTile, onProgress, pixels } = this.#job;
       if (
-        onTile !== undefined && pixels !== "linear" &&
+        onTile !== undefined && (pixels ?? "rgba8") === "rgba8" &&
         !this.#call(() => onTile(this.#copy(tile)))
       ) {
         return;
