@@ -29,8 +29,8 @@ import { Renderer } from "../src/render/renderer.ts";
 import { renderOnFarm } from "../src/farm/submit.ts";
 import { loadScene } from "../src/scene/mod.ts";
 import type { Scene } from "../src/types.ts";
-import { startNats } from "../tests/fixtures/nats.ts";
-import { type NodeProcess, startNode } from "../tests/fixtures/farm_nodes.ts";
+import { startNats } from "../testing/nats.ts";
+import { type NodeProcess, startNode } from "../testing/farm_nodes.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -1,6 +1,6 @@
 /**
- * The long fuzz (`deno task fuzz [--kind all|scenes|meshes|preview] [--seed N] [--cases N]
- * [--preview-cases N] [--timeout MS]`), of everything users and peers send:
+ * The long fuzz (`deno task fuzz [--kind all|scenes|meshes|preview|farm] [--seed N] [--cases N]
+ * [--preview-cases N] [--live-rounds N] [--timeout MS]`), of everything users and peers send:
  *
  * - scenes (`testing/scene_fuzz.ts`): 100,000 seeded scenes by default, valid and mutated,
  *   each taken through `parseScene` and a 4×3 render on one shared `Renderer`; outcomes image,
@@ -11,11 +11,18 @@
  *   resident); outcomes mesh, clean error, FAILURE;
  * - the preview server (`testing/preview_fuzz.ts`): 1,000 cases by default of silent pages,
  *   pages over the limit, garbage and stalled connections during renders, each with a time
- *   limit (20 s) and the same memory limit; outcomes ok, FAILURE.
+ *   limit (20 s) and the same memory limit; outcomes ok, FAILURE;
+ * - the farm protocol (`testing/farm_fuzz.ts`): 100,000 job and 100,000 result messages by
+ *   default, mutated and random, through the decoders and the node's plan check, an assembly
+ *   round of rogue pieces per 100 cases, then 20 live rounds by default (`--live-rounds`) in
+ *   which a rogue client publishes fuzzed jobs and results on a `nats-server` while an honest
+ *   render runs; each with a time limit (10 s, a live round 60 s) and the memory limit;
+ *   outcomes per message, assembly round and live round, FAILURE.
  *
  * Prints the seed, the counts per kind as it goes and at the end, and the first failures with
  * their inputs. Exits 1 if any case failed, 2 for a bad argument. The CI version of the scene
- * fuzz is `tests/scene_property_test.ts`; `tests/mesh_hostile_test.ts` runs the mesh one.
+ * fuzz is `tests/scene_property_test.ts`; `tests/mesh_hostile_test.ts` runs the mesh one and
+ * `tests/farm_protocol_fuzz_test.ts` the farm one (without live rounds).
  *
  * @module
  */
@@ -24,12 +31,13 @@ import { parseArgs } from "node:util";
 import { Renderer } from "../mod.ts";
 import { fuzz, type FuzzReport } from "../testing/scene_fuzz.ts";
 import { meshFuzz, type MeshFuzzReport } from "../testing/mesh_fuzz.ts";
+import { farmFuzz, type FarmFuzzReport } from "../testing/farm_fuzz.ts";
 import {
   previewFuzz,
   type PreviewFuzzReport,
 } from "../testing/preview_fuzz.ts";
 
-const KINDS = ["scenes", "meshes", "preview"] as const;
+const KINDS = ["scenes", "meshes", "preview", "farm"] as const;
 
 function integer(name: string, text: string, max: number): number {
   const value = /^[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
@@ -61,10 +69,18 @@ function previewCounts(report: PreviewFuzzReport, seconds: number): string {
   } s: ok ${report.ok}, FAILURE ${report.failure} (${report.pages} silent pages, ${report.garbage} garbage connections)`;
 }
 
+function farmCounts(report: FarmFuzzReport, seconds: number): string {
+  const { jobs, results, assembly, live } = report;
+  return `farm, seed ${report.seed}: ${report.cases} cases in ${
+    seconds.toFixed(1)
+  } s: jobs decoded ${jobs.decoded}, refused ${jobs.refused}; results decoded ${results.decoded}, refused ${results.refused}; assembly rounds exact ${assembly.exact}, stopped ${assembly.stopped}; live rounds exact ${live.exact}, refused ${live.refused} (${live.published} rogue messages); FAILURE ${report.failure}`;
+}
+
 async function main(args: string[]): Promise<number> {
   let seed: number;
   let cases: number;
   let previewCases: number;
+  let liveRounds: number;
   let timeoutMs: number;
   let kinds: readonly string[];
   try {
@@ -75,6 +91,7 @@ async function main(args: string[]): Promise<number> {
         seed: { type: "string" },
         cases: { type: "string" },
         "preview-cases": { type: "string" },
+        "live-rounds": { type: "string" },
         timeout: { type: "string" },
       },
       strict: true,
@@ -96,6 +113,9 @@ async function main(args: string[]): Promise<number> {
     previewCases = values["preview-cases"] === undefined
       ? 1_000
       : integer("preview-cases", values["preview-cases"], 1e9);
+    liveRounds = values["live-rounds"] === undefined
+      ? 20
+      : integer("live-rounds", values["live-rounds"], 1e6);
     timeoutMs = values.timeout === undefined
       ? 20_000
       : integer("timeout", values.timeout, 1e9);
@@ -104,7 +124,7 @@ async function main(args: string[]): Promise<number> {
       `fuzz: ${error instanceof Error ? error.message : String(error)}`,
     );
     console.error(
-      "usage: deno task fuzz [--kind all|scenes|meshes|preview] [--seed N] [--cases N] [--preview-cases N] [--timeout MS]",
+      "usage: deno task fuzz [--kind all|scenes|meshes|preview|farm] [--seed N] [--cases N] [--preview-cases N] [--live-rounds N] [--timeout MS]",
     );
     return 2;
   }
@@ -169,6 +189,19 @@ async function main(args: string[]): Promise<number> {
     });
     printFailures(report.failures);
     lines.push(previewCounts(report, seconds()));
+    failed += report.failure;
+  }
+  if (kinds.includes("farm")) {
+    const seconds = clock();
+    const report = await farmFuzz({
+      seed,
+      cases,
+      liveRounds,
+      every: 10_000,
+      onProgress: (so) => console.log(farmCounts(so, seconds())),
+    });
+    printFailures(report.failures);
+    lines.push(farmCounts(report, seconds()));
     failed += report.failure;
   }
   for (const line of lines) console.log(line);

@@ -6,7 +6,7 @@
 #
 # A machine with rustup's wasm32 target and a wasm-bindgen CLI of the pinned version on its PATH
 # runs the command directly. Otherwise the command runs inside a Debian sid chroot cached outside
-# the repository (RAYPOOL_TOOLCHAIN_DIR, default ~/.cache/raypool/sid), because crates.io and
+# the repository (RAYPOOL_TOOLCHAIN_DIR, default ~/.cache/raypool/sid), because the Rust crate registry and
 # rustup's servers are out of reach here but Debian packages Rust, its wasm32 std and the crates.
 set -euo pipefail
 

@@ -21,8 +21,8 @@ import {
   ORIGINAL_SCENE,
   startNode,
   SUBMIT_PERMISSIONS,
-} from "./fixtures/farm_nodes.ts";
-import { startNats } from "./fixtures/nats.ts";
+} from "../testing/farm_nodes.ts";
+import { startNats } from "../testing/nats.ts";
 import { testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */

@@ -9,12 +9,10 @@ import { deflateSync } from "node:zlib";
 import { render, type Scene, startFarmNode } from "../mod.ts";
 import { connectFarm, type FarmConnection } from "../src/farm/connection.ts";
 import {
-  BUILD,
   decodeJob,
   encodeJob,
   encodeResult,
   type JobMessage,
-  PROTOCOL_VERSION,
   resultSubject,
 } from "../src/farm/protocol.ts";
 import {
@@ -26,41 +24,24 @@ import {
   uploadPacked,
 } from "../src/farm/scene_store.ts";
 import { farmBackend } from "../src/farm/submit.ts";
-import type { FarmNodeEvent } from "../src/farm/node.ts";
 import { packScene } from "../src/render/packed_scene.ts";
 import { planRender } from "../src/render/plan.ts";
-import { startNats } from "./fixtures/nats.ts";
+import { startNats } from "../testing/nats.ts";
+import { farmWithRogue, rogueJob } from "../testing/farm_rogue.ts";
+import { oneSphere, sun } from "../testing/scenes.ts";
 import { testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */
 const test = await testsNeeding("nats-server", "nats-server");
 
 const SCENE: Scene = {
-  description: {
+  description: oneSphere({
     width: 48,
     height: 40,
-    fov: 90,
-    shadow_bias: 1e-13,
-    max_recursion_depth: 10,
-    elements: [{
-      Sphere: {
-        center: { x: 0, y: 0, z: -5 },
-        radius: 1.5,
-        material: {
-          coloration: { Color: { red: 1, green: 0.3, blue: 0 } },
-          albedo: 0.18,
-          surface: "Diffuse",
-        },
-      },
-    }],
-    lights: [{
-      Directional: {
-        direction: { x: -1, y: -1, z: -1 },
-        color: { red: 1, green: 1, blue: 1 },
-        intensity: 2,
-      },
-    }],
-  },
+    radius: 1.5,
+    color: { red: 1, green: 0.3, blue: 0 },
+    light: sun({ x: -1, y: -1, z: -1 }, 2),
+  }),
   textures: new Map(),
 };
 
@@ -163,86 +144,43 @@ test("farm: garbage, forged failures and forged pieces on a render's results are
 });
 
 test("farm: a job built to overflow max_payload, or with a bad id, is refused by the node, which renders the next render", async () => {
-  await using nats = await startNats();
-  const events: FarmNodeEvent[] = [];
-  await using _node = await startFarmNode({
-    server: nats.url,
-    workers: 1,
-    name: "n1",
-    onEvent: (event) => events.push(event),
-  });
-  const rogue = await connectFarm({ server: nats.url }, "rogue");
-  try {
-    const hostile: Record<string, unknown>[] = [
-      // Issue 19.4: pieces of 1024² (4 MiB) on a 4096² rectangle.
-      {
-        kind: "job",
-        version: PROTOCOL_VERSION,
-        renderId: "big",
-        job: 0,
-        build: BUILD,
-        scene: "0".repeat(64),
-        view: { width: 4096, height: 4096, fov: 90, samples: 1 },
-        rect: { x: 0, y: 0, width: 4096, height: 4096 },
-        tileSize: 1024,
-      },
-      // Issue 19.11: an id of 100 KB, and one with subject wildcards.
-      {
-        kind: "job",
-        version: PROTOCOL_VERSION,
-        renderId: "x".repeat(100_000),
-        job: 0,
-        build: BUILD,
-        scene: "0".repeat(64),
-        view: { width: 8, height: 8, fov: 90, samples: 1 },
-        rect: { x: 0, y: 0, width: 8, height: 8 },
-        tileSize: 8,
-      },
-      {
-        kind: "job",
-        version: PROTOCOL_VERSION,
-        renderId: "a.b.>",
-        job: 0,
-        build: BUILD,
-        scene: "0".repeat(64),
-        view: { width: 8, height: 8, fov: 90, samples: 1 },
-        rect: { x: 0, y: 0, width: 8, height: 8 },
-        tileSize: 8,
-      },
-      // A view the plan refuses: samples not a square.
-      {
-        kind: "job",
-        version: PROTOCOL_VERSION,
-        renderId: "badview",
-        job: 0,
-        build: BUILD,
-        scene: "0".repeat(64),
-        view: { width: 8, height: 8, fov: 90, samples: 3 },
-        rect: { x: 0, y: 0, width: 8, height: 8 },
-        tileSize: 8,
-      },
-    ];
-    for (const job of hostile) {
-      await rogue.js.publish(
-        "raypool.jobs.rogue",
-        encodeJob(job as unknown as JobMessage),
-      );
-    }
-    const { pixels } = await farmRender(nats.url, 16);
-    assert.deepEqual(pixels, await localPixels(16));
-    const dropped = events.filter((e) =>
-      e.kind === "trouble" && e.message.startsWith("dropped a malformed job")
+  await using farm = await farmWithRogue();
+  const { nats, events, rogue } = farm;
+  const hostile = [
+    // Issue 19.4: pieces of 1024² (4 MiB) on a 4096² rectangle.
+    rogueJob({
+      renderId: "big",
+      view: { width: 4096, height: 4096, fov: 90, samples: 1 },
+      rect: { x: 0, y: 0, width: 4096, height: 4096 },
+      tileSize: 1024,
+    }),
+    // Issue 19.11: an id of 100 KB, and one with subject wildcards.
+    rogueJob({ renderId: "x".repeat(100_000) }),
+    rogueJob({ renderId: "a.b.>" }),
+    // A view the plan refuses: samples not a square.
+    rogueJob({
+      renderId: "badview",
+      view: { width: 8, height: 8, fov: 90, samples: 3 },
+    }),
+  ];
+  for (const job of hostile) {
+    await rogue.js.publish(
+      "raypool.jobs.rogue",
+      encodeJob(job),
     );
-    assert.equal(dropped.length, hostile.length, JSON.stringify(events));
-    assert.ok(
-      events.some((e) =>
-        e.kind === "trouble" && /max_payload of 1048576 bytes/.test(e.message)
-      ),
-    );
-    assert.ok(events.every((e) => e.kind !== "stopped"));
-  } finally {
-    await rogue.connection.close();
   }
+  const { pixels } = await farmRender(nats.url, 16);
+  assert.deepEqual(pixels, await localPixels(16));
+  const dropped = events.filter((e) =>
+    e.kind === "trouble" && e.message.startsWith("dropped a malformed job")
+  );
+  assert.equal(dropped.length, hostile.length, JSON.stringify(events));
+  assert.ok(
+    events.some((e) =>
+      e.kind === "trouble" && /max_payload of 1048576 bytes/.test(e.message)
+    ),
+  );
+  assert.ok(events.every((e) => e.kind !== "stopped"));
 });
 
 test("farm: a stored scene overwritten with same-size garbage is replaced on the next upload", async () => {
@@ -280,85 +218,62 @@ test("farm: a stored scene overwritten with same-size garbage is replaced on the
 });
 
 test("farm: a scene object that inflates past the node's limit fails its job, checked before it is inflated in full", async () => {
-  await using nats = await startNats();
-  const events: FarmNodeEvent[] = [];
-  await using _node = await startFarmNode({
-    server: nats.url,
-    workers: 1,
-    name: "n1",
-    maxSceneBytes: 1024 * 1024,
-    onEvent: (event) => events.push(event),
-  });
-  const rogue = await connectFarm({ server: nats.url }, "rogue");
-  try {
-    // Issue 19.5: a chunk of 1 MiB stored that inflates to 64 MiB, named by its true hash;
-    // one manifest says so (over the node's limit), one lies (a 512 KiB chunk).
-    const inflated = new Uint8Array(64 * 1024 * 1024);
-    const chunk = await sha256Hex(inflated);
-    const stored = new Uint8Array(deflateSync(inflated));
-    assert.ok(stored.length < 1024 * 1024);
-    await rogue.scenes.putBlob({ name: chunkObject(chunk) }, stored);
-    // Chunks are at most 4 MiB: the 64 MiB scene is said to be 16 of them.
-    const manifest = (size: number) =>
-      new Uint8Array(deflateSync(
-        new TextEncoder().encode(JSON.stringify({
-          version: 1,
-          size,
-          chunks: Array.from(
-            { length: Math.ceil(size / (4 << 20)) },
-            () => ({ hash: chunk, size: Math.min(size, 4 << 20) }),
-          ),
-        })),
-      ));
-    const honest = "1".repeat(64);
-    const lying = "2".repeat(64);
-    await rogue.scenes.putBlob(
-      { name: sceneObject(honest) },
-      manifest(inflated.length),
+  await using farm = await farmWithRogue({ maxSceneBytes: 1024 * 1024 });
+  const { nats, events, rogue } = farm;
+  // Issue 19.5: a chunk of 1 MiB stored that inflates to 64 MiB, named by its true hash;
+  // one manifest says so (over the node's limit), one lies (a 512 KiB chunk).
+  const inflated = new Uint8Array(64 * 1024 * 1024);
+  const chunk = await sha256Hex(inflated);
+  const stored = new Uint8Array(deflateSync(inflated));
+  assert.ok(stored.length < 1024 * 1024);
+  await rogue.scenes.putBlob({ name: chunkObject(chunk) }, stored);
+  // Chunks are at most 4 MiB: the 64 MiB scene is said to be 16 of them.
+  const manifest = (size: number) =>
+    new Uint8Array(deflateSync(
+      new TextEncoder().encode(JSON.stringify({
+        version: 1,
+        size,
+        chunks: Array.from(
+          { length: Math.ceil(size / (4 << 20)) },
+          () => ({ hash: chunk, size: Math.min(size, 4 << 20) }),
+        ),
+      })),
+    ));
+  const honest = "1".repeat(64);
+  const lying = "2".repeat(64);
+  await rogue.scenes.putBlob(
+    { name: sceneObject(honest) },
+    manifest(inflated.length),
+  );
+  await rogue.scenes.putBlob(
+    { name: sceneObject(lying) },
+    manifest(512 * 1024),
+  );
+  for (const [job, scene] of [honest, lying].entries()) {
+    await rogue.js.publish(
+      "raypool.jobs.bomb",
+      encodeJob(rogueJob({ renderId: "bomb", job, scene })),
     );
-    await rogue.scenes.putBlob(
-      { name: sceneObject(lying) },
-      manifest(512 * 1024),
-    );
-    for (const [job, scene] of [honest, lying].entries()) {
-      await rogue.js.publish(
-        "raypool.jobs.bomb",
-        encodeJob({
-          kind: "job",
-          version: PROTOCOL_VERSION,
-          renderId: "bomb",
-          job,
-          build: BUILD,
-          scene,
-          view: { width: 8, height: 8, fov: 90, samples: 1 },
-          rect: { x: 0, y: 0, width: 8, height: 8 },
-          tileSize: 8,
-        }),
-      );
-    }
-    const deadline = Date.now() + 20_000;
-    const failures = () =>
-      events.flatMap((e) => e.kind === "failed" ? [e] : []);
-    while (
-      new Set(failures().map((f) => f.job)).size < 2 && Date.now() < deadline
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const messageOf = (job: number) =>
-      failures().find((f) => f.job === job)?.message ?? "";
-    assert.match(
-      messageOf(0),
-      /is 67108864 bytes, over this node's limit of 1048576/,
-    );
-    assert.match(messageOf(1), /inflates to over 524288 bytes/);
-    // The node goes on rendering.
-    assert.deepEqual(
-      (await farmRender(nats.url, 16)).pixels,
-      await localPixels(16),
-    );
-  } finally {
-    await rogue.connection.close();
   }
+  const deadline = Date.now() + 20_000;
+  const failures = () => events.flatMap((e) => e.kind === "failed" ? [e] : []);
+  while (
+    new Set(failures().map((f) => f.job)).size < 2 && Date.now() < deadline
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const messageOf = (job: number) =>
+    failures().find((f) => f.job === job)?.message ?? "";
+  assert.match(
+    messageOf(0),
+    /is 67108864 bytes, over this node's limit of 1048576/,
+  );
+  assert.match(messageOf(1), /inflates to over 524288 bytes/);
+  // The node goes on rendering.
+  assert.deepEqual(
+    (await farmRender(nats.url, 16)).pixels,
+    await localPixels(16),
+  );
 });
 
 test("farm: scenes are stored as content-defined chunks, so a texture two scenes share is stored once", async () => {

@@ -22,37 +22,19 @@ import {
   resultSubject,
 } from "../src/farm/protocol.ts";
 import { splitTiles } from "../src/render/plan.ts";
-import { startNats } from "./fixtures/nats.ts";
+import { startNats } from "../testing/nats.ts";
+import { oneSphere, sun } from "../testing/scenes.ts";
 import { testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */
 const test = await testsNeeding("nats-server", "nats-server");
 
-const SCENE = {
+const SCENE = oneSphere({
   width: 16,
   height: 8,
-  fov: 90,
-  shadow_bias: 1e-13,
-  max_recursion_depth: 10,
-  elements: [{
-    Sphere: {
-      center: { x: 0, y: 0, z: -5 },
-      radius: 1,
-      material: {
-        coloration: { Color: { red: 1, green: 0, blue: 0 } },
-        albedo: 0.18,
-        surface: "Diffuse" as const,
-      },
-    },
-  }],
-  lights: [{
-    Directional: {
-      direction: { x: 0, y: 0, z: -1 },
-      color: { red: 1, green: 1, blue: 1 },
-      intensity: 1,
-    },
-  }],
-};
+  color: { red: 1, green: 0, blue: 0 },
+  light: sun({ x: 0, y: 0, z: -1 }, 1),
+});
 
 /** Answers every job with `answer`'s results, then acks it. */
 function fakeNode(

@@ -9,7 +9,7 @@ import {
   type Scene,
   startFarmNode,
 } from "../mod.ts";
-import { startNats } from "./fixtures/nats.ts";
+import { startNats } from "../testing/nats.ts";
 import { testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */

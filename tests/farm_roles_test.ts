@@ -7,17 +7,13 @@
 import assert from "node:assert/strict";
 import { render, type Scene, startFarmNode } from "../mod.ts";
 import { connectFarm } from "../src/farm/connection.ts";
-import {
-  BUILD,
-  encodeJob,
-  encodeResult,
-  JOBS_STREAM,
-  PROTOCOL_VERSION,
-} from "../src/farm/protocol.ts";
+import { encodeJob, encodeResult, JOBS_STREAM } from "../src/farm/protocol.ts";
 import { renderOnFarm } from "../src/farm/submit.ts";
 import { ROOT, runCli, withTempDir } from "./fixtures/cli/helpers.ts";
-import { ORIGINAL_SCENE, SUBMIT_PERMISSIONS } from "./fixtures/farm_nodes.ts";
-import { startNats } from "./fixtures/nats.ts";
+import { ORIGINAL_SCENE, SUBMIT_PERMISSIONS } from "../testing/farm_nodes.ts";
+import { startNats } from "../testing/nats.ts";
+import { rogueJob } from "../testing/farm_rogue.ts";
+import { oneSphere, sun } from "../testing/scenes.ts";
 import { networkEnvironment, testsNeeding } from "../testing/process.ts";
 
 /** Deno.test, skipped (one line naming the Debian package) without nats-server. */
@@ -32,31 +28,12 @@ const PASSWORDS = {
 };
 
 const SCENE: Scene = {
-  description: {
+  description: oneSphere({
     width: 40,
     height: 30,
-    fov: 90,
-    shadow_bias: 1e-13,
-    max_recursion_depth: 10,
-    elements: [{
-      Sphere: {
-        center: { x: 0, y: 0, z: -5 },
-        radius: 1,
-        material: {
-          coloration: { Color: { red: 0.2, green: 0.6, blue: 1 } },
-          albedo: 0.18,
-          surface: "Diffuse",
-        },
-      },
-    }],
-    lights: [{
-      Directional: {
-        direction: { x: 0, y: -1, z: -1 },
-        color: { red: 1, green: 1, blue: 1 },
-        intensity: 2,
-      },
-    }],
-  },
+    color: { red: 0.2, green: 0.6, blue: 1 },
+    light: sun({ x: 0, y: -1, z: -1 }, 2),
+  }),
   textures: new Map(),
 };
 
@@ -137,17 +114,7 @@ test("farm: the README's per-role server config renders exactly, and each role i
     await assert.rejects(
       node.js.publish(
         "raypool.jobs.fake",
-        encodeJob({
-          kind: "job",
-          version: PROTOCOL_VERSION,
-          renderId: "fake",
-          job: 0,
-          build: BUILD,
-          scene: "0".repeat(64),
-          view: { width: 8, height: 8, fov: 90, samples: 1 },
-          rect: { x: 0, y: 0, width: 8, height: 8 },
-          tileSize: 8,
-        }),
+        encodeJob(rogueJob({ renderId: "fake" })),
         { timeout: 2_000 },
       ),
     );

@@ -111,7 +111,7 @@ impl TextureRef {
 /// the path tracer; the Whitted integrator does not use it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pbr {
-    /// glTF doubleSided = false: back faces are not hit.
+    /// glTF doubleSided = false (kept; the path tracer hits back faces, as Cycles does).
     pub single_sided: bool,
     /// KHR_materials_unlit: the base colour is the radiance.
     pub unlit: bool,

@@ -61,6 +61,11 @@ pub struct MeshSurface {
     pub shading_normal: Vector3,
     /// Interpolated texture coordinates, or (0, 0) when the mesh has none.
     pub tex_coords: TexCoords,
+    /// Interpolated tangent x, y, z (object space, not normalised) and the bitangent sign w
+    /// of the corners, when the mesh has tangents (normal maps).
+    pub tangent: Option<[f64; 4]>,
+    /// Interpolated vertex colour r, g, b, a (linear), when the mesh has colours.
+    pub color: Option<[f64; 4]>,
 }
 
 /// A mesh that cannot be built, with what is wrong.
@@ -541,7 +546,19 @@ impl MeshObject {
             }
             None => TexCoords { u: 0.0, v: 0.0 },
         };
-        MeshSurface { geometric_normal, shading_normal, tex_coords }
+        let mix4 = |v: &[[f32; 4]]| {
+            let (a, b, c) = (v[ia as usize], v[ib as usize], v[ic as usize]);
+            let at = |k: usize| a[k] as f64 * wa + b[k] as f64 * wb + c[k] as f64 * wc;
+            [at(0), at(1), at(2), at(3)]
+        };
+        let tangent = self.tangents.as_deref().map(|t| {
+            let mut m = mix4(t);
+            // w is ±1 per corner; the sign of the mix is the triangle's handedness.
+            m[3] = if m[3] < 0.0 { -1.0 } else { 1.0 };
+            m
+        });
+        let color = self.colors.as_deref().map(mix4);
+        MeshSurface { geometric_normal, shading_normal, tex_coords, tangent, color }
     }
 }
 

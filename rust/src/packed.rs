@@ -78,7 +78,8 @@
 //! 24  f32    albedo (finite)
 //! 28  f32    a: reflective: reflectivity (finite); refractive: index (> 0); otherwise 0
 //! 32  f32    b: refractive: transparency (finite); otherwise 0
-//! 36  u32    flags: bit 0 single-sided (glTF doubleSided = false: back faces are not hit);
+//! 36  u32    flags: bit 0 single-sided (glTF doubleSided = false; kept, but the path tracer
+//!                   hits back faces as Cycles and pbrt do: culling is for rasterisers);
 //!            bit 1 unlit (KHR_materials_unlit: base colour is the radiance); others 0.
 //!            0 = the original's meshes: seen from both sides, lit.
 //! 40  u32    alpha_mode: 0 opaque, 1 mask, 2 blend

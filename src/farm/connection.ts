@@ -114,6 +114,7 @@ const NATS_PACKAGES = {
  * starts, which would make every user of `mod.ts` download them.
  */
 async function loadNats() {
+  ignoreSocketResets();
   const load = (specifier: string) => import(specifier);
   const [transport, jetstream, obj] = await Promise.all([
     load(NATS_PACKAGES.transport) as Promise<
@@ -128,6 +129,23 @@ async function loadNats() {
   ]);
   return { transport, jetstream, obj };
 }
+
+/**
+ * The node transport's socket can emit `error` with no listener of its own, most often
+ * ECONNRESET when a server closes on a refused login: Deno then reports it as uncaught and
+ * the process dies (exit 1, a stack trace) before the refusal reaches `connect()`'s caller.
+ * The client sees every such reset through its own close and reconnect handling, so a reset
+ * or broken pipe is no reason to end the process. Installed once, when the client loads.
+ */
+function ignoreSocketResets(): void {
+  if (socketResetsIgnored) return;
+  socketResetsIgnored = true;
+  globalThis.addEventListener("error", (event) => {
+    const code = (event.error as { code?: unknown } | null | undefined)?.code;
+    if (code === "ECONNRESET" || code === "EPIPE") event.preventDefault();
+  });
+}
+let socketResetsIgnored = false;
 
 /** The NATS client modules. */
 export type Nats = Awaited<ReturnType<typeof loadNats>>;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { abortable, abortError } from "../_abort.ts";
+import { abortable, abortError, yielder } from "../_abort.ts";
 import { show } from "../_format.ts";
 import type { RenderedImage, Scene, SceneDescription } from "../types.ts";
 import {
@@ -320,7 +320,11 @@ export function warmRenderer(renderer: Renderer): Promise<void> {
  * `Renderer` of this process) finds it prepared; the CLI does this as part of loading.
  */
 export async function prepareForRender(scene: Scene): Promise<void> {
-  await shareScene(checkScene(scene));
+  const checked = checkScene(scene);
+  // Checking a big scene takes tens of milliseconds, as does packing it: a turn of the event
+  // loop between them lets an abort or Ctrl-C act.
+  await yielder(undefined)(true);
+  await shareScene(checked);
 }
 
 function tileOrder(

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { yielder } from "../_abort.ts";
 import { initSync, prepare_scene } from "../../lib/raypool.js";
 import type { Scene } from "../types.ts";
 import type { SharedScene } from "./messages.ts";
@@ -87,7 +88,13 @@ export async function shareScene(
   if (latest !== undefined && sameScene(latest.identity, identity)) {
     return latest;
   }
-  return await sharePacked(packScene(scene, options), reuse, identity);
+  // Identifying, packing and building each take tens of milliseconds for a big scene (10,000
+  // mesh instances): a turn of the event loop between them lets an abort or Ctrl-C act.
+  const pause = yielder(undefined);
+  await pause(true);
+  const packed = packScene(scene, options);
+  await pause(true);
+  return await sharePacked(packed, reuse, identity);
 }
 
 /**

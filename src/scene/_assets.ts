@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MeshData, SceneDescription, TextureImage } from "../types.ts";
 import { reason, rewrap } from "../_errors.ts";
-import { abortError, throwIfAborted } from "../_abort.ts";
+import { abortError, throwIfAborted, yielder } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
 import { type AssetKind, elementFiles, elementParts } from "./elements.ts";
 import { decodeTexture } from "./_textures.ts";
@@ -151,6 +151,9 @@ export async function loadAssets(
     }
     loaded.set(key, value);
   }
+  // A turn of the event loop before checking every placement (10,000 of them take tens of
+  // milliseconds), so that an abort or Ctrl-C acts.
+  await yielder(signal, "loading the scene")(true);
   checkPlacements(description, assets.meshes);
   return assets;
 }

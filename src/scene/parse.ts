@@ -3,7 +3,7 @@ import type { PrepareSceneOptions } from "./prepare.ts";
 import { validateScene } from "./validate.ts";
 import { jsonSyntaxError } from "./_json_error.ts";
 import { loadAssets } from "./_assets.ts";
-import { throwIfAborted } from "../_abort.ts";
+import { throwIfAborted, yielder } from "../_abort.ts";
 
 /**
  * Parses the text of a scene file, validates it and decodes its textures.
@@ -50,7 +50,12 @@ export async function parseScene(
     if (error instanceof SyntaxError) throw jsonSyntaxError(json, error);
     throw error;
   }
+  // Parsing and validating a big scene (10,000 elements) take tens of milliseconds each: a
+  // turn of the event loop between them lets an abort or Ctrl-C act.
+  const pause = yielder(options.signal, "loading the scene");
+  await pause(true);
   const description = validateScene(value);
+  await pause(true);
   const { textures, meshes, gltf, environments } = await loadAssets(
     description,
     options.baseDir,

@@ -3,18 +3,27 @@
 //! questions from the core's [`Scene`] — nearest hit and occlusion through its BVH (rays never
 //! hit the mesh triangle they leave), and the surface's BSDF from the material: the
 //! original's surfaces with their path-traced meaning, and glTF metallic-roughness with its
-//! textures (base colour, metallic-roughness, emissive; transforms, wraps and filtering).
+//! textures (base colour, metallic-roughness, emissive; transforms, wraps and filtering),
+//! vertex colours, tangent-space normal maps and alpha (mask and blend).
+//!
+//! Alpha: a surface whose alpha (base colour factor × texture × vertex colour) is below a
+//! mask's cut-off is not there for any ray (camera, bounce, shadow); a blended surface is there
+//! with probability alpha (stochastic transparency, as Cycles), decided by a hash of the ray
+//! and the hit distance — the rays are pure functions of the sample key, so images stay
+//! deterministic for any tiling. glTF `doubleSided: false` asks rasterisers to cull back
+//! faces; path tracers (Cycles, pbrt) hit them, and so does this one.
 
 use crate::camera::Camera;
 use crate::color::decode_channel;
 use crate::error::RenderError;
 use crate::light::Light as SceneLight;
-use crate::material::{Coloration, Material, MaterialId, Pbr, Surface, TextureRef, Wrap};
+use crate::material::{AlphaMode, Coloration, Material, MaterialId, Pbr, Surface, TextureRef, Wrap};
 use crate::path::bsdf::{Bsdf, PbrParams};
 use crate::path::environment::{EnvMap, Environment};
 use crate::path::integrator::{PathScene, PathSettings, Strategy, SurfaceHit};
 use crate::path::lights::{Light, LightSet};
 use crate::path::render::{render_rect, PathBuffers, PathOptions};
+use crate::path::rng::mix64;
 use crate::path::spectrum::Spectrum;
 use crate::path::tonemap::ToneMap;
 use crate::ray::Ray;
@@ -37,6 +46,8 @@ pub struct PathData {
     /// Per instance: the light index of its triangle slot 0 (slot s is that + s).
     instance_light: Vec<Option<u32>>,
     decode: [f32; 256],
+    /// Some material is masked or blended: rays look through cut-outs.
+    cutout: bool,
 }
 
 fn spectrum(c: [f32; 3]) -> Spectrum {
@@ -126,7 +137,11 @@ impl PathData {
         for (i, d) in decode.iter_mut().enumerate() {
             *d = decode_channel(i as u8);
         }
-        PathData { lights: LightSet::new(lights, environment), sphere_light, instance_light, decode }
+        let cutout = (0..).map_while(|i| scene.pbr(MaterialId(i)).map(|p| (i, p))).any(|(i, p)| {
+            p.alpha_mode != AlphaMode::Opaque
+                && matches!(scene.material(MaterialId(i)), Some(m) if matches!(m.surface, Surface::Pbr))
+        });
+        PathData { lights: LightSet::new(lights, environment), sphere_light, instance_light, decode, cutout }
     }
 }
 
@@ -137,6 +152,60 @@ pub struct ScenePath<'a> {
     /// What was derived from it.
     pub data: &'a PathData,
 }
+
+/// What shading reads at a hit besides the material: texture coordinates and the mesh's
+/// interpolated vertex colour and tangent (world space, with its bitangent sign).
+#[derive(Clone, Copy, Debug)]
+struct Attributes {
+    uv: TexCoords,
+    color: Option<[f64; 4]>,
+    tangent: Option<(Vector3, f64)>,
+}
+
+/// The shading normal `ns` bent by a tangent-space normal-map texel `t` (linear, 0 to 1;
+/// glTF: n = 2t − 1 with x and y times `scale`), in the frame of the tangent (made
+/// perpendicular to `ns`), the bitangent `sign` × ns × tangent, and ns. The result stays on the
+/// viewer's side of the surface (`wo`, seen across the geometric normal `ng`) by at least a
+/// little, so a steep map neither lets light through nor turns black; `ns` when the frame
+/// degenerates.
+fn mapped_normal(
+    ns: Vector3,
+    ng: Vector3,
+    wo: Vector3,
+    tangent: Vector3,
+    sign: f64,
+    t: [f32; 4],
+    scale: f64,
+) -> Vector3 {
+    let x = (2.0 * t[0] as f64 - 1.0) * scale;
+    let y = (2.0 * t[1] as f64 - 1.0) * scale;
+    let z = 2.0 * t[2] as f64 - 1.0;
+    let tn = (tangent - ns * tangent.dot(ns)).normalize();
+    if !tn.is_finite() {
+        return ns;
+    }
+    let bn = ns.cross(tn) * sign;
+    let n = (tn * x + bn * y + ns * z).normalize();
+    if !n.is_finite() {
+        return ns;
+    }
+    // Orient like ns, then keep it facing the viewer's side by a margin.
+    let side = if wo.dot(ng) >= 0.0 { ng } else { -ng };
+    let w = if wo.dot(side) > 0.0 { wo } else { side };
+    let s = if ns.dot(side) >= 0.0 { 1.0 } else { -1.0 };
+    let n = n * s;
+    const MARGIN: f64 = 1e-3;
+    let d = n.dot(w);
+    let n = if d < MARGIN { (n + side * ((MARGIN - d) / side.dot(w).max(1e-9))).normalize() } else { n };
+    let n = n * s;
+    if n.is_finite() {
+        n
+    } else {
+        ns
+    }
+}
+
+type GeometryAt = (Vector3, Vector3, Attributes, MaterialId, Option<u32>);
 
 fn wrap(t: f32, mode: Wrap) -> f32 {
     match mode {
@@ -228,8 +297,46 @@ impl ScenePath<'_> {
         }
     }
 
-    /// The BSDF and emitted radiance of a material at texture coordinates `uv`.
-    fn shade(&self, id: MaterialId, uv: TexCoords) -> (Bsdf, Spectrum) {
+    /// The alpha of a masked or blended material at the hit (base colour factor × texture ×
+    /// vertex colour), with whether it is masked (else blended); `None` when opaque.
+    fn alpha(&self, id: MaterialId, at: &Attributes) -> Option<(f64, bool, f64)> {
+        if !matches!(self.scene.material(id)?.surface, Surface::Pbr) {
+            return None;
+        }
+        let pbr = self.scene.pbr(id)?;
+        let masked = match pbr.alpha_mode {
+            AlphaMode::Opaque => return None,
+            AlphaMode::Mask => true,
+            AlphaMode::Blend => false,
+        };
+        let mut a = pbr.base_color_factor[3] as f64;
+        if let Some(t) = self.sample(&pbr.base_color_texture, at.uv) {
+            a *= t[3] as f64;
+        }
+        if let Some(c) = at.color {
+            a *= c[3];
+        }
+        Some((a, masked, pbr.alpha_cutoff as f64))
+    }
+
+    /// Whether the surface at this hit lets `ray` through (a cut-out or, with probability
+    /// 1 − alpha, a blended surface).
+    fn passes(&self, ray: &Ray, nearest: &Nearest, id: MaterialId, at: &Attributes) -> bool {
+        let Some((alpha, masked, cutoff)) = self.alpha(id, at) else { return false };
+        if masked {
+            return alpha < cutoff;
+        }
+        let mut h = mix64(ray.origin.x.to_bits() ^ 0x51_7cc1_b727_220a);
+        for v in [ray.origin.y, ray.origin.z, ray.direction.x, ray.direction.y, ray.direction.z, nearest.distance] {
+            h = mix64(h ^ v.to_bits());
+        }
+        let u = (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        u >= alpha
+    }
+
+    /// The BSDF and emitted radiance of a material with the hit's attributes.
+    fn shade(&self, id: MaterialId, at: &Attributes) -> (Bsdf, Spectrum) {
+        let uv = at.uv;
         let Some(material) = self.scene.material(id) else { return (Bsdf::black(), Spectrum::ZERO) };
         let color = self.coloration(&material, uv);
         let albedo = material.albedo as f64;
@@ -247,6 +354,9 @@ impl ScenePath<'_> {
                 let mut base = color * albedo * Spectrum::new(f[0] as f64, f[1] as f64, f[2] as f64);
                 if let Some(t) = self.sample(&pbr.base_color_texture, uv) {
                     base = base * Spectrum::new(t[0] as f64, t[1] as f64, t[2] as f64);
+                }
+                if let Some(c) = at.color {
+                    base = base * Spectrum::new(c[0], c[1], c[2]);
                 }
                 let mut emission = spectrum(pbr.emission) * pbr.emission_strength as f64;
                 if let Some(t) = self.sample(&pbr.emissive_texture, uv) {
@@ -272,20 +382,21 @@ impl ScenePath<'_> {
         }
     }
 
-    fn hit(&self, ray: &Ray, nearest: &Nearest) -> SurfaceHit<Origin> {
+    /// The geometry at a hit: geometric and shading normals, attributes, material and light.
+    fn geometry(&self, ray: &Ray, nearest: &Nearest, position: Vector3) -> GeometryAt {
         let scene = self.scene;
-        let position = ray.origin + ray.direction * nearest.distance;
-        let (ng, ns, uv, id, light) = match nearest.kind {
+        let plain = |uv| Attributes { uv, color: None, tangent: None };
+        match nearest.kind {
             ShapeKind::Sphere => {
                 let s = &scene.spheres()[nearest.index as usize];
                 let n = s.normal(position);
                 let light = self.data.sphere_light.get(nearest.index as usize).copied().flatten();
-                (n, n, s.tex_coords(position), s.material, light)
+                (n, n, plain(s.tex_coords(position)), s.material, light)
             }
             ShapeKind::Plane => {
                 let p = &scene.planes()[nearest.index as usize];
                 let n = p.normal();
-                (n, n, p.tex_coords(position), p.material, None)
+                (n, n, plain(p.tex_coords(position)), p.material, None)
             }
             ShapeKind::Instance => {
                 let inst = &scene.instances()[nearest.index as usize];
@@ -293,10 +404,51 @@ impl ScenePath<'_> {
                     inst.surface_at(&scene.meshes()[inst.mesh as usize], nearest.part, position, ray.direction);
                 let light =
                     self.data.instance_light.get(nearest.index as usize).copied().flatten().map(|b| b + nearest.part);
-                (s.geometric_normal, s.shading_normal, s.tex_coords, inst.material, light)
+                let tangent = s.tangent.map(|t| (inst.transform.vector(Vector3::new(t[0], t[1], t[2])), t[3]));
+                let at = Attributes { uv: s.tex_coords, color: s.color, tangent };
+                (s.geometric_normal, s.shading_normal, at, inst.material, light)
             }
-        };
-        let (bsdf, emission) = self.shade(id, uv);
+        }
+    }
+
+    /// The nearest hit along `ray` from `from` closer than `max_distance` that does not let
+    /// the ray through (see the module doc on alpha), with its geometry.
+    fn nearest_opaque(&self, ray: &Ray, max_distance: f64, from: Origin) -> Option<(Nearest, Vector3, GeometryAt)> {
+        let mut from = from;
+        let mut r = *ray;
+        let mut travelled = 0.0;
+        // Each pass moves past one surface; a bound keeps a pathological stack finite.
+        for _ in 0..1024 {
+            let mut nearest = self.scene.trace_from(&r, from);
+            if !nearest.is_hit() || !(travelled + nearest.distance < max_distance) {
+                return None;
+            }
+            let position = r.origin + r.direction * nearest.distance;
+            let g = self.geometry(&r, &nearest, position);
+            if !self.data.cutout || !self.passes(&r, &nearest, g.3, &g.2) {
+                nearest.distance += travelled;
+                return Some((nearest, position, g));
+            }
+            // Continue behind the cut-out: a mesh triangle is skipped by its origin, a sphere
+            // or plane by moving past it.
+            let step = if nearest.kind == ShapeKind::Instance { 0.0 } else { self.ray_offset(position) };
+            travelled += nearest.distance + step;
+            r = Ray { origin: position + r.direction * step, direction: r.direction };
+            from = Origin::of(&nearest);
+        }
+        None
+    }
+
+    fn hit(&self, ray: &Ray, nearest: &Nearest, position: Vector3, g: GeometryAt) -> SurfaceHit<Origin> {
+        let (ng, mut ns, at, id, light) = g;
+        let (bsdf, emission) = self.shade(id, &at);
+        if let (Some((tangent, sign)), Some(pbr)) = (at.tangent, self.scene.pbr(id)) {
+            if matches!(self.scene.material(id), Some(m) if matches!(m.surface, Surface::Pbr)) {
+                if let Some(t) = self.sample(&pbr.normal_texture, at.uv) {
+                    ns = mapped_normal(ns, ng, -ray.direction, tangent, sign, t, pbr.normal_scale as f64);
+                }
+            }
+        }
         // Spheres emit outwards only; flat emitters from both faces.
         let emission =
             if nearest.kind == ShapeKind::Sphere && ray.direction.dot(ng) > 0.0 { Spectrum::ZERO } else { emission };
@@ -318,14 +470,15 @@ impl PathScene for ScenePath<'_> {
     const CAMERA: Origin = Origin::NONE;
 
     fn intersect(&self, ray: &Ray, max_distance: f64, from: Origin) -> Option<SurfaceHit<Origin>> {
-        let nearest = self.scene.trace_from(ray, from);
-        if !nearest.is_hit() || !(nearest.distance < max_distance) {
-            return None;
-        }
-        Some(self.hit(ray, &nearest))
+        let (nearest, position, g) = self.nearest_opaque(ray, max_distance, from)?;
+        Some(self.hit(ray, &nearest, position, g))
     }
 
     fn occluded(&self, ray: &Ray, max_distance: f64, from: Origin) -> bool {
+        if self.data.cutout {
+            // Cut-outs must be looked through: ask for the nearest surface that stays.
+            return self.nearest_opaque(ray, max_distance, from).is_some();
+        }
         self.scene.occluded_from(ray, max_distance, from)
     }
 
@@ -538,5 +691,276 @@ mod tests {
             assert_eq!(whole[a..a + 16], part[r * 16..r * 16 + 16]);
         }
         assert!(View::new(12, 10, 60.0, 3, Pose::DEFAULT).is_err());
+    }
+
+    /// A 2×2 quad in the y = 0 plane facing +y, uvs u = (x + 1) / 2, v = (z + 1) / 2, vertex
+    /// normals +y, tangents +x with sign `w`, vertex colours `color`.
+    fn quad(w: f32, color: Option<[f32; 4]>) -> MeshParts {
+        let mut m =
+            MeshParts::flat(&[-1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, -1.0, -1.0, 0.0, -1.0], &[0, 1, 2, 0, 2, 3]);
+        m.normals = Some(vec![[0.0, 1.0, 0.0]; 4].into());
+        m.uvs = Some(vec![[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]].into());
+        m.tangents = Some(vec![[1.0, 0.0, 0.0, w]; 4].into());
+        m.colors = color.map(|c| vec![c; 4].into());
+        m
+    }
+
+    fn texture_ref(t: crate::material::TextureId) -> TextureRef {
+        TextureRef { texture: Some(t), ..TextureRef::NONE }
+    }
+
+    /// A quad of a Lambertian (ior 1: no specular) pbr material of reflectance 0.5 with a 1×1
+    /// normal map of `texel` (none when `None`), lit by a directional light of irradiance 2;
+    /// the radiance seen from above, its 32 samples all equal (one delta light, black sky).
+    fn lit_quad(texel: Option<[u8; 4]>, scale: f32, w: f32, light_to: Vector3) -> f64 {
+        let mut b = SceneBuilder::new(1e-9, 8).unwrap();
+        let normal_texture = match texel {
+            Some(t) => texture_ref(b.add_texture(1, 1, TextureFormat::Data, t.to_vec()).unwrap()),
+            None => TextureRef::NONE,
+        };
+        let m = b
+            .add_material_pbr(
+                Material {
+                    coloration: Coloration::Color(Color::new(1.0, 1.0, 1.0)),
+                    albedo: 0.5,
+                    surface: Surface::Pbr,
+                },
+                Pbr { ior: 1.0, normal_texture, normal_scale: scale, ..Pbr::DEFAULT },
+            )
+            .unwrap();
+        let q = b.add_mesh(quad(w, None)).unwrap();
+        b.add_instance(q, Affine::IDENTITY, m, true).unwrap();
+        b.add_light(SceneLight::Directional { direction: light_to, color: Color::new(1.0, 1.0, 1.0), intensity: 2.0 })
+            .unwrap();
+        b.set_settings(path_settings(Color::new(0.0, 0.0, 0.0))).unwrap();
+        let scene = b.build();
+        let ray = Ray { origin: Vector3::new(0.2, 3.0, 0.1), direction: Vector3::new(-0.05, -1.0, 0.02).normalize() };
+        let (mean, se) = mean_radiance(&scene, ray, 32);
+        assert!(se < 1e-8, "one delta light: every sample is the same, got ± {se}");
+        mean
+    }
+
+    /// What the normal map's texel means (glTF): 2t − 1, x and y scaled, in (T, B = w N × T, N).
+    fn expected(texel: [u8; 4], scale: f64, w: f64, light_to: Vector3) -> f64 {
+        let c = |k: usize| 2.0 * texel[k] as f64 / 255.0 - 1.0;
+        let (t, n) = (Vector3::new(1.0, 0.0, 0.0), Vector3::new(0.0, 1.0, 0.0));
+        let bt = n.cross(t) * w;
+        let mapped = (t * (c(0) * scale) + bt * (c(1) * scale) + n * c(2)).normalize();
+        0.5 / PI * 2.0 * mapped.dot(-light_to.normalize()).max(0.0)
+    }
+
+    #[test]
+    fn a_normal_map_tilts_the_shading_normal_as_gltf_says() {
+        let light = Vector3::new(-0.6, -1.0, 0.3).normalize();
+        // Tilted 30° towards +x: the map's x = sin 30°, z = cos 30°.
+        let (sx, cz) = (30f64.to_radians().sin(), 30f64.to_radians().cos());
+        let enc = |v: f64| ((v + 1.0) / 2.0 * 255.0).round() as u8;
+        let tilt_x = [enc(sx), 128, enc(cz), 255];
+        let flat_tilt = expected([128, 128, 255, 255], 1.0, 1.0, light);
+        let got = lit_quad(Some(tilt_x), 1.0, 1.0, light);
+        let want = expected(tilt_x, 1.0, 1.0, light);
+        // Texels are f32: agreement to f32 rounding.
+        assert!((got - want).abs() < 1e-6 * want, "{got} vs {want}");
+        // The closed form of a plane whose geometry is tilted 30° about z: ρ/π · E · cos θ.
+        let n = Vector3::new(sx, cz, 0.0);
+        let tilted = 0.5 / PI * 2.0 * n.dot(-light);
+        assert!((got - tilted).abs() < 0.01 * tilted, "{got} vs the tilted plane's {tilted}");
+        assert!((got - flat_tilt).abs() > 0.05 * flat_tilt, "the tilt shows: {got} vs {flat_tilt}");
+        // Scale multiplies x and y; the tangent's w flips the bitangent (tilt along z here).
+        let tilt_y = [128, enc(sx), enc(cz), 255];
+        for (scale, w) in [(0.5, 1.0), (1.0, -1.0), (2.0, -1.0)] {
+            let got = lit_quad(Some(tilt_y), scale as f32, w as f32, light);
+            let want = expected(tilt_y, scale, w, light);
+            assert!((got - want).abs() < 1e-6 * want, "scale {scale}, w {w}: {got} vs {want}");
+        }
+        assert!(
+            (lit_quad(Some(tilt_y), 1.0, 1.0, light) - lit_quad(Some(tilt_y), 1.0, -1.0, light)).abs() > 1e-3,
+            "w matters"
+        );
+        // A flat map (128, 128, 255: 0.5 rounded up, so a hair off +z) is the unmapped plane
+        // within that rounding; no map is exactly Lambert with the vertex normal.
+        let none = lit_quad(None, 1.0, 1.0, light);
+        assert!((none - 0.5 / PI * 2.0 * light.y.abs()).abs() < 1e-12);
+        let flat = lit_quad(Some([128, 128, 255, 255]), 1.0, 1.0, light);
+        assert!((flat - flat_tilt).abs() < 1e-6 * flat && (flat - none).abs() < 0.01 * none, "{flat} vs {none}");
+    }
+
+    #[test]
+    fn a_map_pointing_away_from_the_viewer_is_kept_on_its_side() {
+        let (ns, ng) = (Vector3::new(0.0, 1.0, 0.0), Vector3::new(0.0, 1.0, 0.0));
+        let wo = Vector3::new(1.0, 0.2, 0.0).normalize();
+        // Tilted 80° away from the viewer (towards −x).
+        let n = mapped_normal(ns, ng, wo, Vector3::new(1.0, 0.0, 0.0), 1.0, [0.01, 0.5, 0.6, 1.0], 1.0);
+        assert!((n.length() - 1.0).abs() < 1e-12 && n.dot(wo) > 0.0 && n.dot(ng) > 0.0, "{n:?}");
+        // Seen from below (from −wo), the integrator turns the frame over: the turned normal
+        // faces that viewer, and the normal stays on the geometric normal's side.
+        let n = mapped_normal(ns, ng, -wo, Vector3::new(1.0, 0.0, 0.0), 1.0, [0.01, 0.5, 0.6, 1.0], 1.0);
+        assert!(n.dot(ng) > 0.0 && (-n).dot(-wo) > 0.0, "{n:?}");
+        // Facing the viewer already: untouched (the glTF frame, unit length).
+        let n = mapped_normal(ns, ng, wo, Vector3::new(1.0, 0.0, 0.0), 1.0, [0.75, 0.5, 1.0, 1.0], 1.0);
+        let want = Vector3::new(0.5, 0.0, 0.0) + Vector3::new(0.0, 1.0, 0.0);
+        assert!((n - want.normalize()).length() < 1e-7, "{n:?}");
+    }
+
+    /// A quad with a 2×1 white base colour texture of alpha `left` and `right`, `mode`, the
+    /// factor's alpha and vertex colours `color`; unlit (radiance = base colour) when `unlit`,
+    /// else a white pbr surface. Below it, a Lambertian floor (ρ = 0.5) at y = −1, a light
+    /// straight down (irradiance 1), and a sky of `sky`; paths of one bounce.
+    struct Cut {
+        left: u8,
+        right: u8,
+        mode: AlphaMode,
+        factor_alpha: f32,
+        color: Option<[f32; 4]>,
+        unlit: bool,
+        sky: Color,
+    }
+
+    const CUT: Cut = Cut {
+        left: 0,
+        right: 255,
+        mode: AlphaMode::Mask,
+        factor_alpha: 1.0,
+        color: None,
+        unlit: true,
+        sky: Color { red: 0.2, green: 0.4, blue: 0.6 },
+    };
+
+    fn cutout_scene(c: Cut) -> Scene {
+        let mut b = SceneBuilder::new(1e-9, 8).unwrap();
+        let tex =
+            b.add_texture(2, 1, TextureFormat::Color, vec![255, 255, 255, c.left, 255, 255, 255, c.right]).unwrap();
+        let m = b
+            .add_material_pbr(
+                Material {
+                    coloration: Coloration::Color(Color::new(1.0, 1.0, 1.0)),
+                    albedo: 1.0,
+                    surface: Surface::Pbr,
+                },
+                Pbr {
+                    unlit: c.unlit,
+                    alpha_mode: c.mode,
+                    base_color_factor: [1.0, 1.0, 1.0, c.factor_alpha],
+                    base_color_texture: texture_ref(tex),
+                    ..Pbr::DEFAULT
+                },
+            )
+            .unwrap();
+        let floor = b
+            .add_material(Material {
+                coloration: Coloration::Color(Color::new(1.0, 1.0, 1.0)),
+                albedo: 0.5,
+                surface: Surface::Diffuse,
+            })
+            .unwrap();
+        let q = b.add_mesh(quad(1.0, c.color)).unwrap();
+        b.add_instance(q, Affine::IDENTITY, m, false).unwrap();
+        b.add_plane(Vector3::new(0.0, -1.0, 0.0), Vector3::new(0.0, -1.0, 0.0), floor).unwrap();
+        b.add_light(SceneLight::Directional {
+            direction: Vector3::new(0.0, -1.0, 0.0),
+            color: Color::new(1.0, 1.0, 1.0),
+            intensity: 1.0,
+        })
+        .unwrap();
+        let mut settings = path_settings(c.sky);
+        settings.integrator = Integrator::Path { max_bounces: 1 };
+        b.set_settings(settings).unwrap();
+        b.build()
+    }
+
+    fn trace(scene: &Scene, ray: Ray, i: u32) -> Spectrum {
+        let data = PathData::new(scene);
+        let world = ScenePath { scene, data: &data };
+        let settings = PathSettings { max_bounces: 1, ..PathSettings::default() };
+        trace_path(&world, ray, SampleKey::new(0, 1, i), &settings).radiance
+    }
+
+    /// From between the floor and the quad, straight up at (x, z).
+    fn up(x: f64, z: f64) -> Ray {
+        Ray { origin: Vector3::new(x, -0.5, z), direction: Vector3::new(0.0, 1.0, 0.0) }
+    }
+
+    #[test]
+    fn a_mask_cuts_out_for_camera_and_shadow_rays() {
+        let sky = Spectrum::from(CUT.sky);
+        let down = |x: f64| Ray { origin: Vector3::new(x, 2.0, 0.3), direction: Vector3::new(0.0, -1.0, 0.0) };
+        let scene = cutout_scene(CUT);
+        for i in 0..8 {
+            // Left half (alpha 0): the sky, exactly; right half: the quad (unlit white).
+            assert_eq!(trace(&scene, up(-0.5, 0.3), i), sky);
+            assert_eq!(trace(&scene, up(0.5, 0.3), i), Spectrum::ONE);
+            assert_eq!(trace(&scene, down(0.5), i), Spectrum::ONE);
+            // From above, the left half shows the floor behind.
+            assert!(trace(&scene, down(-0.5), i) != Spectrum::ONE);
+        }
+        let opaque = cutout_scene(Cut { mode: AlphaMode::Opaque, ..CUT });
+        assert_eq!(trace(&opaque, up(-0.5, 0.3), 0), Spectrum::ONE);
+        // Shadows: the floor seen from the side (never through the quad) under a black sky is
+        // lit through the cut-out, ρ/π · E, and shadowed under the opaque half.
+        let side =
+            |x: f64| Ray { origin: Vector3::new(x, -0.5, 5.0), direction: Vector3::new(0.0, -0.5, -4.7).normalize() };
+        let dark_sky = Cut { unlit: false, sky: Color::new(0.0, 0.0, 0.0), ..CUT };
+        let shadows = cutout_scene(dark_sky);
+        for i in 0..8 {
+            let (lit, dark) = (trace(&shadows, side(-0.5), i), trace(&shadows, side(0.5), i));
+            assert!((lit.g - 0.5 / PI).abs() < 1e-12, "{lit:?}");
+            assert_eq!(dark, Spectrum::ZERO);
+        }
+        let shadows =
+            cutout_scene(Cut { mode: AlphaMode::Opaque, unlit: false, sky: Color::new(0.0, 0.0, 0.0), ..CUT });
+        assert_eq!(trace(&shadows, side(-0.5), 0), Spectrum::ZERO);
+        // The vertex colour's alpha and the factor's multiply the texture's (0.4 < 0.5).
+        let faded = cutout_scene(Cut { right: 255, color: Some([1.0, 1.0, 1.0, 0.4]), ..CUT });
+        assert_eq!(trace(&faded, up(0.5, 0.3), 0), sky);
+        let faded = cutout_scene(Cut { right: 255, factor_alpha: 0.4, ..CUT });
+        assert_eq!(trace(&faded, up(0.5, 0.3), 0), sky);
+        let kept = cutout_scene(Cut { right: 255, factor_alpha: 0.6, ..CUT });
+        assert_eq!(trace(&kept, up(0.5, 0.3), 0), Spectrum::ONE);
+    }
+
+    #[test]
+    fn blend_shows_what_lies_behind_in_proportion_to_alpha() {
+        // Alpha 128/255 everywhere: a ray up from below stops at the quad (white) with that
+        // probability, else sees the sky; over many rays the fraction is alpha.
+        let scene = cutout_scene(Cut { left: 128, right: 128, mode: AlphaMode::Blend, ..CUT });
+        let n = 20_000;
+        let mut stopped = 0;
+        for i in 0..n {
+            let x = 0.9 * ((i as f64 * 0.618_033_988_75).fract() * 2.0 - 1.0);
+            let z = 0.9 * ((i as f64 * 0.754_877_666_2).fract() * 2.0 - 1.0);
+            let l = trace(&scene, up(x, z), i);
+            if l == Spectrum::ONE {
+                stopped += 1;
+            } else {
+                assert_eq!(l, Spectrum::from(CUT.sky));
+            }
+        }
+        let alpha = 128.0 / 255.0;
+        let p = stopped as f64 / n as f64;
+        let se = (alpha * (1.0 - alpha) / n as f64).sqrt();
+        assert!((p - alpha).abs() < 4.0 * se, "{p} vs {alpha} ± {se}");
+        // The same ray decides the same way: images do not depend on tiling.
+        assert_eq!(trace(&scene, up(0.1, 0.2), 0), trace(&scene, up(0.1, 0.2), 5));
+    }
+
+    #[test]
+    fn vertex_colours_multiply_the_base_colour() {
+        let mut b = SceneBuilder::new(1e-9, 8).unwrap();
+        let m = b
+            .add_material_pbr(
+                Material {
+                    coloration: Coloration::Color(Color::new(0.5, 1.0, 1.0)),
+                    albedo: 1.0,
+                    surface: Surface::Pbr,
+                },
+                Pbr { unlit: true, ..Pbr::DEFAULT },
+            )
+            .unwrap();
+        let q = b.add_mesh(quad(1.0, Some([0.5, 0.25, 1.0, 1.0]))).unwrap();
+        b.add_instance(q, Affine::IDENTITY, m, false).unwrap();
+        b.set_settings(path_settings(Color::new(0.0, 0.0, 0.0))).unwrap();
+        let scene = b.build();
+        let ray = Ray { origin: Vector3::new(0.0, 2.0, 0.0), direction: Vector3::new(0.0, -1.0, 0.0) };
+        assert_eq!(trace(&scene, ray, 0), Spectrum::new(0.25, 0.25, 1.0));
     }
 }
