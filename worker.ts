@@ -18,7 +18,8 @@ import type {
 interface Current {
   renderId: number;
   pixels: PixelFormat;
-  output: SharedArrayBuffer;
+  /** A view of the shared output made once per render: bytes, or f32 values. */
+  output: Uint8Array | Float32Array;
   outputWidth: number;
   originX: number;
   originY: number;
@@ -70,7 +71,9 @@ function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
   current = {
     renderId,
     pixels: message.pixels,
-    output: message.output,
+    output: message.pixels === "rgba8"
+      ? new Uint8Array(message.output)
+      : new Float32Array(message.output),
     outputWidth: message.outputWidth,
     originX: message.originX,
     originY: message.originY,
@@ -82,7 +85,7 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
   // The scene failed to build and that was reported: the render is failing already.
   if (held === undefined || current?.renderId !== message.renderId) return;
   const { x, y, width, height } = message.tile;
-  const { outputWidth, originX, originY, cancel } = current;
+  const { output, outputWidth, originX, originY, cancel } = current;
   // One crossing per tile whatever the format: the encoded bytes, or f32 values.
   const format = current.pixels;
   let pixels: Uint8Array | Float32Array;
@@ -104,9 +107,6 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
     return;
   }
   const channels = format === "linear" ? 3 : format === "features" ? 9 : 4;
-  const output = format === "rgba8"
-    ? new Uint8Array(current.output)
-    : new Float32Array(current.output);
   const rowValues = width * channels;
   let at = ((y - originY) * outputWidth + (x - originX)) * channels;
   if (width === outputWidth) {
