@@ -85,6 +85,10 @@ export {
   type RenderPngStreamOptions,
   type RenderPngStreamResult,
 } from "./src/render/render_png_stream.ts";
+export {
+  renderLinearStream,
+  type RenderLinearStreamOptions,
+} from "./src/render/render_linear_stream.ts";
 export type { ByteSink } from "./src/png/png_stream_writer.ts";
 export type {
   RenderedTile,

@@ -9,11 +9,17 @@
 
 import { initSync, RenderScene } from "./lib/raypool.js";
 import { errorMessage } from "./src/_errors.ts";
-import type { FromWorker, ToWorker } from "./src/render/messages.ts";
+import type {
+  FromWorker,
+  PixelFormat,
+  ToWorker,
+} from "./src/render/messages.ts";
 
 interface Current {
   renderId: number;
-  output: Uint8Array;
+  pixels: PixelFormat;
+  /** A view of the shared output made once per render: bytes, or f32 values. */
+  output: Uint8Array | Float32Array;
   outputWidth: number;
   originX: number;
   originY: number;
@@ -64,7 +70,10 @@ function startRender(message: Extract<ToWorker, { kind: "render" }>): void {
   const flag = new Int32Array(message.cancel);
   current = {
     renderId,
-    output: new Uint8Array(message.output),
+    pixels: message.pixels,
+    output: message.pixels === "rgba8"
+      ? new Uint8Array(message.output)
+      : new Float32Array(message.output),
     outputWidth: message.outputWidth,
     originX: message.originX,
     originY: message.originY,
@@ -77,9 +86,15 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
   if (held === undefined || current?.renderId !== message.renderId) return;
   const { x, y, width, height } = message.tile;
   const { output, outputWidth, originX, originY, cancel } = current;
-  let pixels: Uint8Array;
+  // One crossing per tile whatever the format: the encoded bytes, or f32 values.
+  const format = current.pixels;
+  let pixels: Uint8Array | Float32Array;
   try {
-    pixels = held.scene.render_tile(x, y, width, height, cancel);
+    pixels = format === "linear"
+      ? held.scene.render_tile_linear(x, y, width, height, cancel)
+      : format === "features"
+      ? held.scene.render_tile_features(x, y, width, height, cancel)
+      : held.scene.render_tile(x, y, width, height, cancel);
   } catch (error) {
     // A cancelled render is over; the main thread has stopped listening.
     if (cancel.cancelled()) return;
@@ -91,13 +106,14 @@ function renderTile(message: Extract<ToWorker, { kind: "tile" }>): void {
     });
     return;
   }
-  const rowBytes = width * 4;
-  let at = ((y - originY) * outputWidth + (x - originX)) * 4;
+  const channels = format === "linear" ? 3 : format === "features" ? 9 : 4;
+  const rowValues = width * channels;
+  let at = ((y - originY) * outputWidth + (x - originX)) * channels;
   if (width === outputWidth) {
     output.set(pixels, at);
   } else {
-    for (let row = 0; row < height; row++, at += outputWidth * 4) {
-      output.set(pixels.subarray(row * rowBytes, (row + 1) * rowBytes), at);
+    for (let row = 0; row < height; row++, at += outputWidth * channels) {
+      output.set(pixels.subarray(row * rowValues, (row + 1) * rowValues), at);
     }
   }
   scope.postMessage({

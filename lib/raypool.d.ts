@@ -30,6 +30,18 @@ export class RenderScene {
      */
     render_tile(x: number, y: number, width: number, height: number, cancel: CancelToken): Uint8Array;
     /**
+     * The rectangle's linear radiance, first-surface albedo and normal (the denoiser's
+     * features), 9 f32 a pixel in that order, top row first. Path-traced scenes only; errors
+     * as [`RenderScene::render_tile`].
+     */
+    render_tile_features(x: number, y: number, width: number, height: number, cancel: CancelToken): Float32Array;
+    /**
+     * The rectangle's linear radiance before exposure and tone mapping (the path tracer's
+     * sample mean; under Whitted the colour the original's gamma encodes) as
+     * width*height*3 f32, top row first. Errors as [`RenderScene::render_tile`].
+     */
+    render_tile_linear(x: number, y: number, width: number, height: number, cancel: CancelToken): Float32Array;
+    /**
      * Sets the view for the following tiles: `camera` holds 0 numbers (the original's
      * camera) or 9 (position, look_at, up).
      */
@@ -45,6 +57,13 @@ export class RenderScene {
 }
 
 /**
+ * Denoises a whole path-traced image handed over as 9 f32 a pixel (see
+ * `RenderScene.render_tile_features`) and tone maps it: `tone_mapping` 0 clamp, 1 neutral,
+ * 2 ACES (the packed scene's codes), `exposure` in stops. Returns width*height*4 RGBA8 bytes.
+ */
+export function denoise_to_rgba8(width: number, height: number, features: Float32Array, tone_mapping: number, exposure: number): Uint8Array;
+
+/**
  * Validates packed bytes once and returns their prepared form (flag bit 0): smooth normals
  * computed, every BVH built, mesh triangles in leaf order; workers read it without redoing any
  * of that.
@@ -56,10 +75,13 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
     readonly __wbg_renderscene_free: (a: number, b: number) => void;
+    readonly denoise_to_rgba8: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number, number, number];
     readonly prepare_scene: (a: number, b: number) => [number, number, number, number];
     readonly renderscene_from_packed: (a: number, b: number) => [number, number, number];
     readonly renderscene_height: (a: number) => number;
     readonly renderscene_render_tile: (a: number, b: number, c: number, d: number, e: number, f: any) => [number, number, number, number];
+    readonly renderscene_render_tile_features: (a: number, b: number, c: number, d: number, e: number, f: any) => [number, number, number, number];
+    readonly renderscene_render_tile_linear: (a: number, b: number, c: number, d: number, e: number, f: any) => [number, number, number, number];
     readonly renderscene_set_view: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number];
     readonly renderscene_width: (a: number) => number;
     readonly __wbindgen_exn_store: (a: number) => void;

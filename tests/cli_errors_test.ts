@@ -227,7 +227,7 @@ Deno.test("bad options and paths are input errors (exit 2)", async () => {
       name: "output without extension",
       args: [TINY, "-o", "{dir}/a"],
       message:
-        /a: the output needs an extension, \.png, \.jpg or \.jpeg, to say its type \(e\.g\. .*a\.png\)/,
+        /a: the output needs an extension, \.png, \.jpg, \.jpeg, \.exr or \.hdr, to say its type \(e\.g\. .*a\.png\)/,
     },
     {
       name: "output in a missing folder",

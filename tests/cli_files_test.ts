@@ -70,12 +70,14 @@ Deno.test("output formats come from the extension", () => {
   assert.equal(imageFormatOf("a.png"), "png");
   assert.equal(imageFormatOf("a.JPG"), "jpeg");
   assert.equal(imageFormatOf("dir.v2/a.jpeg"), "jpeg");
+  assert.equal(imageFormatOf("a.Exr"), "exr");
+  assert.equal(imageFormatOf("a.hdr"), "hdr");
   for (const bad of ["a.gif", "a", "a.png.txt", "dir.png/a"]) {
     assert.throws(() => imageFormatOf(bad), InputError, bad);
   }
   assert.throws(
     () => imageFormatOf("a.webp"),
-    /a\.webp: unsupported output type \.webp; use \.png, \.jpg or \.jpeg/,
+    /a\.webp: unsupported output type \.webp; use \.png, \.jpg, \.jpeg, \.exr or \.hdr/,
   );
 });
 

@@ -186,16 +186,22 @@ impl<'a> Checkpoint<'a> {
     }
 }
 
-/// One pixel's RGBA8. With one sample this is the original's path exactly; with k×k samples
-/// the stratified sub-pixel positions replace the pixel centre and the clamped samples are
-/// averaged in linear space.
+/// One pixel's RGBA8: its linear colour ([`pixel_color`]) through the original's gamma.
 #[inline]
 fn render_pixel(scene: &Scene, view: &View, x: u32, y: u32, check: &mut Checkpoint) -> Result<[u8; 4], Cancelled> {
+    Ok(pixel_color(scene, view, x, y, check)?.to_rgba8(&scene.encode))
+}
+
+/// One pixel's linear colour, before the original's gamma. With one sample this is the
+/// original's path exactly (unclamped); with k×k samples the stratified sub-pixel positions
+/// replace the pixel centre and the clamped samples are averaged in linear space.
+#[inline]
+fn pixel_color(scene: &Scene, view: &View, x: u32, y: u32, check: &mut Checkpoint) -> Result<Color, Cancelled> {
     let camera = view.camera();
     let samples_per_axis = view.samples_per_axis();
     if samples_per_axis <= 1 {
         let ray = camera.ray(x as f64 + 0.5, y as f64 + 0.5);
-        return Ok(cast_ray_from(scene, &ray, 0, Origin::NONE, check)?.to_rgba8(&scene.encode));
+        return cast_ray_from(scene, &ray, 0, Origin::NONE, check);
     }
     let k = samples_per_axis as f64;
     let mut sum = BLACK;
@@ -207,7 +213,7 @@ fn render_pixel(scene: &Scene, view: &View, x: u32, y: u32, check: &mut Checkpoi
             sum = sum + cast_ray_from(scene, &ray, 0, Origin::NONE, check)?.clamp_sample();
         }
     }
-    Ok((sum * (1.0 / (samples_per_axis * samples_per_axis) as f32)).to_rgba8(&scene.encode))
+    Ok(sum * (1.0 / (samples_per_axis * samples_per_axis) as f32))
 }
 
 /// Checks that the rectangle is non-empty and inside the view's image.
@@ -293,6 +299,36 @@ pub fn render_tile(
     Ok(out)
 }
 
+/// The tile's linear colour (what the original's gamma encodes, see [`pixel_color`]) as
+/// width × height × 3 f32, rows top first. See [`render_tile_into`] for `cancel`.
+pub fn render_tile_linear(
+    scene: &Scene,
+    view: &View,
+    tile: Tile,
+    cancel: &mut dyn FnMut() -> bool,
+) -> Result<Vec<f32>, RenderError> {
+    check_tile(view, tile)?;
+    let len = (tile.width as usize)
+        .checked_mul(tile.height as usize)
+        .and_then(|n| n.checked_mul(3))
+        .ok_or_else(|| RenderError::Invalid("render_tile_linear: the rectangle is too large to allocate".into()))?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(len).map_err(|_| {
+        RenderError::Invalid(format!("render_tile_linear: cannot allocate {len} values for the rectangle"))
+    })?;
+    out.resize(len, 0.0);
+    let mut check = Checkpoint::new(cancel);
+    for (row, line) in out.chunks_exact_mut(tile.width as usize * 3).enumerate() {
+        check.ask().map_err(|Cancelled| RenderError::Cancelled)?;
+        for (col, px) in line.chunks_exact_mut(3).enumerate() {
+            let c = pixel_color(scene, view, tile.x + col as u32, tile.y + row as u32, &mut check)
+                .map_err(|Cancelled| RenderError::Cancelled)?;
+            px.copy_from_slice(&[c.red, c.green, c.blue]);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +409,32 @@ mod tests {
 
     fn full(scene: &Scene, view: &View) -> Vec<u8> {
         render_tile(scene, view, Tile::whole(view), &mut never()).unwrap()
+    }
+
+    #[test]
+    fn linear_tiles_encode_to_the_rgba8_tiles() {
+        // 1 and 2×2 samples: the linear colour through the original's gamma is the image.
+        for samples in [1, 4] {
+            let scene = random_scene(3, 80, true, true);
+            let view = view(20, 14, 70.0, samples);
+            let rgba = full(&scene, &view);
+            let tile = Tile { x: 3, y: 2, width: 9, height: 7 };
+            let linear = render_tile_linear(&scene, &view, tile, &mut never()).unwrap();
+            assert_eq!(linear.len(), 9 * 7 * 3);
+            let mut lit = 0;
+            for r in 0..7usize {
+                for c in 0..9usize {
+                    let l = &linear[(r * 9 + c) * 3..(r * 9 + c) * 3 + 3];
+                    let a = ((2 + r) * 20 + 3 + c) * 4;
+                    assert_eq!(Color::new(l[0], l[1], l[2]).to_rgba8(&scene.encode), rgba[a..a + 4]);
+                    lit += usize::from(l[0] > 0.0);
+                }
+            }
+            assert!(lit > 0);
+        }
+        let scene = random_scene(3, 10, false, true);
+        let outside = Tile { x: 15, y: 0, width: 9, height: 7 };
+        assert!(render_tile_linear(&scene, &view(20, 14, 70.0, 1), outside, &mut never()).is_err());
     }
 
     #[test]

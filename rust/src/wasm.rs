@@ -148,4 +148,102 @@ impl RenderScene {
             RenderError::Invalid(message) => js(message),
         })
     }
+
+    /// The rectangle's linear radiance before exposure and tone mapping (the path tracer's
+    /// sample mean; under Whitted the colour the original's gamma encodes) as
+    /// width*height*3 f32, top row first. Errors as [`RenderScene::render_tile`].
+    pub fn render_tile_linear(
+        &self,
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+        cancel: &CancelToken,
+    ) -> Result<Vec<f32>, JsError> {
+        const CALL: &str = "render_tile_linear";
+        let view = self.view.as_ref().ok_or_else(|| js("render_tile_linear: call set_view first"))?;
+        let tile = Tile {
+            x: integer(CALL, "x", x)?,
+            y: integer(CALL, "y", y)?,
+            width: integer(CALL, "width", width)?,
+            height: integer(CALL, "height", height)?,
+        };
+        let mut cancel = || cancel.cancelled().unwrap_or(true);
+        let rendered = if matches!(self.scene.settings.integrator, crate::settings::Integrator::Path { .. }) {
+            render::check_tile(view, tile).map_err(js)?;
+            let data = self.path.get_or_init(|| crate::path::scene::PathData::new(&self.scene));
+            let mut linear = vec![0f32; tile.width as usize * tile.height as usize * 3];
+            let buffers = crate::path::render::PathBuffers { linear: Some(&mut linear), ..Default::default() };
+            crate::path::scene::render_tile(&self.scene, data, view, tile, buffers, &mut cancel).map(|_| linear)
+        } else {
+            render::render_tile_linear(&self.scene, view, tile, &mut cancel)
+        };
+        rendered.map_err(|e| match e {
+            RenderError::Cancelled => js("cancelled"),
+            RenderError::Invalid(message) => js(message),
+        })
+    }
+
+    /// The rectangle's linear radiance, first-surface albedo and normal (the denoiser's
+    /// features), 9 f32 a pixel in that order, top row first. Path-traced scenes only; errors
+    /// as [`RenderScene::render_tile`].
+    pub fn render_tile_features(
+        &self,
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+        cancel: &CancelToken,
+    ) -> Result<Vec<f32>, JsError> {
+        const CALL: &str = "render_tile_features";
+        let view = self.view.as_ref().ok_or_else(|| js("render_tile_features: call set_view first"))?;
+        let tile = Tile {
+            x: integer(CALL, "x", x)?,
+            y: integer(CALL, "y", y)?,
+            width: integer(CALL, "width", width)?,
+            height: integer(CALL, "height", height)?,
+        };
+        render::check_tile(view, tile).map_err(js)?;
+        let n = tile.width as usize * tile.height as usize;
+        let (mut c, mut a, mut nrm) = (vec![0f32; n * 3], vec![0f32; n * 3], vec![0f32; n * 3]);
+        let mut cancel = || cancel.cancelled().unwrap_or(true);
+        let data = self.path.get_or_init(|| crate::path::scene::PathData::new(&self.scene));
+        let buffers =
+            crate::path::render::PathBuffers { linear: Some(&mut c), albedo: Some(&mut a), normal: Some(&mut nrm) };
+        crate::path::scene::render_tile(&self.scene, data, view, tile, buffers, &mut cancel).map_err(|e| match e {
+            RenderError::Cancelled => js("cancelled"),
+            RenderError::Invalid(message) => js(message),
+        })?;
+        let mut out = Vec::with_capacity(n * 9);
+        for i in 0..n {
+            for b in [&c, &a, &nrm] {
+                out.extend_from_slice(&b[i * 3..i * 3 + 3]);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Denoises a whole path-traced image handed over as 9 f32 a pixel (see
+/// `RenderScene.render_tile_features`) and tone maps it: `tone_mapping` 0 clamp, 1 neutral,
+/// 2 ACES (the packed scene's codes), `exposure` in stops. Returns width*height*4 RGBA8 bytes.
+#[wasm_bindgen]
+pub fn denoise_to_rgba8(
+    width: f64,
+    height: f64,
+    features: &[f32],
+    tone_mapping: u32,
+    exposure: f32,
+) -> Result<Vec<u8>, JsError> {
+    const CALL: &str = "denoise_to_rgba8";
+    let (w, h) = (integer(CALL, "width", width)? as usize, integer(CALL, "height", height)? as usize);
+    let curve = match tone_mapping {
+        0 => crate::path::tonemap::ToneMap::Clamp,
+        1 => crate::path::tonemap::ToneMap::Neutral,
+        2 => crate::path::tonemap::ToneMap::Aces,
+        k => return Err(js(format!("{CALL}: tone_mapping must be 0, 1 or 2, got {k}"))),
+    };
+    crate::path::denoise::denoise_to_rgba8(w, h, features, exposure as f64, curve).ok_or_else(|| {
+        js(format!("{CALL}: the features hold {} values, a {w}×{h} image needs {}", features.len(), w * h * 9))
+    })
 }

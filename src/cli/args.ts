@@ -60,6 +60,8 @@ export interface RenderCommand {
   camera?: number;
   /** The path tracer's flags (`--integrator`, `--environment`, …). */
   path?: PathFlags;
+  /** `--denoise`: filter the path tracer's noise (the render plan's `denoise`). */
+  denoise?: boolean;
 }
 
 /** What the command line asks for. */
@@ -82,6 +84,7 @@ const OPTIONS = {
   quality: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
+  denoise: { type: "boolean" },
   preview: { type: "string" },
   host: { type: "string" },
   watch: { type: "boolean" },
@@ -169,6 +172,7 @@ export function parseCliArgs(args: readonly string[]): Command {
   };
   if (positionals.length > 1) command.batch = [...positionals];
   if (values.output !== undefined) command.output = values.output;
+  if (values.denoise) command.denoise = true;
   // Syntax only: the render plan checks every limit (and names the flag).
   if (values.width !== undefined) {
     command.width = parseWhole("--width", values.width);

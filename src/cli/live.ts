@@ -111,7 +111,8 @@ export async function runLive(
         broadcaster?.progress(progress);
         options.onProgress?.(progress);
       },
-      onTile,
+      // Only the preview shows tiles (and a linear .exr/.hdr render has none to show).
+      onTile: broadcaster === undefined ? undefined : onTile,
     });
     written = true;
     broadcaster?.written(summary.timings);

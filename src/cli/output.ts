@@ -8,8 +8,11 @@
 import { basename, dirname, extname, join } from "node:path";
 import { errorMessage, InputError } from "../_errors.ts";
 
-/** The encodings the CLI writes. */
-export type ImageFormat = "png" | "jpeg";
+/**
+ * The encodings the CLI writes: 8-bit PNG and JPEG (tone-mapped), and OpenEXR (32-bit float)
+ * and Radiance `.hdr`, which hold the linear radiance before tone mapping.
+ */
+export type ImageFormat = "png" | "jpeg" | "exr" | "hdr";
 
 /**
  * The default output path: the scene file's name with `.png` in place of its extension, in
@@ -32,7 +35,7 @@ export function defaultOutputPath(scenePath: string): string {
 /**
  * The format an output path's extension selects (case-insensitive).
  *
- * @throws {InputError} for any extension but `.png`, `.jpg` and `.jpeg`.
+ * @throws {InputError} for any extension but `.png`, `.jpg`, `.jpeg`, `.exr` and `.hdr`.
  *
  * @example
  * ```ts
@@ -40,20 +43,23 @@ export function defaultOutputPath(scenePath: string): string {
  * import { imageFormatOf } from "./output.ts";
  * assert.equal(imageFormatOf("out/a.PNG"), "png");
  * assert.equal(imageFormatOf("photo.jpeg"), "jpeg");
+ * assert.equal(imageFormatOf("linear.EXR"), "exr");
  * ```
  */
 export function imageFormatOf(path: string): ImageFormat {
   const extension = extname(path).toLowerCase();
   if (extension === ".png") return "png";
   if (extension === ".jpg" || extension === ".jpeg") return "jpeg";
+  if (extension === ".exr") return "exr";
+  if (extension === ".hdr") return "hdr";
   if (extension === "") {
     throw new InputError(
-      `${path}: the output needs an extension, .png, .jpg or .jpeg, to say its type ` +
+      `${path}: the output needs an extension, .png, .jpg, .jpeg, .exr or .hdr, to say its type ` +
         `(e.g. ${path}.png)`,
     );
   }
   throw new InputError(
-    `${path}: unsupported output type ${extension}; use .png, .jpg or .jpeg`,
+    `${path}: unsupported output type ${extension}; use .png, .jpg, .jpeg, .exr or .hdr`,
   );
 }
 

@@ -30,7 +30,15 @@ import {
   PNG_STREAM_THRESHOLD_BYTES,
   streamsPng,
 } from "./limits.ts";
-import { checkOutputPath, defaultOutputPath, imageFormatOf } from "./output.ts";
+import {
+  checkOutputPath,
+  defaultOutputPath,
+  type ImageFormat,
+  imageFormatOf,
+} from "./output.ts";
+import { ExrStreamWriter } from "../encode/exr.ts";
+import { HdrStreamWriter } from "../encode/hdr.ts";
+import { linearBandRows } from "../render/render_linear_stream.ts";
 import type { RenderSummary, Timings } from "./summary.ts";
 import { roundTimings } from "./summary.ts";
 
@@ -191,7 +199,40 @@ export async function runPipeline(
   });
   let report: BackendReport;
   let timings: Timings;
-  if (streaming) {
+  if (format === "exr" || format === "hdr") {
+    // Linear radiance, always band by band: 3 f32 a pixel, the bands a third as tall as the
+    // PNG's so a band holds as many bytes.
+    const renderLinear = backend.renderLinearBands;
+    if (renderLinear === undefined) {
+      throw new InputError(
+        `${output}: this backend cannot write .${format} (linear) output; use .png or .jpg`,
+      );
+    }
+    const bands = planBands(
+      plan,
+      options.pngBandRows ?? linearBandRows(plan),
+    );
+    report = await writeAtomically(output, async (write) => {
+      const writer = format === "exr"
+        ? new ExrStreamWriter(width, height, write, "float")
+        : new HdrStreamWriter(width, height, write);
+      const report = await renderLinear.call(
+        backend,
+        plan,
+        bands,
+        (_band, rgb) => writer.writeRows(rgb),
+      );
+      await abortable(writer.finish(), signal);
+      return report;
+    }, { signal });
+    const writtenAt = performance.now();
+    timings = {
+      loadMs: loadedAt - startedAt,
+      renderMs: report.renderMs,
+      encodeMs: writtenAt - loadedAt - report.renderMs,
+      totalMs: writtenAt - startedAt,
+    };
+  } else if (streaming) {
     const bands = planBands(
       plan,
       options.pngBandRows,
@@ -276,7 +317,7 @@ export interface CheckedInput {
   /** The output file. */
   output: string;
   /** Its format. */
-  format: "png" | "jpeg";
+  format: ImageFormat;
   /** The render plan: the loaded scene and every option, checked. */
   plan: RenderPlan;
   /** When the run started (`performance.now()`). */
@@ -308,7 +349,26 @@ export async function checkInput(
   const format = imageFormatOf(output);
   if (command.quality !== undefined && format !== "jpeg") {
     throw new InputError(
-      `--quality applies to JPEG output only, and ${output} is a PNG`,
+      `--quality applies to JPEG output only, and ${output} is ${
+        format === "png" ? "a PNG" : `an ${format.toUpperCase()}`
+      }`,
+    );
+  }
+  if (command.denoise && (format === "exr" || format === "hdr")) {
+    throw new InputError(
+      `--denoise writes the tone-mapped image; ${output} holds the linear radiance (use .png or .jpg)`,
+    );
+  }
+  if (command.denoise && workers === undefined) {
+    throw new InputError(
+      "--denoise renders on this machine only, not with --farm",
+    );
+  }
+  if (
+    (format === "exr" || format === "hdr") && options.onTile !== undefined
+  ) {
+    throw new InputError(
+      `${output}: --preview shows tone-mapped tiles; preview a .png and render the .${format} without it`,
     );
   }
   // The workers start and the core compiles while the scene is read and decoded (once the
@@ -353,6 +413,7 @@ export async function checkInput(
       signal,
       onProgress: options.onProgress,
       onTile: options.onTile,
+      ...(command.denoise ? { denoise: true } : {}),
     }, workers ?? 1);
     api.checkImageSize(plan.view.width, plan.view.height);
   } catch (error) {
@@ -360,7 +421,7 @@ export async function checkInput(
   }
   const { width, height } = plan.region;
   if (format === "jpeg") checkJpegSize(width, height);
-  else checkPngSize(width, height);
+  else if (format === "png") checkPngSize(width, height);
   const streaming = format === "png" &&
     streamsPng(
       width,
@@ -382,6 +443,7 @@ const FLAGS: Record<string, string> = {
   width: "--width",
   height: "--height",
   samples: "--samples",
+  denoise: "--denoise",
   workers: "--workers",
   region: "--region",
   "region.x": "--region x",

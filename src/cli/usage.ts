@@ -31,7 +31,8 @@ to its own <name>.png.
 
 Options:
   -o, --output FILE   output image (default: <scene name>.png in the current folder);
-                      .png, or .jpg/.jpeg for JPEG
+                      .png, .jpg/.jpeg for JPEG, or .exr/.hdr for the linear
+                      radiance before tone mapping (OpenEXR float, Radiance)
       --width N       image width in pixels (overrides the scene's)
       --height N      image height in pixels (overrides the scene's)
       --workers N     worker count (default: all cores, ${navigator.hardwareConcurrency} here)
@@ -41,6 +42,8 @@ Options:
       --integrator whitted|path
                       the original's ray tracer (default) or the path tracer
       --max-bounces N the path tracer's longest path (default 8; implies path)
+      --denoise       filter the path tracer's noise (feature-guided, keeps texture);
+                      the image is rendered whole, then filtered
       --environment R,G,B|FILE.hdr
                       what rays escaping the scene see (path tracer)
       --tone-map clamp|neutral|aces

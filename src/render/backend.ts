@@ -12,6 +12,7 @@
 import { abortable, abortError } from "../_abort.ts";
 import type { RenderedImage } from "../types.ts";
 import type { Region } from "../types.ts";
+import type { PixelFormat } from "./messages.ts";
 import type { RenderPlan, RenderProgress } from "./plan.ts";
 import { type Renderer, renderPlanned } from "./renderer.ts";
 
@@ -49,6 +50,12 @@ export interface BackendReport {
 export type BandSink = (band: Region, rgba: Uint8Array) => Promise<void>;
 
 /**
+ * Receives each band's linear radiance before tone mapping (3 f32 a pixel, rows top first) in
+ * order, as {@linkcode BandSink} does its RGBA8.
+ */
+export type LinearBandSink = (band: Region, rgb: Float32Array) => Promise<void>;
+
+/**
  * Renders a plan's bands.
  *
  * @example
@@ -71,6 +78,15 @@ export interface RenderBackend {
     plan: RenderPlan,
     bands: readonly Region[],
     sink: BandSink,
+  ): Promise<BackendReport>;
+  /**
+   * As `renderBands`, with each band's linear radiance (for `.exr` and `.hdr` output);
+   * absent where the backend cannot (the farm's nodes send RGBA8).
+   */
+  renderLinearBands?(
+    plan: RenderPlan,
+    bands: readonly Region[],
+    sink: LinearBandSink,
   ): Promise<BackendReport>;
 }
 
@@ -99,7 +115,23 @@ export interface RenderBackend {
 export function localBackend(renderer: Renderer): RenderBackend {
   return {
     renderBands: (plan, bands, sink) =>
-      renderLocalBands(renderer, plan, bands, sink),
+      renderLocalBands(renderer, plan, bands, "rgba8", sink),
+    renderLinearBands: (plan, bands, sink) =>
+      renderLocalBands(
+        renderer,
+        plan,
+        bands,
+        "linear",
+        (band, data) =>
+          sink(
+            band,
+            new Float32Array(
+              data.buffer,
+              data.byteOffset,
+              band.width * band.height * 3,
+            ),
+          ),
+      ),
   };
 }
 
@@ -107,6 +139,7 @@ async function renderLocalBands(
   renderer: Renderer,
   plan: RenderPlan,
   bands: readonly Region[],
+  pixels: PixelFormat,
   sink: BandSink,
 ): Promise<BackendReport> {
   const { signal, onProgress, tileSize } = plan;
@@ -120,7 +153,9 @@ async function renderLocalBands(
   const onAbort = () => controller.abort(signal!.reason);
   if (signal?.aborted) onAbort();
   signal?.addEventListener("abort", onAbort, { once: true });
-  const bandBytes = Math.max(...bands.map((b) => b.width * b.height * 4));
+  const bandBytes = Math.max(
+    ...bands.map((b) => b.width * b.height * (pixels === "linear" ? 12 : 4)),
+  );
   const buffers = bands.length === 1
     ? [new SharedArrayBuffer(bandBytes)]
     : [new SharedArrayBuffer(bandBytes), new SharedArrayBuffer(bandBytes)];
@@ -144,7 +179,7 @@ async function renderLocalBands(
             pixelsDone: before.pixels + progress.pixelsDone,
             elapsedMs: performance.now() - start,
           })),
-    }, { output: buffers[index % buffers.length] });
+    }, { output: buffers[index % buffers.length], pixels });
     // The band rendering ahead can be aborted while the previous one is still handed over,
     // before anything awaits it; its rejection is seen where it is awaited.
     rendering.catch(() => {});

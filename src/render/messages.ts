@@ -34,12 +34,20 @@ export interface ViewMessage {
 }
 
 /**
+ * What a worker writes per pixel: `"rgba8"`, the encoded image (4 bytes); `"linear"`, the
+ * linear radiance before tone mapping (3 f32, from the core's `render_tile_linear`); or
+ * `"features"`, that radiance, the first surface's albedo and normal (9 f32, from
+ * `render_tile_features`, for the denoiser).
+ */
+export type PixelFormat = "rgba8" | "linear" | "features";
+
+/**
  * A message from the main thread to a worker.
  *
  * - `init`: instantiate the wasm module (once per worker, before anything else).
  * - `render`: a render starts: build `scene` unless it is the one the worker holds, set the
  *   view, and write tiles into `output`, the `outputWidth`-wide image whose top-left pixel is
- *   (`originX`, `originY`) of the full image. `cancel` holds one Int32; non-zero stops the
+ *   (`originX`, `originY`) of the full image, in `pixels` format. `cancel` holds one Int32; non-zero stops the
  *   render inside the core.
  * - `tile`: render one tile into `output`.
  * - `release`: the render is over; drop its buffers.
@@ -58,6 +66,7 @@ export type ToWorker =
     scene: SharedScene;
     view: ViewMessage;
     output: SharedArrayBuffer;
+    pixels: PixelFormat;
     outputWidth: number;
     originX: number;
     originY: number;

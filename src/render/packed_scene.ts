@@ -514,7 +514,8 @@ export function packScene(
 const TEXTURE_RGB_F32 = 2;
 
 /** The header's tone mapping codes. */
-const TONE_MAPPING = { Clamp: 0, Neutral: 1, Aces: 2 } as const;
+/** The packed header's tone-mapping codes. */
+export const TONE_MAPPING = { Clamp: 0, Neutral: 1, Aces: 2 } as const;
 
 /** The material record's surface code. */
 function surfaceCode(s: Material["surface"]): number {

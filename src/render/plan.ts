@@ -111,9 +111,15 @@ export interface RenderOptions {
   onProgress?: (progress: RenderProgress) => void;
   /**
    * Called with each finished tile's pixels as soon as it lands, in completion order (before
-   * `onProgress` for the same tile). Throwing fails the render.
+   * `onProgress` for the same tile). Throwing fails the render. Not called when denoising.
    */
   onTile?: (tile: RenderedTile) => void;
+  /**
+   * Path tracer only: filter the noise with the core's feature-guided à-trous filter (the
+   * lighting, divided by the first surface's albedo, smoothed where normals and albedo agree).
+   * The whole region is rendered as one band and filtered once; default false.
+   */
+  denoise?: boolean;
 }
 
 /**
@@ -196,6 +202,8 @@ export interface RenderPlan {
   onProgress: ((progress: RenderProgress) => void) | undefined;
   /** The tile callback, if any. */
   onTile: ((tile: RenderedTile) => void) | undefined;
+  /** Whether the image is denoised (then it is rendered in one band). */
+  denoise: boolean;
 }
 
 /**
@@ -290,7 +298,22 @@ export function planRender(
     samples,
     camera: d.camera,
   }, isPath(d.integrator));
-  return finishPlan(scene, view, workers, tileSize, options);
+  const plan = finishPlan(scene, view, workers, tileSize, options);
+  if (options.denoise !== undefined && typeof options.denoise !== "boolean") {
+    throw optionError(
+      TypeError,
+      "denoise",
+      `must be a boolean, got ${show(options.denoise)}`,
+    );
+  }
+  if (options.denoise === true && !isPath(d.integrator)) {
+    throw optionError(
+      RangeError,
+      "denoise",
+      "applies to the path tracer only (integrator Path)",
+    );
+  }
+  return { ...plan, denoise: options.denoise === true };
 }
 
 /**
@@ -398,6 +421,7 @@ function finishPlan(
     signal,
     onProgress: callback("onProgress", options.onProgress),
     onTile: callback("onTile", options.onTile),
+    denoise: false,
   };
 }
 
@@ -483,6 +507,7 @@ export const DEFAULT_BAND_BYTES = 32 * 1024 * 1024;
  * Splits a plan's region into horizontal bands of `bandRows` rows (default: the whole tile
  * rows that fit in {@linkcode DEFAULT_BAND_BYTES}, at least one), each a region to render on
  * its own. With a multiple of the tile size, the bands hold exactly the tiles of the whole.
+ * A denoised plan is one band.
  *
  * @example
  * ```ts
@@ -493,10 +518,12 @@ export const DEFAULT_BAND_BYTES = 32 * 1024 * 1024;
  * ```
  */
 export function planBands(
-  plan: Pick<RenderPlan, "region" | "tileSize">,
+  plan: Pick<RenderPlan, "region" | "tileSize"> & { denoise?: boolean },
   bandRows?: number,
 ): Region[] {
   const { region, tileSize } = plan;
+  // The filter needs the whole image: one band.
+  if (plan.denoise) return [{ ...region }];
   const rows = bandRows === undefined
     ? tileSize *
       Math.max(

@@ -69,8 +69,11 @@ export interface RenderPngStreamResult {
   totalMs: number;
 }
 
-/** A function sink is used as is; a stream is written through one writer, held throughout. */
-function toSink(
+/**
+ * A function sink is used as is; a stream is written through one writer, held throughout.
+ * Shared with `renderLinearStream`.
+ */
+export function toSink(
   sink: ByteSink | WritableStream<Uint8Array>,
 ): {
   write: ByteSink;

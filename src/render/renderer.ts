@@ -16,6 +16,9 @@ import {
   resolveScene,
   splitTiles,
 } from "./plan.ts";
+import type { PixelFormat } from "./messages.ts";
+import { denoise_to_rgba8 } from "../../lib/raypool.js";
+import { TONE_MAPPING } from "./packed_scene.ts";
 import { WorkerPool } from "./pool.ts";
 import { TileScheduler } from "./schedule.ts";
 import {
@@ -45,6 +48,11 @@ export interface RendererOptions {
 export interface RenderInternals {
   /** The buffer to render into, at least region-sized; default a new one. */
   output?: SharedArrayBuffer;
+  /**
+   * What each pixel of the output holds: RGBA8 (default), or `"linear"`, 3 f32 of radiance
+   * before tone mapping (the result's `data` is then those floats' bytes; no `onTile`).
+   */
+  pixels?: PixelFormat;
   /** The order tiles are handed out in; default row by row. */
   tileOrder?: "rows" | "reverse" | "shuffle";
   /** Tests compare against a core without BVH. */
@@ -188,8 +196,13 @@ export class Renderer {
           ),
         signal,
       );
-      const bytes = region.width * region.height * 4;
-      const output = internals.output ?? new SharedArrayBuffer(bytes);
+      // A denoised render collects the whole region's features, filtered here once.
+      const pixels = plan.denoise ? "features" : internals.pixels ?? "rgba8";
+      const bytes = region.width * region.height *
+        (pixels === "linear" ? 12 : pixels === "features" ? 36 : 4);
+      const output = plan.denoise
+        ? new SharedArrayBuffer(bytes)
+        : internals.output ?? new SharedArrayBuffer(bytes);
       if (output.byteLength < bytes) {
         throw new RangeError(
           `output must hold at least ${bytes} bytes for a ${region.width}×${region.height} region, got ${output.byteLength}`,
@@ -223,6 +236,7 @@ export class Renderer {
           ),
         },
         output,
+        pixels,
         region,
         tiles,
         order: tileOrder(tiles.length, internals.tileOrder ?? "rows"),
@@ -232,6 +246,13 @@ export class Renderer {
         onTile: plan.onTile,
         onSceneBuilt: internals.onSceneBuilt,
       }).run();
+      if (plan.denoise) {
+        return {
+          width: region.width,
+          height: region.height,
+          data: await abortable(denoised(plan, output), signal),
+        };
+      }
       return {
         width: region.width,
         height: region.height,
@@ -319,4 +340,24 @@ function tileOrder(
     }
   }
   return indexes;
+}
+
+/**
+ * The whole region's features (9 f32 a pixel) denoised and tone-mapped by the core on this
+ * thread: one crossing for the whole image.
+ */
+async function denoised(
+  plan: RenderPlan,
+  features: SharedArrayBuffer,
+): Promise<Uint8Array> {
+  await coreOnThisThread();
+  const { width, height } = plan.region;
+  const d = (plan.scene as Scene).description;
+  return denoise_to_rgba8(
+    width,
+    height,
+    new Float32Array(features, 0, width * height * 9),
+    TONE_MAPPING[d.tone_mapping ?? "Clamp"],
+    d.exposure ?? 0,
+  );
 }

@@ -6,7 +6,12 @@
 
 import { abortError } from "../_abort.ts";
 import type { Region } from "../types.ts";
-import type { FromWorker, SharedScene, ViewMessage } from "./messages.ts";
+import type {
+  FromWorker,
+  PixelFormat,
+  SharedScene,
+  ViewMessage,
+} from "./messages.ts";
 import type { RenderedTile, RenderProgress } from "./plan.ts";
 import type { Lease, WorkerPool } from "./pool.ts";
 
@@ -30,8 +35,10 @@ export interface TileJob {
   scene: SharedScene;
   /** Size, fov, samples and camera. */
   view: ViewMessage;
-  /** The region-sized RGBA8 output that workers write into. */
+  /** The region-sized output that workers write into, in `pixels` format. */
   output: SharedArrayBuffer;
+  /** What each pixel holds; default `"rgba8"`. `onTile` is called for `"rgba8"` only. */
+  pixels?: PixelFormat;
   /** The rectangle of the full image that `output` holds. */
   region: Region;
   /** The tiles covering `region`. */
@@ -165,6 +172,7 @@ export class TileScheduler {
       scene,
       view,
       output,
+      pixels: this.#job.pixels ?? "rgba8",
       outputWidth: region.width,
       originX: region.x,
       originY: region.y,
@@ -221,8 +229,11 @@ export class TileScheduler {
       this.#tilesDone++;
       const tile = this.#job.tiles[index];
       this.#pixelsDone += tile.width * tile.height;
-      const { onTile, onProgress } = this.#job;
-      if (onTile !== undefined && !this.#call(() => onTile(this.#copy(tile)))) {
+      const { onTile, onProgress, pixels } = this.#job;
+      if (
+        onTile !== undefined && (pixels ?? "rgba8") === "rgba8" &&
+        !this.#call(() => onTile(this.#copy(tile)))
+      ) {
         return;
       }
       if (

@@ -37,6 +37,27 @@ fn get(b: &[f32], i: usize) -> [f32; 3] {
     [b[i * 3], b[i * 3 + 1], b[i * 3 + 2]]
 }
 
+fn compress(l: [f32; 3], k: f32) -> [f32; 3] {
+    let s = k / (k + lum(l));
+    [l[0] * s, l[1] * s, l[2] * s]
+}
+
+/// The inverse of [`compress`] (a compressed luminance is below k).
+fn expand(l: [f32; 3], k: f32) -> [f32; 3] {
+    let s = k / (k - lum(l)).max(k * 1e-6);
+    [l[0] * s, l[1] * s, l[2] * s]
+}
+
+/// `v` scaled to length 1; zero (no surface) or not finite stays or becomes zero.
+fn unit(v: [f32; 3]) -> [f32; 3] {
+    let len = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+    if len > 0.0 && len.is_finite() {
+        [v[0] / len, v[1] / len, v[2] / len]
+    } else {
+        [0.0; 3]
+    }
+}
+
 fn safe_albedo(a: [f32; 3]) -> [f32; 3] {
     let f = |v: f32| if v.is_finite() && v >= MIN_ALBEDO { v } else { 1.0 };
     if a.iter().all(|v| !(v.is_finite() && *v >= MIN_ALBEDO)) {
@@ -62,7 +83,20 @@ pub fn denoise(width: usize, height: usize, f: &Features) -> Option<Vec<f32>> {
             [v(c[0]) / a[0], v(c[1]) / a[1], v(c[2]) / a[2]]
         })
         .collect();
-    let normal: Vec<[f32; 3]> = (0..n).map(|i| get(f.normal, i)).collect();
+    // Filtered compressed, l / (k + lum(l)) (inverted at the end), so that a light source or a
+    // firefly, hundreds of times brighter, cannot bleed into its neighbours: its weight in any
+    // average is bounded. k, four times the median lighting, keeps the curve nearly straight
+    // (and its bias small) over the lighting most pixels have.
+    let mut lums: Vec<f32> = light.iter().map(|l| lum(*l)).collect();
+    lums.sort_by(f32::total_cmp);
+    let k = (4.0 * lums.get(n / 2).copied().unwrap_or(0.0)).max(1e-6);
+    for l in light.iter_mut() {
+        *l = compress(*l, k);
+    }
+    // A pixel's normal is a sample mean: shorter than 1 where its samples saw different
+    // surfaces (edges, corners). Its direction is what counts; unnormalised, n·n' under the
+    // 64th power underflows to 0 even for the pixel itself, and the pixel came out black.
+    let normal: Vec<[f32; 3]> = (0..n).map(|i| unit(get(f.normal, i))).collect();
     let raw_albedo: Vec<[f32; 3]> = (0..n).map(|i| get(f.albedo, i)).collect();
     // The lighting's noise variance, estimated per pixel from its 3×3 neighbourhood of pixels
     // with the same normal and albedo.
@@ -134,7 +168,7 @@ pub fn denoise(width: usize, height: usize, f: &Features) -> Option<Vec<f32>> {
     let mut out = vec![0f32; n * 3];
     for i in 0..n {
         for c in 0..3 {
-            out[i * 3 + c] = light[i][c] * albedo[i][c];
+            out[i * 3 + c] = expand(light[i], k)[c] * albedo[i][c];
         }
     }
     Some(out)
@@ -158,6 +192,31 @@ fn feature_weight(normal: &[[f32; 3]], albedo: &[[f32; 3]], p: usize, q: usize) 
     let (ap, aq) = (albedo[p], albedo[q]);
     let da = (ap[0] - aq[0]).powi(2) + (ap[1] - aq[1]).powi(2) + (ap[2] - aq[2]).powi(2);
     wn * (-da / (SIGMA_ALBEDO * SIGMA_ALBEDO)).exp()
+}
+
+/// A whole image rendered as 9 f32 a pixel (linear radiance, albedo, normal; rows top first,
+/// as the workers hand tiles over), denoised, exposed, tone-mapped and sRGB-encoded to RGBA8.
+/// `None` when `features` is not width × height × 9 values.
+pub fn denoise_to_rgba8(
+    width: usize,
+    height: usize,
+    features: &[f32],
+    exposure: f64,
+    curve: crate::path::tonemap::ToneMap,
+) -> Option<Vec<u8>> {
+    let n = width.checked_mul(height)?;
+    if features.len() != n.checked_mul(9)? {
+        return None;
+    }
+    let part = |k: usize| -> Vec<f32> { features.chunks_exact(9).flat_map(|p| [p[k], p[k + 1], p[k + 2]]).collect() };
+    let (color, albedo, normal) = (part(0), part(3), part(6));
+    let out = denoise(width, height, &Features { color: &color, albedo: &albedo, normal: &normal })?;
+    let mut rgba = Vec::with_capacity(n * 4);
+    for c in out.chunks_exact(3) {
+        let s = crate::path::spectrum::Spectrum::new(c[0] as f64, c[1] as f64, c[2] as f64);
+        rgba.extend_from_slice(&crate::path::tonemap::to_rgba8(s, exposure, curve));
+    }
+    Some(rgba)
 }
 
 #[cfg(test)]
@@ -228,6 +287,37 @@ mod tests {
             let i = y * w + 42;
             assert!(out[i * 3 + 1] < 1.5 * truth[i * 3 + 1] + 0.05, "row {y}");
         }
+    }
+
+    #[test]
+    fn interleaved_features_denoise_to_the_tone_mapped_image() {
+        use crate::path::spectrum::Spectrum;
+        use crate::path::tonemap::{to_rgba8, ToneMap};
+        let (w, h, _, noisy, albedo, normal) = synthetic();
+        let mut features = Vec::new();
+        for i in 0..w * h {
+            for b in [&noisy, &albedo, &normal] {
+                features.extend_from_slice(&b[i * 3..i * 3 + 3]);
+            }
+        }
+        let rgba = denoise_to_rgba8(w, h, &features, 0.5, ToneMap::Aces).unwrap();
+        let out = denoise(w, h, &Features { color: &noisy, albedo: &albedo, normal: &normal }).unwrap();
+        for i in 0..w * h {
+            let s = Spectrum::new(out[i * 3] as f64, out[i * 3 + 1] as f64, out[i * 3 + 2] as f64);
+            assert_eq!(rgba[i * 4..i * 4 + 4], to_rgba8(s, 0.5, ToneMap::Aces));
+        }
+        assert!(denoise_to_rgba8(w, h, &features[1..], 0.0, ToneMap::Clamp).is_none());
+    }
+
+    #[test]
+    fn short_mean_normals_are_directions() {
+        // Normals averaged over samples on two walls are shorter than 1; the filter must still
+        // keep every pixel (it once turned them black).
+        let (w, h, _, noisy, albedo, normal) = synthetic();
+        let short: Vec<f32> = normal.iter().map(|v| v * 0.5).collect();
+        let a = denoise(w, h, &Features { color: &noisy, albedo: &albedo, normal: &normal }).unwrap();
+        let b = denoise(w, h, &Features { color: &noisy, albedo: &albedo, normal: &short }).unwrap();
+        assert_eq!(a, b);
     }
 
     #[test]
