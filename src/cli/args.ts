@@ -62,6 +62,8 @@ export interface RenderCommand {
   path?: PathFlags;
   /** `--denoise`: filter the path tracer's noise (the render plan's `denoise`). */
   denoise?: boolean;
+  /** `--time SECONDS`: render passes of growing sample counts, keep the last that fits. */
+  time?: number;
 }
 
 /** What the command line asks for. */
@@ -85,6 +87,7 @@ const OPTIONS = {
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   denoise: { type: "boolean" },
+  time: { type: "string" },
   preview: { type: "string" },
   host: { type: "string" },
   watch: { type: "boolean" },
@@ -173,6 +176,19 @@ export function parseCliArgs(args: readonly string[]): Command {
   if (positionals.length > 1) command.batch = [...positionals];
   if (values.output !== undefined) command.output = values.output;
   if (values.denoise) command.denoise = true;
+  if (values.time !== undefined) {
+    const seconds = Number(values.time);
+    if (
+      values.time.trim() === "" || !Number.isFinite(seconds) || seconds <= 0
+    ) {
+      throw new InputError(
+        `--time must be a positive number of seconds, got ${
+          JSON.stringify(values.time)
+        }`,
+      );
+    }
+    command.time = seconds;
+  }
   // Syntax only: the render plan checks every limit (and names the flag).
   if (values.width !== undefined) {
     command.width = parseWhole("--width", values.width);

@@ -40,6 +40,8 @@ import { ExrStreamWriter } from "../encode/exr.ts";
 import { HdrStreamWriter } from "../encode/hdr.ts";
 import { linearBandRows } from "../render/render_linear_stream.ts";
 import type { RenderSummary, Timings } from "./summary.ts";
+import { passSamples } from "../render/passes.ts";
+import { isPath } from "../scene/validate.ts";
 import { roundTimings } from "./summary.ts";
 
 /** How long an aborted run waits for its backend to clean up, unless the backend says. */
@@ -199,6 +201,7 @@ export async function runPipeline(
   });
   let report: BackendReport;
   let timings: Timings;
+  let keptSamples: number | undefined;
   if (format === "exr" || format === "hdr") {
     // Linear radiance, always band by band: 3 f32 a pixel, the bands a third as tall as the
     // PNG's so a band holds as many bytes.
@@ -259,29 +262,61 @@ export async function runPipeline(
     };
   } else {
     let image: RenderedImage | undefined;
-    const rendering = backend.renderBands(
-      plan,
-      [plan.region],
-      (_band, data) => {
-        image = { width, height, data };
-        return Promise.resolve();
-      },
-    );
-    try {
-      report = await abortable(rendering, signal);
-    } catch (error) {
-      // A backend stops by itself when the signal aborts, cleaning up after itself (the farm
-      // withdraws its jobs): that is waited for, briefly, in case one ignores the signal.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        rendering.catch(() => {}),
-        new Promise((resolve) =>
-          timer = setTimeout(resolve, backend.abortGraceMs ?? BACKEND_SETTLE_MS)
-        ),
-      ]);
-      clearTimeout(timer);
-      throw error;
+    let rendered: BackendReport | undefined;
+    // One pass, or a refining render's passes (`input.passes`): each later pass only within
+    // --time, measured from the end of loading; the first always finishes.
+    const deadline = command.time === undefined
+      ? undefined
+      : loadedAt + command.time * 1000;
+    for (const [i, samples] of input.passes.entries()) {
+      const left = deadline === undefined || i === 0
+        ? undefined
+        : deadline - performance.now();
+      if (left !== undefined && left <= 0) break;
+      const timeUp = left === undefined ? undefined : AbortSignal.timeout(left);
+      const passSignal = timeUp === undefined
+        ? signal
+        : signal === undefined
+        ? timeUp
+        : AbortSignal.any([signal, timeUp]);
+      const passPlan = input.passes.length === 1 ? plan : {
+        ...plan,
+        view: { ...plan.view, samples },
+        signal: passSignal,
+      };
+      let data: Uint8Array | undefined;
+      const rendering = backend.renderBands(
+        passPlan,
+        [plan.region],
+        (_band, rgba) => {
+          data = rgba;
+          return Promise.resolve();
+        },
+      );
+      try {
+        rendered = await abortable(rendering, passSignal);
+      } catch (error) {
+        // A backend stops by itself when the signal aborts, cleaning up after itself (the
+        // farm withdraws its jobs): that is waited for, briefly, in case one ignores it.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          rendering.catch(() => {}),
+          new Promise((resolve) =>
+            timer = setTimeout(
+              resolve,
+              backend.abortGraceMs ?? BACKEND_SETTLE_MS,
+            )
+          ),
+        ]);
+        clearTimeout(timer);
+        // Out of time: the previous pass is the image.
+        if (timeUp?.aborted && !signal?.aborted) break;
+        throw error;
+      }
+      image = { width, height, data: data! };
+      keptSamples = samples;
     }
+    report = rendered!;
     const renderedAt = performance.now();
     const bytes = await abortable(
       format === "jpeg"
@@ -307,6 +342,9 @@ export async function runPipeline(
       workers: workers(report),
       tiles: report.tiles,
       timings: roundTimings(timings),
+      ...(input.passes.length > 1 && keptSamples !== undefined
+        ? { samples: keptSamples }
+        : {}),
     },
     report,
   };
@@ -326,6 +364,11 @@ export interface CheckedInput {
   loadedAt: number;
   /** Whether the PNG goes band by band through the streaming writer. */
   streaming: boolean;
+  /**
+   * The samples of each pass: one pass, or a path-traced render refining in passes
+   * (`passSamples`) when tiles are shown as they land (the preview) or `--time` is given.
+   */
+  passes: number[];
 }
 
 /**
@@ -428,7 +471,28 @@ export async function checkInput(
       height,
       options.pngStreamThresholdBytes ?? PNG_STREAM_THRESHOLD_BYTES,
     );
-  return { output, format, plan, startedAt, loadedAt, streaming };
+  const path = isPath(scene.description.integrator);
+  if (command.time !== undefined) {
+    const refusal = !path
+      ? "--time applies to the path tracer (--integrator path)"
+      : command.denoise
+      ? "--time refines in passes, and --denoise filters one whole render; use one"
+      : format !== "png" && format !== "jpeg"
+      ? `--time writes a tone-mapped pass; ${output} holds the linear radiance (use .png or .jpg)`
+      : streaming
+      ? `--time keeps a whole pass in memory; ${width}×${height} is written band by band without it`
+      : workers === undefined
+      ? "--time renders on this machine only, not with --farm"
+      : undefined;
+    if (refusal !== undefined) throw new InputError(refusal);
+  }
+  const refining = path && !command.denoise && !streaming &&
+    (format === "png" || format === "jpeg") &&
+    (command.time !== undefined || options.onTile !== undefined);
+  const passes = refining
+    ? passSamples(plan.view.samples)
+    : [plan.view.samples];
+  return { output, format, plan, startedAt, loadedAt, streaming, passes };
 }
 
 /** The scene module's errors start with a JSON path or name the file; say which file. */

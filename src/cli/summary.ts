@@ -32,6 +32,8 @@ export interface RenderSummary {
   tiles: number;
   /** Where the time went. */
   timings: Timings;
+  /** A refining render's samples a pixel in the image written (the last pass kept). */
+  samples?: number;
 }
 
 /**
@@ -56,7 +58,11 @@ export function formatSummaryLine(summary: RenderSummary): string {
   } ` +
     `(rendered in ${formatDuration(timings.renderMs)}, ` +
     `${formatRate(width * height, timings.renderMs)}, ` +
-    `${workers} worker${workers === 1 ? "" : "s"})`;
+    `${workers} worker${workers === 1 ? "" : "s"}` +
+    (summary.samples === undefined
+      ? ""
+      : `, ${summary.samples} sample${summary.samples === 1 ? "" : "s"}`) +
+    ")";
 }
 
 /**

@@ -44,6 +44,10 @@ Options:
       --max-bounces N the path tracer's longest path (default 8; implies path)
       --denoise       filter the path tracer's noise (feature-guided, keeps texture);
                       the image is rendered whole, then filtered
+      --time SECONDS  path tracer: render passes of 1, 4, 16, … samples up to
+                      --samples and keep the last pass done within SECONDS (the
+                      first pass always finishes; the sample count then depends
+                      on the machine)
       --environment R,G,B|FILE.hdr
                       what rays escaping the scene see (path tracer)
       --tone-map clamp|neutral|aces
