@@ -65,6 +65,7 @@ import {
   type EngineRun,
   formatReport,
   type HundredThousandSpheres,
+  type PathRun,
   type SceneResult,
   type SceneSetup,
   type StartupResult,
@@ -711,6 +712,32 @@ async function hundredThousand(): Promise<HundredThousandSpheres> {
 const hundredThousandSpheres = await hundredThousand();
 
 // ── Summary ──────────────────────────────────────────────────────────────────────────────
+/** Path-traced throughput: bench/path.ts in a child process (it loads the 871k dragon). */
+async function pathTracing(): Promise<PathRun[] | { error: string }> {
+  log(
+    "path tracing: bench/path.ts --json (the Cornell box and the 871k dragon)",
+  );
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--lock=deno.lock",
+      "--allow-read=.",
+      "--allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG",
+      "bench/path.ts",
+      "--json",
+    ],
+    cwd: repoPath,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    const lines = new TextDecoder().decode(stderr).trim().split("\n");
+    return { error: lines.at(-1) ?? `exit ${code}` };
+  }
+  return JSON.parse(new TextDecoder().decode(stdout)).runs;
+}
+const pathRuns = await pathTracing();
+
 const byName = (name: string) => scenes.find((s) => s.name === name)!;
 const test = byName("test");
 const wasmSingle = test.wasm[0].bestMs;
@@ -820,6 +847,7 @@ const result: BenchResult = {
   scenes,
   startup,
   cli,
+  pathTracing: pathRuns,
   encodeRunsMs: encodeRuns.map((ms) => round(ms)),
   totalMs: round(performance.now() - started),
 };

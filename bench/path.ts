@@ -18,6 +18,7 @@ import { prepareScene } from "../src/scene/prepare.ts";
 import type { Scene } from "../src/types.ts";
 import { dragonFile } from "../testing/models.ts";
 import { machine, round } from "./measure.ts";
+import type { PathRun } from "./report.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -75,15 +76,7 @@ async function dragon(): Promise<Scene> {
   });
 }
 
-interface Run {
-  scene: string;
-  workers: number;
-  width: number;
-  height: number;
-  samples: number;
-  renderMs: number;
-  mpathsPerSecond: number;
-}
+type Run = PathRun;
 
 async function measure(
   name: string,

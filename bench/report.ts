@@ -257,6 +257,24 @@ export function target(
  * const headline = (r: BenchResult) => [r.scalingRender, r.wasmVsNative, r.bvh];
  * ```
  */
+/** One path-traced throughput run of `bench/path.ts` (warm renders). */
+export interface PathRun {
+  /** `cornell` or `dragon871k`. */
+  scene: string;
+  /** Workers. */
+  workers: number;
+  /** Image width. */
+  width: number;
+  /** Image height. */
+  height: number;
+  /** Samples a pixel. */
+  samples: number;
+  /** The warm render's time. */
+  renderMs: number;
+  /** Million camera paths a second: pixels × samples ÷ render time. */
+  mpathsPerSecond: number;
+}
+
 export interface BenchResult {
   /** Render-phase speed-up of N workers over 1, test scene at 1920×1080. */
   scalingRender: number;
@@ -314,6 +332,8 @@ export interface BenchResult {
   startup: StartupResult;
   /** The CLI's whole process. */
   cli: CliOverhead;
+  /** Path-traced throughput (`bench/path.ts`), or why it was not measured. */
+  pathTracing: PathRun[] | { error: string };
   /** Every encode run. */
   encodeRunsMs: number[];
   /** The benchmark's own wall time. */
@@ -572,6 +592,21 @@ export function formatReport(r: BenchResult): string {
       ];
     }),
   ));
+  out.push("");
+  out.push(
+    "Path-traced throughput (bench/path.ts, warm): million camera paths a second",
+  );
+  if ("error" in r.pathTracing) {
+    out.push(`  not measured: ${r.pathTracing.error}`);
+  } else {
+    out.push(columns(r.pathTracing.map((p) => [
+      `  ${p.scene}`,
+      `${p.workers} worker${p.workers === 1 ? "" : "s"}`,
+      `${p.width}×${p.height}, ${p.samples} spp`,
+      `${p.renderMs} ms`,
+      `${p.mpathsPerSecond} Mpaths/s`,
+    ])));
+  }
   return out.join("\n");
 }
 
