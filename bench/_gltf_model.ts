@@ -4,7 +4,7 @@
 
 // deno-lint-ignore no-import-prefix
 import * as core from "npm:@gltf-transform/core@4.5.1";
-import { loadImagescript } from "../src/_imagescript.ts";
+import { png } from "../testing/gltf_parts.ts";
 
 /** Options for {@linkcode writeBenchModel}. */
 export interface BenchModelOptions {
@@ -64,7 +64,7 @@ export async function writeBenchModel(
     color: (x: number, y: number) => number[],
   ) =>
     doc.createTexture(name).setMimeType("image/png").setImage(
-      await png(n, n, color),
+      await png(n, n, color, 1),
     );
   const cell = n / 8;
   const material = doc.createMaterial("tiles")
@@ -106,24 +106,4 @@ export async function writeBenchModel(
   );
   await Deno.writeFile(path, await new core.NodeIO().writeBinary(doc));
   return indices.length / 3;
-}
-
-async function png(
-  width: number,
-  height: number,
-  color: (x: number, y: number) => number[],
-): Promise<Uint8Array<ArrayBuffer>> {
-  const { Image } = await loadImagescript();
-  const image = new Image(width, height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const [r, g, b, a] = color(x, y);
-      image.setPixelAt(
-        x + 1,
-        y + 1,
-        ((r << 24) | (g << 16) | (b << 8) | a) >>> 0,
-      );
-    }
-  }
-  return new Uint8Array(await image.encode(1));
 }

@@ -17,7 +17,7 @@
 
 // deno-lint-ignore no-import-prefix
 import * as core from "npm:@gltf-transform/core@4.5.1";
-import { loadImagescript } from "../../src/_imagescript.ts";
+import { png, unitBox } from "../../testing/gltf_parts.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 
@@ -25,43 +25,15 @@ const doc = new core.Document();
 const buffer = doc.createBuffer();
 const accessor = (type: core.GLTF.AccessorType, array: core.TypedArray) =>
   doc.createAccessor().setType(type).setArray(array).setBuffer(buffer);
-const positions: number[] = [],
-  normals: number[] = [],
-  uvs: number[] = [],
-  indices: number[] = [];
-// Each face: its normal, and the directions of u and v (v runs down the image).
-const faces = [
-  [[1, 0, 0], [0, 0, -1], [0, -1, 0]],
-  [[-1, 0, 0], [0, 0, 1], [0, -1, 0]],
-  [[0, 1, 0], [1, 0, 0], [0, 0, 1]],
-  [[0, -1, 0], [1, 0, 0], [0, 0, -1]],
-  [[0, 0, 1], [1, 0, 0], [0, -1, 0]],
-  [[0, 0, -1], [-1, 0, 0], [0, -1, 0]],
-];
-for (const [n, u, v] of faces) {
-  const base = positions.length / 3;
-  for (const [su, sv] of [[0, 0], [1, 0], [1, 1], [0, 1]]) {
-    for (let c = 0; c < 3; c++) {
-      positions.push(0.5 * n[c] + (su - 0.5) * u[c] + (sv - 0.5) * v[c]);
-    }
-    normals.push(...n);
-    uvs.push(su, sv);
-  }
-  indices.push(base, base + 3, base + 2, base, base + 2, base + 1);
-}
-const { Image } = await loadImagescript();
-const checker = new Image(4, 4);
-for (let y = 0; y < 4; y++) {
-  for (let x = 0; x < 4; x++) {
-    checker.setPixelAt(
-      x + 1,
-      y + 1,
-      (x + y) % 2 === 0 ? 0xff0000ff : 0x0000ffff,
-    );
-  }
-}
+const { positions, normals, uvs, indices } = unitBox();
+const checker = await png(
+  4,
+  4,
+  (x, y) => (x + y) % 2 === 0 ? [255, 0, 0, 255] : [0, 0, 255, 255],
+  9,
+);
 const texture = doc.createTexture("checker").setMimeType("image/png")
-  .setImage(new Uint8Array(await checker.encode(9)));
+  .setImage(checker);
 const material = doc.createMaterial("checker").setBaseColorTexture(texture)
   .setRoughnessFactor(0.8).setMetallicFactor(0);
 const primitive = doc.createPrimitive()
