@@ -8,7 +8,7 @@ import { placementProblem, positionBounds } from "./limits.ts";
 import { abortError } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
 import { reason, rewrap } from "../_errors.ts";
-import { readBoundedFile } from "./_read_file.ts";
+import { readSceneAsset } from "./_read_file.ts";
 
 /**
  * Reads and parses the mesh file `file`, named `written` at `jsonPath`. Every error starts
@@ -21,18 +21,14 @@ export async function readMesh(
   file: string,
   signal: AbortSignal | undefined,
 ): Promise<MeshData> {
-  const which = `mesh ${JSON.stringify(written)} (${JSON.stringify(file)})`;
-  let bytes: Uint8Array;
-  try {
-    bytes = await readBoundedFile(file, {
-      limit: MAX_MESH_BYTES,
-      what: which,
-      signal,
-    });
-  } catch (error) {
-    if (signal?.aborted) throw abortError(signal, "loading the scene");
-    throw rewrap(error, `${jsonPath}: ${reason(error)}`);
-  }
+  const { bytes, which } = await readSceneAsset(
+    "mesh",
+    written,
+    jsonPath,
+    file,
+    MAX_MESH_BYTES,
+    signal,
+  );
   try {
     return await abortable(parseMesh(bytes, written, { signal }), signal);
   } catch (error) {

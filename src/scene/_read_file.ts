@@ -4,7 +4,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { abortable } from "./_abortable.ts";
 import { reason, rewrap } from "../_errors.ts";
-import { throwIfAborted } from "../_abort.ts";
+import { abortError, throwIfAborted } from "../_abort.ts";
 
 /** Options for {@linkcode readBoundedFile}. */
 export interface ReadBoundedFileOptions {
@@ -150,4 +150,30 @@ function tooLarge(what: string, size: string, limit: number): RangeError {
       limit % 2 ** 20 === 0 ? ` (${limit / 2 ** 20} MiB)` : ""
     }`,
   );
+}
+
+/**
+ * Reads one of a scene's asset files, `file` (written `written` in the scene, at `jsonPath`;
+ * `kind` says what it is: texture, mesh, environment) through {@linkcode readBoundedFile}.
+ * An abort rejects as loading the scene does; any other failure is one line starting with the
+ * JSON path. Returns the bytes and the label the caller's own messages use.
+ */
+export async function readSceneAsset(
+  kind: string,
+  written: string,
+  jsonPath: string,
+  file: string,
+  limit: number,
+  signal: AbortSignal | undefined,
+): Promise<{ bytes: Uint8Array; which: string }> {
+  const which = `${kind} ${JSON.stringify(written)} (${JSON.stringify(file)})`;
+  try {
+    return {
+      bytes: await readBoundedFile(file, { limit, what: which, signal }),
+      which,
+    };
+  } catch (error) {
+    if (signal?.aborted) throw abortError(signal, "loading the scene");
+    throw rewrap(error, `${jsonPath}: ${reason(error)}`);
+  }
 }

@@ -4,8 +4,8 @@ import type { TextureImage } from "../types.ts";
 import { abortError } from "../_abort.ts";
 import { abortable } from "./_abortable.ts";
 import { MAX_TEXTURE_FILE_BYTES } from "./limits.ts";
-import { reason, rewrap } from "../_errors.ts";
-import { readBoundedFile } from "./_read_file.ts";
+import { reason } from "../_errors.ts";
+import { readSceneAsset } from "./_read_file.ts";
 
 import {
   type ImageScriptV1 as ImageScript,
@@ -23,18 +23,14 @@ export async function decodeTexture(
   file: string,
   signal: AbortSignal | undefined,
 ): Promise<TextureImage> {
-  const which = `texture ${JSON.stringify(written)} (${JSON.stringify(file)})`;
-  let bytes: Uint8Array;
-  try {
-    bytes = await readBoundedFile(file, {
-      limit: MAX_TEXTURE_FILE_BYTES,
-      what: which,
-      signal,
-    });
-  } catch (error) {
-    if (signal?.aborted) throw abortError(signal, "loading the scene");
-    throw rewrap(error, `${jsonPath}: ${reason(error)}`);
-  }
+  const { bytes, which } = await readSceneAsset(
+    "texture",
+    written,
+    jsonPath,
+    file,
+    MAX_TEXTURE_FILE_BYTES,
+    signal,
+  );
   // imagescript also takes TIFF and GIF; the format promises PNG and JPEG, so check first
   // and say plainly what is wrong rather than pass on a decoder's complaint.
   if (!isPng(bytes) && !isJpeg(bytes)) {
