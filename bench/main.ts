@@ -50,6 +50,7 @@ import {
   round,
   summarize,
   threadCpuMs,
+  timeCli,
   type Timing,
 } from "./measure.ts";
 import {
@@ -225,42 +226,18 @@ const testScenePath = "tests/fixtures/original/test_800x600.json";
 
 /** `cli.ts` rendering the test scene at 1920×1080 with 2 workers to a PNG, timed from outside. */
 async function cliRun(): Promise<{ wallMs: number; summary: CliTimings }> {
-  const start = performance.now();
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read=.",
-      "--allow-write=out",
-      "--allow-ffi=./node_modules/.deno/imagescript@1.3.1",
-      "--allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG",
-      "cli.ts",
-      testScenePath,
-      "--width",
-      String(HD.width),
-      "--height",
-      String(HD.height),
-      "--workers",
-      String(CLI_WORKERS),
-      "--output",
-      `${workRelative}/cli.png`,
-      "--json",
-      "--quiet",
-    ],
-    cwd: repo,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const wallMs = performance.now() - start;
-  if (!output.success) {
-    throw new Error(
-      `cli.ts exited with ${output.code}: ${
-        new TextDecoder().decode(output.stderr).trim()
-      }`,
-    );
-  }
-  const stdout = new TextDecoder().decode(output.stdout).trim();
-  const summary = JSON.parse(stdout.split("\n").at(-1) ?? "");
-  return { wallMs, summary: summary.timings };
+  const { wallMs, timings } = await timeCli(repo, [
+    testScenePath,
+    "--width",
+    String(HD.width),
+    "--height",
+    String(HD.height),
+    "--workers",
+    String(CLI_WORKERS),
+    "--output",
+    `${workRelative}/cli.png`,
+  ]);
+  return { wallMs, summary: timings };
 }
 
 /** Wall time of one call through scripts/toolchain.sh, from outside. */

@@ -6,6 +6,7 @@
  */
 
 import { readProc } from "./proc.ts";
+import type { Timings } from "../src/cli/summary.ts";
 
 /**
  * Timings of one case: every run, the best and the median, in milliseconds.
@@ -284,4 +285,47 @@ export function idleEstimateMs(
 ): number {
   const total = cpuMs.reduce((a, b) => a + b, 0);
   return Math.max(cpuMs[0] ?? 0, total / cores);
+}
+
+/**
+ * Runs `cli.ts` with `args` in the folder `cwd` (the repository), as the render task does but
+ * reading only `.` and writing only `out`, with `--json --quiet`; returns the whole process's
+ * wall time and the summary's timings.
+ *
+ * @throws when the CLI fails, with its stderr.
+ */
+export async function timeCli(
+  cwd: URL,
+  args: string[],
+): Promise<{ wallMs: number; timings: Timings }> {
+  const start = performance.now();
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read=.",
+      "--allow-write=out",
+      "--allow-ffi=./node_modules/.deno/imagescript@1.3.1",
+      "--allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG",
+      "cli.ts",
+      ...args,
+      "--json",
+      "--quiet",
+    ],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const wallMs = performance.now() - start;
+  if (!output.success) {
+    throw new Error(
+      `cli.ts exited with ${output.code}: ${
+        new TextDecoder().decode(output.stderr).trim()
+      }`,
+    );
+  }
+  const stdout = new TextDecoder().decode(output.stdout).trim();
+  return {
+    wallMs,
+    timings: JSON.parse(stdout.split("\n").at(-1) ?? "").timings,
+  };
 }

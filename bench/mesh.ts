@@ -57,7 +57,7 @@ import { prepareScene } from "../src/scene/prepare.ts";
 import type { Scene, SceneDescription } from "../src/types.ts";
 import { dragonFile, type DragonResolution } from "../testing/models.ts";
 import { buildEmbreeRays, type EmbreeResult, runEmbreeRays } from "./embree.ts";
-import { machine, round } from "./measure.ts";
+import { machine, round, timeCli } from "./measure.ts";
 import { buildNative, type NativeToolchain, runNative } from "./native.ts";
 
 const { values: flags } = parseArgs({
@@ -348,37 +348,13 @@ async function cliRenders(
   await Deno.writeTextFile(scenePath, JSON.stringify(dragonScene(resolution)));
   let best: CliRun | undefined;
   for (let i = 0; i < Math.max(reps, 2); i++) {
-    const start = performance.now();
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read=.",
-        "--allow-write=out",
-        "--allow-ffi=./node_modules/.deno/imagescript@1.3.1",
-        "--allow-env=IMAGESCRIPT_WASM_SIMD,RAYPOOL_DEBUG",
-        "cli.ts",
-        relative(fileURLToPath(repo), scenePath),
-        "--workers",
-        String(workers),
-        "--output",
-        relative(fileURLToPath(repo), `${dir}/dragon${resolution}.png`),
-        "--json",
-        "--quiet",
-      ],
-      cwd: repo,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const wallMs = performance.now() - start;
-    if (!output.success) {
-      throw new Error(
-        `cli.ts exited with ${output.code}: ${
-          new TextDecoder().decode(output.stderr).trim()
-        }`,
-      );
-    }
-    const text = new TextDecoder().decode(output.stdout).trim();
-    const { timings } = JSON.parse(text.split("\n").at(-1) ?? "");
+    const { wallMs, timings } = await timeCli(repo, [
+      relative(fileURLToPath(repo), scenePath),
+      "--workers",
+      String(workers),
+      "--output",
+      relative(fileURLToPath(repo), `${dir}/dragon${resolution}.png`),
+    ]);
     if (best === undefined || timings.renderMs < best.renderMs) {
       best = {
         renderMs: timings.renderMs,
