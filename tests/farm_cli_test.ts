@@ -80,6 +80,35 @@ async function eventually(
   }
 }
 
+test("farm CLI: a glTF model, path traced, gives the local CLI's bytes (its meshes, instances and textures travel in the packed scene)", async () => {
+  await using nats = await startNats();
+  await using node = await startNode(nats.url, "gltf");
+  await withTempDir(async (dir) => {
+    const model = `${ROOT}examples/models/blocks.glb`;
+    const args = [
+      "--width",
+      "48",
+      "--height",
+      "36",
+      "--samples",
+      "3",
+      "--tile",
+      "16",
+    ];
+    const here = await runCli([model, ...args, "-o", `${dir}/local.png`], {
+      permissions: PERMISSIONS,
+    });
+    assert.equal(here.code, 0, here.stderr);
+    const there = await runCli(
+      [model, ...args, "--farm", nats.url, "-o", `${dir}/farm.png`],
+      { permissions: SUBMIT_PERMISSIONS },
+    );
+    assert.equal(there.code, 0, there.stderr + node.log());
+    assert.ok(await sameFile(`${dir}/local.png`, `${dir}/farm.png`));
+  });
+  assert.equal(await node.stop(), 0);
+});
+
 test("farm CLI: two nodes give the local CLI's bytes, whole and streamed, and say so", async () => {
   await using nats = await startNats();
   await using a = await startNode(nats.url, "alpha");

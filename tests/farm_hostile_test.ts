@@ -157,10 +157,11 @@ test("farm: a job built to overflow max_payload, or with a bad id, is refused by
     // Issue 19.11: an id of 100 KB, and one with subject wildcards.
     rogueJob({ renderId: "x".repeat(100_000) }),
     rogueJob({ renderId: "a.b.>" }),
-    // A view the plan refuses: samples not a square.
+    // A view the plan refuses whatever the scene (3 samples would do for a path-traced
+    // one): a field of view of 0°.
     rogueJob({
       renderId: "badview",
-      view: { width: 8, height: 8, fov: 90, samples: 3 },
+      view: { width: 8, height: 8, fov: 0, samples: 1 },
     }),
   ];
   for (const job of hostile) {

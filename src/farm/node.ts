@@ -11,6 +11,7 @@ import {
   type RenderPlan,
 } from "../render/plan.ts";
 import { Renderer, renderPlanned } from "../render/renderer.ts";
+import { checkSamples } from "../render/options.ts";
 import { errorMessage } from "../_errors.ts";
 import {
   connectFarm,
@@ -362,8 +363,16 @@ class NodeLoop {
         message.data,
         this.#farm.connection.info?.max_payload ?? 1024 * 1024,
       );
-      // The plan's rules on the view, region and tiles, before any scene is fetched.
-      planJob(new Uint8Array(0), job, 1, undefined);
+      // The plan's rules on the view, region and tiles, before any scene is fetched. Whether
+      // the samples must be a perfect square depends on the scene's integrator (any count
+      // when path traced): their range now, their shape with the scene (`planJob` below).
+      checkSamples(job.view.samples, "samples", false);
+      planJob(
+        new Uint8Array(0),
+        { ...job, view: { ...job.view, samples: 1 } },
+        1,
+        undefined,
+      );
     } catch (error) {
       this.#onEvent({
         kind: "trouble",
