@@ -110,7 +110,6 @@ Deno.test({
   fn: async () => {
     await withTempDir(async (dir) => {
       const path = await writeTeapots(dir);
-      const args = [path, "-o", join(dir, "out.png"), "--workers", "1"];
       const permissions = [
         "--allow-read",
         `--allow-write=${dir}`,
@@ -122,8 +121,12 @@ Deno.test({
       // "Rendering …" is written once the scene is prepared: too late). Search for that
       // window, however fast or busy the machine is.
       let delay = 400;
+      let output = "";
       for (let attempt = 1;; attempt++) {
         assert.ok(attempt <= 16, "never signalled while preparing");
+        // Each attempt its own output: one signalled too late writes its image.
+        output = join(dir, `out${attempt}.png`);
+        const args = [path, "-o", output, "--workers", "1"];
         const cli = spawnCli(args, { permissions });
         await new Promise((resolve) => setTimeout(resolve, delay));
         let stopped;
@@ -158,10 +161,7 @@ Deno.test({
         );
         break;
       }
-      await assert.rejects(
-        Deno.stat(join(dir, "out.png")),
-        Deno.errors.NotFound,
-      );
+      await assert.rejects(Deno.stat(output), Deno.errors.NotFound);
     });
   },
 });
