@@ -81,7 +81,7 @@ async function waitForClients(child: Child, count: number): Promise<number> {
   throw new Error(`never reached ${count} pages`);
 }
 
-Deno.test("200 silent preview pages add under 200 MB, and the memory comes back when they leave", async () => {
+Deno.test("200 silent preview pages add under 200 MB, and a second wave reuses what the first left", async () => {
   const child = new Child(256);
   const url = new URL((await child.next()).url as string);
   const pages: Deno.TcpConn[] = [];
@@ -119,12 +119,13 @@ Deno.test("200 silent preview pages add under 200 MB, and the memory comes back 
         `200 silent pages added ${mb(rss - before)} MiB`,
       );
     }
-    for (const rss of after) {
-      assert.ok(
-        rss - before < 100e6,
-        `${mb(rss - before)} MiB still held after the pages left`,
-      );
-    }
+    // The allocator keeps what the first wave used (resident memory does not drop when the
+    // pages leave: 60–100 MiB stays), but it is reused: the second wave adds little to it
+    // (18–25 MiB measured). A page's memory kept after it left would add ~100 MB here.
+    assert.ok(
+      after[1] - after[0] < 50e6,
+      `the second wave of 200 pages added ${mb(after[1] - after[0])} MiB`,
+    );
   } finally {
     for (const page of pages) page.close();
     await child.quit();
