@@ -21,7 +21,7 @@ export async function readMesh(
   file: string,
   signal: AbortSignal | undefined,
 ): Promise<MeshData> {
-  const { bytes, which } = await readSceneAsset(
+  const { bytes } = await readSceneAsset(
     "mesh",
     written,
     jsonPath,
