@@ -37,6 +37,14 @@ fn js(message: impl std::fmt::Display) -> JsError {
 
 /// A JavaScript number that must be an integer in the u32 range; wasm-bindgen's own u32
 /// conversion would wrap 2^32 to 0.
+/// A render error as the one-line JS error the glue throws.
+fn render_error(error: RenderError) -> JsError {
+    match error {
+        RenderError::Cancelled => js("cancelled"),
+        RenderError::Invalid(message) => js(message),
+    }
+}
+
 fn integer(call: &str, name: &str, v: f64) -> Result<u32, JsError> {
     if v.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&v) {
         Ok(v as u32)
@@ -60,6 +68,21 @@ pub struct RenderScene {
     view: Option<View>,
     /// The path tracer's lights and environment, derived on the first path-traced tile.
     path: std::cell::OnceCell<crate::path::scene::PathData>,
+}
+
+impl RenderScene {
+    /// The current view and the rectangle `(x, y, width, height)` a tile call `call` names,
+    /// each an integer in the u32 range; an error before `set_view`.
+    fn tile_of(&self, call: &str, x: f64, y: f64, width: f64, height: f64) -> Result<(&View, Tile), JsError> {
+        let view = self.view.as_ref().ok_or_else(|| js(format!("{call}: call set_view first")))?;
+        let tile = Tile {
+            x: integer(call, "x", x)?,
+            y: integer(call, "y", y)?,
+            width: integer(call, "width", width)?,
+            height: integer(call, "height", height)?,
+        };
+        Ok((view, tile))
+    }
 }
 
 #[wasm_bindgen]
@@ -128,14 +151,7 @@ impl RenderScene {
         height: f64,
         cancel: &CancelToken,
     ) -> Result<Vec<u8>, JsError> {
-        const CALL: &str = "render_tile";
-        let view = self.view.as_ref().ok_or_else(|| js("render_tile: call set_view first"))?;
-        let tile = Tile {
-            x: integer(CALL, "x", x)?,
-            y: integer(CALL, "y", y)?,
-            width: integer(CALL, "width", width)?,
-            height: integer(CALL, "height", height)?,
-        };
+        let (view, tile) = self.tile_of("render_tile", x, y, width, height)?;
         let mut cancel = || cancel.cancelled().unwrap_or(true);
         let rendered = if matches!(self.scene.settings.integrator, crate::settings::Integrator::Path { .. }) {
             let data = self.path.get_or_init(|| crate::path::scene::PathData::new(&self.scene));
@@ -143,10 +159,7 @@ impl RenderScene {
         } else {
             render::render_tile(&self.scene, view, tile, &mut cancel)
         };
-        rendered.map_err(|e| match e {
-            RenderError::Cancelled => js("cancelled"),
-            RenderError::Invalid(message) => js(message),
-        })
+        rendered.map_err(render_error)
     }
 
     /// The rectangle's linear radiance before exposure and tone mapping (the path tracer's
@@ -160,14 +173,7 @@ impl RenderScene {
         height: f64,
         cancel: &CancelToken,
     ) -> Result<Vec<f32>, JsError> {
-        const CALL: &str = "render_tile_linear";
-        let view = self.view.as_ref().ok_or_else(|| js("render_tile_linear: call set_view first"))?;
-        let tile = Tile {
-            x: integer(CALL, "x", x)?,
-            y: integer(CALL, "y", y)?,
-            width: integer(CALL, "width", width)?,
-            height: integer(CALL, "height", height)?,
-        };
+        let (view, tile) = self.tile_of("render_tile_linear", x, y, width, height)?;
         let mut cancel = || cancel.cancelled().unwrap_or(true);
         let rendered = if matches!(self.scene.settings.integrator, crate::settings::Integrator::Path { .. }) {
             render::check_tile(view, tile).map_err(js)?;
@@ -178,10 +184,7 @@ impl RenderScene {
         } else {
             render::render_tile_linear(&self.scene, view, tile, &mut cancel)
         };
-        rendered.map_err(|e| match e {
-            RenderError::Cancelled => js("cancelled"),
-            RenderError::Invalid(message) => js(message),
-        })
+        rendered.map_err(render_error)
     }
 
     /// The rectangle's linear radiance, first-surface albedo and normal (the denoiser's
@@ -195,14 +198,7 @@ impl RenderScene {
         height: f64,
         cancel: &CancelToken,
     ) -> Result<Vec<f32>, JsError> {
-        const CALL: &str = "render_tile_features";
-        let view = self.view.as_ref().ok_or_else(|| js("render_tile_features: call set_view first"))?;
-        let tile = Tile {
-            x: integer(CALL, "x", x)?,
-            y: integer(CALL, "y", y)?,
-            width: integer(CALL, "width", width)?,
-            height: integer(CALL, "height", height)?,
-        };
+        let (view, tile) = self.tile_of("render_tile_features", x, y, width, height)?;
         render::check_tile(view, tile).map_err(js)?;
         let n = tile.width as usize * tile.height as usize;
         let (mut c, mut a, mut nrm) = (vec![0f32; n * 3], vec![0f32; n * 3], vec![0f32; n * 3]);
@@ -210,10 +206,7 @@ impl RenderScene {
         let data = self.path.get_or_init(|| crate::path::scene::PathData::new(&self.scene));
         let buffers =
             crate::path::render::PathBuffers { linear: Some(&mut c), albedo: Some(&mut a), normal: Some(&mut nrm) };
-        crate::path::scene::render_tile(&self.scene, data, view, tile, buffers, &mut cancel).map_err(|e| match e {
-            RenderError::Cancelled => js("cancelled"),
-            RenderError::Invalid(message) => js(message),
-        })?;
+        crate::path::scene::render_tile(&self.scene, data, view, tile, buffers, &mut cancel).map_err(render_error)?;
         let mut out = Vec::with_capacity(n * 9);
         for i in 0..n {
             for b in [&c, &a, &nrm] {
